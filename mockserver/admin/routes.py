@@ -1,0 +1,158 @@
+"""Admin endpoints: health, reset, clock, lifecycle, request journal, webhook deliveries."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from mockserver import __version__
+from mockserver.core.lifecycle import Mode
+from mockserver.core.runtime import Runtime
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+class AdminError(Exception):
+    pass
+
+
+def _runtime(request: web.Request) -> Runtime:
+    return request.config_dict[RUNTIME]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.body_exists:
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        raise AdminError("the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise AdminError("the body must be a JSON object")
+    return data
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    raise AdminError(f"not a time: {value!r} (use epoch seconds or ISO 8601)")
+
+
+@web.middleware
+async def admin_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except AdminError as error:
+        return _json({"error": str(error)}, 400)
+
+
+async def health(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    return _json({"status": "ok", "version": __version__, "providers": sorted(runtime.providers),
+                  "clock": runtime.clock.snapshot()})
+
+
+async def reset(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    body = await _body(request)
+    provider, tenant = body.get("provider"), body.get("tenant")
+    if provider is not None and provider not in runtime.providers:
+        raise AdminError(f"unknown provider {provider!r}")
+    runtime.reset(provider, tenant)
+    return _json({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
+
+
+async def clock_get(request: web.Request) -> web.Response:
+    return _json(_runtime(request).clock.snapshot())
+
+
+async def clock_set(request: web.Request) -> web.Response:
+    """Body fields, applied in this order: `set`, `freeze` (true/false), `speed`, `advance` (seconds)."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    clock = runtime.clock
+    try:
+        if "set" in body:
+            clock.set(_epoch(body["set"]))
+        if body.get("freeze") is True:
+            clock.freeze()
+        elif body.get("freeze") is False:
+            clock.unfreeze()
+        if "speed" in body:
+            clock.set_speed(float(body["speed"]))
+        if "advance" in body:
+            clock.advance(float(body["advance"]))
+    except (TypeError, ValueError) as error:
+        raise AdminError(str(error)) from None
+    runtime.scheduler.run_due()
+    return _json(clock.snapshot())
+
+
+async def lifecycle(request: web.Request) -> web.Response:
+    """`{provider, kind?, mode}` sets a mode; `{provider, kind?, key?, advance: true}` moves manual tracks."""
+    runtime = _runtime(request)
+    body = await _body(request)
+    provider = body.get("provider")
+    if provider not in runtime.providers:
+        raise AdminError(f"unknown provider {provider!r}")
+    kind = body.get("kind")
+    if "mode" in body:
+        try:
+            runtime.lifecycles.set_mode(provider, kind or "*", Mode(body["mode"]))
+        except ValueError:
+            raise AdminError(f"mode must be one of {[m.value for m in Mode]}") from None
+    moved = runtime.lifecycles.advance(provider, kind, body.get("key")) if body.get("advance") else 0
+    pending = [{"kind": t.kind, "key": t.key, "next": t.steps[t.index].state}
+               for t in runtime.lifecycles.pending(provider)]
+    modes = {f"{p}/{k}": m.value for (p, k), m in runtime.lifecycles.modes.items() if p == provider}
+    return _json({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
+
+
+async def requests(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    q = request.query
+    try:
+        entries = runtime.journal.query(
+            provider=q.get("provider"),
+            operation=q.get("operation"),
+            tenant=q.get("tenant"),
+            method=q.get("method"),
+            status=int(q["status"]) if "status" in q else None,
+            since=_epoch(q["since"]) if "since" in q else None,
+            until=_epoch(q["until"]) if "until" in q else None,
+            limit=int(q["limit"]) if "limit" in q else None,
+        )
+    except ValueError as error:
+        raise AdminError(str(error)) from None
+    return _json({"count": len(entries), "requests": [e.as_json() for e in entries]})
+
+
+async def webhooks(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    found = runtime.webhooks.list(request.query.get("provider"), request.query.get("tenant"))
+    return _json({"count": len(found), "deliveries": [d.as_json() for d in found]})
+
+
+def add_admin_routes(app: web.Application) -> None:
+    admin = web.Application(middlewares=[admin_errors])
+    admin.router.add_get("/health", health)
+    admin.router.add_post("/reset", reset)
+    admin.router.add_get("/clock", clock_get)
+    admin.router.add_post("/clock", clock_set)
+    admin.router.add_post("/lifecycle", lifecycle)
+    admin.router.add_get("/requests", requests)
+    admin.router.add_get("/webhooks", webhooks)
+    app.add_subapp("/__admin", admin)

@@ -1,0 +1,56 @@
+"""`create_app(settings)`: every provider under its mount and its real hosts, plus the control plane."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from mockserver.admin import RUNTIME, add_admin_routes
+from mockserver.core.pipeline import VIOLATIONS
+from mockserver.core.routing import build_provider_app
+from mockserver.core.runtime import Runtime
+from mockserver.settings import Settings
+
+log = logging.getLogger("mockserver")
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> web.Application:
+    settings = settings or Settings()
+    runtime = runtime or Runtime.build(settings)
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[RUNTIME] = runtime
+    app[VIOLATIONS] = []
+    add_admin_routes(app)
+    for pr in runtime.providers.values():
+        app.add_subapp(pr.provider.mount, build_provider_app(pr, pr.provider.mount, app[VIOLATIONS]))
+        for host in pr.provider.hosts:
+            host_app = build_provider_app(pr, "", app[VIOLATIONS])
+            # a Host-routed app takes every path of that host, so it carries the control plane too
+            add_admin_routes(host_app)
+            host_app[RUNTIME] = runtime
+            app.add_domain(host, host_app)
+    app.cleanup_ctx.append(_background)
+    return app
+
+
+def create_provider_port_app(runtime: Runtime, name: str, violations: list[str]) -> web.Application:
+    """A provider alone on its own port, at the root of the URL space as on its real host."""
+    app = build_provider_app(runtime.providers[name], "", violations)
+    app[RUNTIME] = runtime
+    add_admin_routes(app)
+    return app
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    runtime = app[RUNTIME]
+    await runtime.webhooks.start()
+    task = asyncio.create_task(runtime.scheduler.run_forever(), name="mockserver-scheduler")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await runtime.webhooks.stop()

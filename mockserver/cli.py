@@ -1,0 +1,155 @@
+"""Command line: `mockserver --host --port --providers ...`; every flag also as MOCKSERVER_<FLAG>."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.core.runtime import PROVIDERS, load_provider
+from mockserver.settings import ALL_PROVIDERS, Settings
+
+ENV_PREFIX = "MOCKSERVER_"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
+
+
+def _pairs(text: str, what: str) -> dict[str, str]:
+    """`a=1,b=2` → {"a": "1", "b": "2"}; a bare value applies to every provider ("*")."""
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep:
+            name, value = "*", name
+        out[name.strip()] = value.strip()
+    if not out:
+        raise argparse.ArgumentTypeError(f"empty {what}")
+    return out
+
+
+def parse_rate_limits(text: str) -> dict[str, float | None]:
+    """`sandbox` (default), `off`, or a factor like `10x`; per provider as `hacienda=off,*=10x`."""
+    out: dict[str, float | None] = {}
+    for name, value in _pairs(text, "rate limit spec").items():
+        if value in ("off", "none", "0"):
+            out[name] = None
+        elif value in ("sandbox", "default", "on", "1x", "1"):
+            out[name] = 1.0
+        else:
+            try:
+                out[name] = float(value.rstrip("x"))
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"bad rate limit {value!r}: use sandbox, off or Nx") from None
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mockserver",
+        description="A protocol-faithful sandbox of Latin-American e-invoicing APIs.",
+        epilog="Every flag can also be set as an environment variable: --log-level → MOCKSERVER_LOG_LEVEL.",
+    )
+
+    def add(flag: str, **kw: Any) -> None:
+        env = _env(flag.lstrip("-"))
+        if env is not None:
+            kw["default"] = kw["type"](env) if "type" in kw else env
+        p.add_argument(flag, **kw)
+
+    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 in Docker)")
+    add("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    add("--providers", default=",".join(ALL_PROVIDERS), help=f"comma list (default all: {','.join(ALL_PROVIDERS)})")
+    add("--seed", type=int, default=None, help="seed for ids and fake data: the same seed, the same run")
+    add("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    add("--rate-limits", type=parse_rate_limits, default={},
+        help="sandbox (the providers' own limits, default), off, or Nx; per provider: hacienda=off,*=10x")
+    add("--lifecycle", default="timed", choices=["timed", "immediate", "manual"],
+        help="how asynchronous work advances (default timed, on the clock)")
+    add("--journal-size", type=int, default=1000, help="requests kept in the journal (default 1000)")
+    add("--signing-key", type=Path, default=None, help="PEM RSA key for JWTs and XML signatures")
+    add("--public-url", default=None, help="base URL clients use, for absolute links (default: the Host)")
+    add("--provider-ports", type=lambda t: {k: int(v) for k, v in _pairs(t, "ports").items()}, default={},
+        help="also serve providers alone on their own ports: hacienda=9001,...")
+    strict_env = (_env("strict") or "").lower() in ("1", "true", "yes")
+    p.add_argument("--strict", action="store_true", default=strict_env,
+        help="check every response against the spec (500 on a mismatch)")
+    for name in PROVIDERS:
+        for option in load_provider(name).options:
+            flag = f"--{name}-{option.name.replace('_', '-')}"
+            add(flag, type=option.type, default=option.default, choices=option.choices, help=option.help,
+                dest=f"opt__{name}__{option.name}")
+    return p
+
+
+def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
+    args = build_parser().parse_args(argv)
+    providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
+    unknown = [p for p in providers if p not in PROVIDERS]
+    if unknown:
+        raise SystemExit(f"mockserver: unknown provider(s) {', '.join(unknown)}; known: {', '.join(PROVIDERS)}")
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in vars(args).items():
+        if key.startswith("opt__"):
+            _, provider, name = key.split("__", 2)
+            options.setdefault(provider, {})[name] = value
+    return Settings(
+        host=args.host,
+        port=args.port,
+        providers=providers,
+        seed=args.seed,
+        log_level=args.log_level,
+        rate_limits=args.rate_limits,
+        lifecycle=args.lifecycle,
+        journal_size=args.journal_size,
+        signing_key=args.signing_key,
+        public_url=args.public_url,
+        provider_ports=args.provider_ports,
+        provider_options=options,
+        strict=bool(args.strict),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    from mockserver.app import create_app, create_provider_port_app
+
+    app = create_app(settings)
+    runners = [web.AppRunner(app, access_log=None, handle_signals=False)]
+    from mockserver.admin import RUNTIME
+
+    runtime = app[RUNTIME]
+    for name, port in settings.provider_ports.items():
+        if name not in runtime.providers:
+            raise SystemExit(f"mockserver: --provider-ports names {name!r}, which is not enabled")
+        runners.append(web.AppRunner(create_provider_port_app(runtime, name, []), access_log=None))
+    ports = [settings.port, *settings.provider_ports.values()]
+    for runner, port in zip(runners, ports, strict=True):
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, port, shutdown_timeout=5).start()
+    logging.getLogger("mockserver").info(
+        "listening on http://%s:%d with %s", settings.host, settings.port, ", ".join(runtime.providers)
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for runner in reversed(runners):
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = settings_from_args(argv)
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stdout, format="%(message)s")
+    asyncio.run(serve(settings))

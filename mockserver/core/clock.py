@@ -1,0 +1,93 @@
+"""The one clock of the mock: real, frozen, advanced or sped up; every timer reads it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+def _real() -> float:
+    return time.time()
+
+
+class Clock:
+    """Mock time in epoch seconds; changes notify subscribers so timers can re-plan."""
+
+    def __init__(self, start: float | None = None, *, frozen: bool = False, speed: float = 1.0) -> None:
+        self._real_anchor = _real()
+        self._mock_anchor = self._real_anchor if start is None else start
+        self._frozen = frozen
+        self._speed = speed
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> float:
+        if self._frozen:
+            return self._mock_anchor
+        return self._mock_anchor + (_real() - self._real_anchor) * self._speed
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def freeze(self, at: float | None = None) -> None:
+        self._rebase(self.now() if at is None else at)
+        self._frozen = True
+        self._notify()
+
+    def unfreeze(self) -> None:
+        self._rebase(self.now())
+        self._frozen = False
+        self._notify()
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._rebase(self.now() + seconds)
+        self._notify()
+
+    def set(self, at: float) -> None:
+        self._rebase(at)
+        self._notify()
+
+    def set_speed(self, speed: float) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive (freeze the clock to stop it)")
+        self._rebase(self.now())
+        self._speed = speed
+        self._notify()
+
+    def real_seconds_until(self, at: float) -> float | None:
+        """How long, in real seconds, until mock time reaches `at`; None while frozen (never)."""
+        delta = at - self.now()
+        if delta <= 0:
+            return 0.0
+        if self._frozen:
+            return None
+        return delta / self._speed
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "now": self.utcnow().isoformat().replace("+00:00", "Z"),
+            "epoch": self.now(),
+            "frozen": self._frozen,
+            "speed": self._speed,
+        }
+
+    def _rebase(self, mock_now: float) -> None:
+        self._real_anchor = _real()
+        self._mock_anchor = mock_now
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            listener()

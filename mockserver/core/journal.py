@@ -1,0 +1,80 @@
+"""The request journal: a bounded ring buffer of what clients sent and got, secrets masked."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Entry:
+    id: int
+    at: float
+    provider: str
+    operation: str | None
+    tenant: str | None
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    duration_ms: float
+    request_headers: dict[str, str]
+    request_body: Any = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    """Keeps the last `size` entries; memory stays bounded however long the mock runs."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._next_id = 1
+
+    def next_id(self) -> int:
+        ident = self._next_id
+        self._next_id += 1
+        return ident
+
+    def record(self, entry: Entry) -> None:
+        self._entries.append(entry)
+
+    def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
+        kept = [
+            e
+            for e in self._entries
+            if not ((provider is None or e.provider == provider) and (tenant is None or e.tenant == tenant))
+        ]
+        self._entries.clear()
+        self._entries.extend(kept)
+
+    def query(
+        self,
+        *,
+        provider: str | None = None,
+        operation: str | None = None,
+        tenant: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        def keep(e: Entry) -> bool:
+            return (
+                (provider is None or e.provider == provider)
+                and (operation is None or e.operation == operation)
+                and (tenant is None or e.tenant == tenant)
+                and (status is None or e.status == status)
+                and (method is None or e.method == method.upper())
+                and (since is None or e.at >= since)
+                and (until is None or e.at <= until)
+            )
+
+        found: Iterable[Entry] = (e for e in reversed(self._entries) if keep(e))
+        out = list(found)
+        return out[:limit] if limit else out

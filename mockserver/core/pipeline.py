@@ -1,0 +1,322 @@
+"""The request pipeline, one middleware per concern, shared by every provider.
+
+Order (outermost first): journal → error envelope → rate limit → auth → validation → idempotency →
+handler. The journal sits outside the envelope so it records the status the client really got, and
+rate limiting sits before auth because providers count failed authentications (Hacienda's sandbox
+allows 5 unauthorized POSTs a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.idempotency import KeyReused, Stored
+from mockserver.core.journal import Entry
+from mockserver.core.masking import mask_headers, mask_value
+from mockserver.core.plugin import Handler, Principal
+from mockserver.core.ratelimit import Exceeded
+from mockserver.core.specs import Operation, Violation, check_response, read_params, violations
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import ProviderRuntime
+
+log = logging.getLogger("mockserver.access")
+errlog = logging.getLogger("mockserver.errors")
+
+Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CALL = web.RequestKey("call", object)
+PROVIDER = web.AppKey("provider", object)
+PREFIX = web.AppKey("prefix", str)
+
+
+def endpoint(op: Operation, fn: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler for one operation; middlewares find the operation on it."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await fn(call_of(request))
+
+    setattr(handle, OPERATION_ATTR, op)  # noqa: B010 - a function attribute, read by operation_of
+    return handle
+
+
+OPERATION_ATTR = "mockserver_operation"
+
+
+@dataclass
+class Call:
+    """What a handler needs about the request, already authenticated, parsed and validated."""
+
+    request: web.Request
+    op: Operation | None
+    provider: ProviderRuntime
+    principal: Principal | None = None
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    raw_body: bytes = b""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tenant(self) -> str:
+        if self.principal is None:
+            raise MockError(Kind.UNAUTHORIZED, "no credential")
+        return self.principal.tenant
+
+    @property
+    def state(self) -> Any:
+        return self.provider.state
+
+    def base_url(self) -> str:
+        """Scheme, host and mount as the client reached the mock (or --public-url)."""
+        public = self.provider.runtime.settings.public_url
+        origin = public.rstrip("/") if public else str(self.request.url.origin())
+        return origin + self.request.app[PREFIX]
+
+    def url(self, path: str) -> str:
+        return self.base_url() + path
+
+
+def call_of(request: web.Request) -> Call:
+    call = request.get(CALL)
+    assert isinstance(call, Call)
+    return call
+
+
+def operation_of(request: web.Request) -> Operation | None:
+    try:
+        handler = request.match_info.handler
+    except Exception:  # aiohttp raises the routing error (404/405) here
+        return None
+    op = getattr(handler, OPERATION_ATTR, None)
+    return op if isinstance(op, Operation) else None
+
+
+@web.middleware
+async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
+    provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
+    runtime = provider.runtime
+    op = operation_of(request)
+    call = Call(request, op, provider)
+    request[CALL] = call
+    runtime.scheduler.run_due()  # reads see every transition whose time has come
+    loop_time = asyncio.get_running_loop().time
+    started, at = loop_time(), runtime.clock.now()
+    response = await handler(request)
+    ms = round((loop_time() - started) * 1000, 3)
+    tenant = call.principal.tenant if call.principal else None
+    if op is None and request.path.endswith(("/openapi.json", "/openapi.yaml")):
+        return response
+    runtime.journal.record(
+        Entry(
+            id=runtime.journal.next_id(),
+            at=at,
+            provider=provider.name,
+            operation=op.id if op else None,
+            tenant=tenant,
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            status=response.status,
+            duration_ms=ms,
+            request_headers=mask_headers(request.headers),
+            request_body=_journal_body(call),
+            response_headers=mask_headers(response.headers),
+        )
+    )
+    if log.isEnabledFor(logging.INFO):
+        log.info(json.dumps({"provider": provider.name, "op": op.id if op else None, "method": request.method,
+                             "path": request.path, "status": response.status, "ms": ms, "tenant": tenant},
+                            ensure_ascii=False))
+    return response
+
+
+def _journal_body(call: Call) -> Any:
+    if call.body is not None:
+        return mask_value(call.body)
+    if call.raw_body:
+        return mask_value(call.raw_body.decode("utf-8", "replace"))
+    return None
+
+
+@web.middleware
+async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
+    provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
+    call = call_of(request)
+    try:
+        response = await handler(request)
+    except MockError as error:
+        response = provider.provider.errors.render(error, request)
+    except web.HTTPNotFound:
+        response = provider.provider.errors.render(MockError(Kind.NOT_FOUND, "No such resource"), request)
+    except web.HTTPMethodNotAllowed:
+        response = provider.provider.errors.render(
+            MockError(Kind.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed"), request
+        )
+    except web.HTTPRequestEntityTooLarge:
+        response = provider.provider.errors.render(
+            MockError(Kind.PAYLOAD_TOO_LARGE, "Request body too large"), request
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = provider.provider.errors.render(MockError(Kind.VALIDATION, exc.reason, status=exc.status), request)
+    except Exception:
+        errlog.exception("unhandled error in %s %s", request.method, request.path)
+        response = provider.provider.errors.render(MockError(Kind.INTERNAL, "Internal error"), request)
+    for name, value in call.extra_headers.items():
+        response.headers.setdefault(name, value)
+    if provider.runtime.settings.strict and call.op is not None and isinstance(response, web.Response):
+        _enforce_spec(call.op, response, request)
+    return response
+
+
+def _enforce_spec(op: Operation, response: web.Response, request: web.Request) -> None:
+    problems = check_response(op, response.status, response.content_type if response.body else "",
+                              response.body if isinstance(response.body, bytes) else b"", response.headers)
+    if problems:
+        errlog.error("response breaks the spec: %s", problems)
+        violations_list = request.app.get(VIOLATIONS)
+        if isinstance(violations_list, list):
+            violations_list.extend(problems)
+
+
+VIOLATIONS = web.AppKey("violations", list)
+
+
+@web.middleware
+async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
+    call = call_of(request)
+    policy = call.provider.provider.rate_limits
+    limiter = call.provider.limiter
+    if policy is None or not limiter.enabled:
+        return await handler(request)
+    auth = call.provider.provider.auth
+    tenant = auth.peek_tenant(request) if auth else None
+    limits = policy.before(request, call.op, tenant)
+    if limits is None:
+        return await handler(request)
+    try:
+        usage = limiter.admit(limits.key, limits.guard, limits.charge)
+    except Exceeded as exceeded:
+        u = exceeded.usage
+        if limits.headers:
+            call.extra_headers.update(policy.headers(limiter.limit_of(u.bucket), 0, u.reset))
+        raise MockError(Kind.RATE_LIMITED, "Too many requests",
+                        headers={"Retry-After": str(exceeded.retry_after)}) from None
+    if usage is not None and limits.headers:
+        call.extra_headers.update(policy.headers(limiter.limit_of(usage.bucket), usage.remaining, usage.reset))
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except MockError as error:
+        status = error.status or 400
+        raise
+    finally:
+        limiter.charge(limits.key, policy.after(request, call.op, status))
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Next) -> web.StreamResponse:
+    call = call_of(request)
+    auth = call.provider.provider.auth
+    if call.op is not None and call.op.secured and auth is not None:
+        call.principal = await auth.authenticate(request, call.op)
+    return await handler(request)
+
+
+@web.middleware
+async def validate(request: web.Request, handler: Next) -> web.StreamResponse:
+    call = call_of(request)
+    op = call.op
+    if op is None:
+        return await handler(request)
+    call.path, problems = read_params(op, request.match_info, "path")
+    query, more = read_params(op, request.query, "query")
+    call.query = query
+    problems += more
+    if request.body_exists or op.bodies:
+        call.raw_body = await request.read()
+        body, more = _read_body(op, request.content_type, call.raw_body)
+        call.body = body
+        problems += more
+    if problems:
+        raise MockError(Kind.VALIDATION, problems[0].message, field=problems[0].field,
+                        detail={"violations": problems})
+    return await handler(request)
+
+
+def _read_body(op: Operation, content_type: str, raw: bytes) -> tuple[Any, list[Violation]]:
+    if not raw:
+        if op.body_required:
+            return None, [Violation("body", "", "A request body is required", "required")]
+        return None, []
+    validator = op.bodies.get(content_type)
+    if validator is None:
+        if not op.bodies:
+            return None, []
+        expected = ", ".join(op.bodies)
+        return None, [Violation("body", "", f"Content-Type {content_type!r} is not accepted; use {expected}",
+                                "content-type")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [Violation("body", "", "The body is not valid UTF-8", "encoding")]
+    body: Any
+    if content_type == "application/x-www-form-urlencoded":
+        body = dict(parse_qsl(text, keep_blank_values=True))
+    elif content_type.endswith("json"):
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError):
+            return None, [Violation("body", "", "The body is not valid JSON", "json")]
+    else:
+        body = text
+    return body, violations(validator, body, "body")
+
+
+@web.middleware
+async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse:
+    call = call_of(request)
+    config = call.op.extensions.get("x-mock-idempotency") if call.op else None
+    if not config or call.op is None:
+        return await handler(request)
+    header = config.get("header", "Idempotency-Key")
+    key = request.headers.get(header)
+    if not key:
+        if config.get("required"):
+            raise MockError(Kind.VALIDATION, f"The {header} header is required", field=header,
+                            code="idempotency_key_missing")
+        return await handler(request)
+    store = call.provider.runtime.idempotency
+    tenant = call.principal.tenant if call.principal else ""
+    scope = (call.provider.name, tenant, key)
+    fingerprint = store.fingerprint(call.op.id, call.raw_body)
+    try:
+        stored = store.lookup(scope, fingerprint)
+    except KeyReused:
+        raise MockError(Kind.CONFLICT, f"The {header} was already used with a different request body",
+                        field=header, code="idempotency_key_reused") from None
+    if stored is not None:
+        headers = {k: v for k, v in stored.headers if k.lower() != "content-length"}
+        replay = web.Response(status=stored.status, body=stored.body, headers=headers)
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    response = await handler(request)
+    if isinstance(response, web.Response) and response.status < 500:
+        body = response.body if isinstance(response.body, bytes) else b""
+        store.remember(scope, Stored(fingerprint, response.status, tuple(response.headers.items()), body))
+    return response
+
+
+MIDDLEWARES = (journal, envelope, rate_limit, authenticate, validate, idempotency)

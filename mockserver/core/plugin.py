@@ -1,0 +1,106 @@
+"""The contract every provider package meets; the platform does the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiohttp import web
+
+from mockserver.core.errors import MockError
+from mockserver.core.ratelimit import Bucket
+
+if TYPE_CHECKING:
+    from mockserver.core.pipeline import Call
+    from mockserver.core.runtime import ProviderRuntime
+    from mockserver.core.specs import Operation
+    from mockserver.core.webhooks import Signer
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ROOT / "specs"
+FIXTURES = ROOT / "fixtures"
+
+Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """An operation in the provider's spec that the mock does not implement, and why (answers 501)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: `tenant` names the sandbox; `claims` whatever the credential carried."""
+
+    tenant: str
+    scopes: frozenset[str] = frozenset()
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A provider setting, exposed as `--<provider>-<name>` and `MOCKSERVER_<PROVIDER>_<NAME>`."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: Sequence[Any] | None = None
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, request: web.Request, op: Operation) -> Principal: ...
+
+    def peek_tenant(self, request: web.Request) -> str | None:
+        """The caller's sandbox without verifying anything: rate limits key on it."""
+        ...
+
+
+class ErrorRenderer(Protocol):
+    def render(self, error: MockError, request: web.Request) -> web.Response: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The buckets one request must have room in (`guard`) and is counted in now (`charge`)."""
+
+    key: str
+    guard: Sequence[Bucket]
+    charge: Sequence[Bucket]
+    headers: bool = True  # whether responses show the provider's rate-limit headers
+
+
+class RateLimitPolicy(Protocol):
+    def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None: ...
+
+    def after(self, request: web.Request, op: Operation | None, status: int) -> Sequence[Bucket]:
+        """Buckets counted once the outcome is known (Hacienda counts 401s apart from 2xx)."""
+        ...
+
+    def headers(self, usage_limit: int, remaining: int, reset: float) -> dict[str, str]: ...
+
+
+@dataclass
+class Provider:
+    """A provider package's declaration: where it mounts, its spec, handlers, and its edge behaviour."""
+
+    name: str
+    title: str
+    mount: str
+    hosts: tuple[str, ...]
+    operations: Mapping[str, Handler | Unsupported]
+    errors: ErrorRenderer
+    make_state: Callable[[ProviderRuntime], Any]
+    auth: Authenticator | None = None
+    rate_limits: RateLimitPolicy | None = None
+    options: Sequence[Option] = ()
+    webhook_signer: Signer | None = None
+    spec_file: Path | None = None
+
+    @property
+    def spec_path(self) -> Path:
+        return self.spec_file or SPECS / self.name / "openapi.yaml"

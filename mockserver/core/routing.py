@@ -1,0 +1,49 @@
+"""Builds each provider's aiohttp application from its spec: one route per operation and prefix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline import MIDDLEWARES, PREFIX, PROVIDER, VIOLATIONS, Call, endpoint
+from mockserver.core.plugin import Handler, Unsupported
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import ProviderRuntime
+
+
+def unsupported(reason: Unsupported) -> Handler:
+    async def answer(call: Call) -> web.StreamResponse:
+        raise MockError(Kind.UNSUPPORTED, f"Not implemented by the mock: {reason.reason}")
+
+    return answer
+
+
+def build_provider_app(pr: ProviderRuntime, prefix: str, violations: list[str]) -> web.Application:
+    """`prefix` is the mount ("/hacienda") or "" for an app reached through the provider's real host."""
+    app = web.Application(middlewares=MIDDLEWARES, client_max_size=pr.runtime.settings.max_body_bytes)
+    app[PROVIDER] = pr
+    app[PREFIX] = prefix
+    app[VIOLATIONS] = violations
+    seen: set[tuple[str, str]] = set()
+    for op in pr.spec.operations.values():
+        entry = pr.provider.operations[op.id]
+        handle = endpoint(op, unsupported(entry) if isinstance(entry, Unsupported) else entry)
+        for path in op.routes:
+            # clients of these APIs add or drop a trailing slash freely
+            for variant in {path.rstrip("/") or "/", path.rstrip("/") + "/"}:
+                if (op.method, variant) not in seen:
+                    seen.add((op.method, variant))
+                    app.router.add_route(op.method, variant, handle)
+
+    async def spec_json(request: web.Request) -> web.Response:
+        return web.Response(body=pr.spec.as_json, content_type="application/json")
+
+    async def spec_yaml(request: web.Request) -> web.Response:
+        return web.Response(body=pr.spec.as_yaml, content_type="application/yaml")
+
+    app.router.add_get("/openapi.json", spec_json)
+    app.router.add_get("/openapi.yaml", spec_yaml)
+    return app

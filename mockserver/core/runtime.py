@@ -1,0 +1,126 @@
+"""The running mock: one clock, one scheduler, one journal, and a runtime per provider."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.clock import Clock
+from mockserver.core.idempotency import IdempotencyStore
+from mockserver.core.ids import Ids
+from mockserver.core.journal import Journal
+from mockserver.core.keys import SigningKey, load_signing_key
+from mockserver.core.lifecycle import Lifecycles, Mode
+from mockserver.core.plugin import Provider, Unsupported
+from mockserver.core.ratelimit import RateLimiter
+from mockserver.core.scheduler import Scheduler
+from mockserver.core.specs import Spec
+from mockserver.core.webhooks import WebhookDispatcher
+from mockserver.settings import Settings
+
+PROVIDERS: dict[str, str] = {
+    "hacienda": "mockserver.providers.hacienda",
+}
+
+
+class SpecMismatch(Exception):
+    """A provider's handlers and its spec disagree: start-up stops here."""
+
+
+def load_provider(name: str) -> Provider:
+    if name not in PROVIDERS:
+        raise ValueError(f"unknown provider {name!r}; known: {', '.join(PROVIDERS)}")
+    provider: Provider = importlib.import_module(PROVIDERS[name]).PROVIDER
+    return provider
+
+
+def check_coverage(provider: Provider, spec: Spec) -> None:
+    """Every operationId has a handler or an `Unsupported` reason, and no handler lacks an operation."""
+    missing = sorted(set(spec.operations) - set(provider.operations))
+    orphans = sorted(set(provider.operations) - set(spec.operations))
+    empty = sorted(k for k, v in provider.operations.items() if isinstance(v, Unsupported) and not v.reason)
+    problems = []
+    if missing:
+        problems.append(f"operations without a handler or an Unsupported reason: {', '.join(missing)}")
+    if orphans:
+        problems.append(f"handlers for operations not in the spec: {', '.join(orphans)}")
+    if empty:
+        problems.append(f"Unsupported entries without a reason: {', '.join(empty)}")
+    if problems:
+        raise SpecMismatch(f"{provider.name} ({spec.path}): " + "; ".join(problems))
+
+
+@dataclass
+class ProviderRuntime:
+    provider: Provider
+    spec: Spec
+    runtime: Runtime
+    limiter: RateLimiter
+    options: dict[str, Any]
+    state: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    def reset(self, tenant: str | None = None) -> None:
+        reset = getattr(self.state, "reset", None)
+        if tenant is not None and reset is not None:
+            reset(tenant)
+        else:
+            self.state = self.provider.make_state(self)
+        self.runtime.lifecycles.forget(self.name, tenant)
+        self.runtime.idempotency.clear(self.name, tenant)
+        if tenant is None:
+            self.limiter.reset()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    ids: Ids
+    scheduler: Scheduler
+    lifecycles: Lifecycles
+    webhooks: WebhookDispatcher
+    journal: Journal
+    idempotency: IdempotencyStore
+    keys: SigningKey
+    providers: dict[str, ProviderRuntime] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        clock = clock or Clock(settings.clock_start, frozen=settings.clock_frozen)
+        ids = Ids(settings.seed)
+        scheduler = Scheduler(clock)
+        runtime = cls(
+            settings=settings,
+            clock=clock,
+            ids=ids,
+            scheduler=scheduler,
+            lifecycles=Lifecycles(scheduler, Mode(settings.lifecycle)),
+            webhooks=WebhookDispatcher(clock, scheduler, ids),
+            journal=Journal(settings.journal_size),
+            idempotency=IdempotencyStore(),
+            keys=load_signing_key(settings.signing_key, clock.now()),
+        )
+        for name in settings.providers:
+            provider = load_provider(name)
+            spec = Spec(provider.spec_path)
+            check_coverage(provider, spec)
+            options = {o.name: settings.provider_options.get(name, {}).get(o.name, o.default) for o in provider.options}
+            scale = settings.rate_limits.get(name, settings.rate_limits.get("*", 1.0))
+            pr = ProviderRuntime(provider, spec, runtime, RateLimiter(clock, scale), options)
+            pr.state = provider.make_state(pr)
+            if provider.webhook_signer:
+                runtime.webhooks.signers[name] = provider.webhook_signer
+            runtime.providers[name] = pr
+        return runtime
+
+    def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
+        for pr in self.providers.values():
+            if provider is None or pr.name == provider:
+                pr.reset(tenant)
+        self.journal.clear(provider, tenant)
+        self.webhooks.clear(provider, tenant)

@@ -1,0 +1,76 @@
+"""Timers on the mock clock: jobs run when mock time reaches them, however the clock moves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mockserver.core.clock import Clock
+
+log = logging.getLogger("mockserver.scheduler")
+
+
+@dataclass(order=True)
+class Job:
+    when: float
+    seq: int
+    fn: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Scheduler:
+    """A heap of jobs; `run_due` is synchronous so an admin call can settle state before answering."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._heap: list[Job] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        clock.subscribe(self._wake.set)
+
+    def at(self, when: float, fn: Callable[[], None]) -> Job:
+        job = Job(when, next(self._seq), fn)
+        heapq.heappush(self._heap, job)
+        self._wake.set()
+        return job
+
+    def after(self, delay: float, fn: Callable[[], None]) -> Job:
+        return self.at(self.clock.now() + delay, fn)
+
+    def pending(self) -> int:
+        return sum(1 for job in self._heap if not job.cancelled)
+
+    def clear(self) -> None:
+        self._heap.clear()
+
+    def run_due(self) -> int:
+        """Run every job whose time has come, including jobs those jobs schedule for now."""
+        ran = 0
+        while self._heap and self._heap[0].when <= self.clock.now():
+            job = heapq.heappop(self._heap)
+            if job.cancelled:
+                continue
+            try:
+                job.fn()
+            except Exception:  # a broken job must not stop the others
+                log.exception("scheduled job failed")
+            ran += 1
+        return ran
+
+    async def run_forever(self) -> None:
+        while True:
+            self.run_due()
+            while self._heap and self._heap[0].cancelled:
+                heapq.heappop(self._heap)
+            wait = self.clock.real_seconds_until(self._heap[0].when) if self._heap else None
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)

@@ -1,0 +1,188 @@
+"""Webhook delivery: state emits events, this signs, sends, retries on the clock and logs attempts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import aiohttp
+
+from mockserver.core.clock import Clock
+from mockserver.core.ids import Ids
+from mockserver.core.scheduler import Scheduler
+
+log = logging.getLogger("mockserver.webhooks")
+
+Signer = Callable[["Delivery", float], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempt `max_attempts` times, waiting base·factor^n (capped) between tries, on the mock clock."""
+
+    max_attempts: int = 6
+    base: float = 10.0
+    factor: float = 2.0
+    max_delay: float = 3600.0
+    timeout: float = 10.0
+    give_up_after: float | None = None  # seconds after the event; None: only max_attempts counts
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.max_delay, self.base * self.factor ** (attempt - 1)))
+
+
+@dataclass
+class Attempt:
+    number: int
+    at: float
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+
+@dataclass
+class Delivery:
+    id: str
+    provider: str
+    tenant: str
+    event: str
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    created_at: float
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    state: str = "pending"  # pending → delivered | failed
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "tenant": self.tenant,
+            "event": self.event,
+            "url": self.url,
+            "state": self.state,
+            "created_at": self.created_at,
+            "next_attempt_at": self.next_attempt_at,
+            "attempts": [asdict(a) for a in self.attempts],
+            "body": self.body.decode("utf-8", "replace"),
+        }
+
+
+class WebhookDispatcher:
+    """At-least-once delivery; a 2xx answer delivers, anything else is retried until the policy gives up."""
+
+    def __init__(self, clock: Clock, scheduler: Scheduler, ids: Ids, log_size: int = 1000) -> None:
+        self.clock = clock
+        self.scheduler = scheduler
+        self.ids = ids
+        self.signers: dict[str, Signer] = {}
+        self.deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        self._log_size = log_size
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session:
+            await self._session.close()
+
+    def send(
+        self,
+        *,
+        provider: str,
+        tenant: str,
+        event: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> Delivery:
+        delivery = Delivery(
+            id=self.ids.uuid(),
+            provider=provider,
+            tenant=tenant,
+            event=event,
+            url=url,
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+            created_at=self.clock.now(),
+            policy=policy or RetryPolicy(),
+        )
+        self.deliveries[delivery.id] = delivery
+        while len(self.deliveries) > self._log_size:
+            self.deliveries.popitem(last=False)
+        self._plan(delivery, self.clock.now())
+        return delivery
+
+    def list(self, provider: str | None = None, tenant: str | None = None) -> list[Delivery]:
+        return [
+            d
+            for d in reversed(self.deliveries.values())
+            if (provider is None or d.provider == provider) and (tenant is None or d.tenant == tenant)
+        ]
+
+    def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
+        for d in self.list(provider, tenant):
+            del self.deliveries[d.id]
+
+    async def settle(self) -> None:
+        """Wait for attempts already under way (tests and admin calls use it)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _plan(self, delivery: Delivery, when: float) -> None:
+        delivery.next_attempt_at = when
+        self.scheduler.at(when, lambda: self._launch(delivery))
+
+    def _launch(self, delivery: Delivery) -> None:
+        if delivery.state != "pending" or delivery.id not in self.deliveries:
+            return
+        task = asyncio.get_running_loop().create_task(self._attempt(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        assert self._session is not None, "dispatcher not started"
+        number = len(delivery.attempts) + 1
+        started = self.clock.now()
+        loop = asyncio.get_running_loop()
+        real_start = loop.time()
+        headers = dict(delivery.headers)
+        signer = self.signers.get(delivery.provider)
+        if signer:
+            headers.update(signer(delivery, started))
+        status: int | None = None
+        error: str | None = None
+        try:
+            timeout = aiohttp.ClientTimeout(total=delivery.policy.timeout)
+            async with self._session.post(
+                delivery.url, data=delivery.body, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
+                status = response.status
+                await response.read()
+        except TimeoutError:
+            error = f"no answer within {delivery.policy.timeout:g} s"
+        except aiohttp.ClientError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        delivery.attempts.append(Attempt(number, started, status, error, (loop.time() - real_start) * 1000))
+        if status is not None and 200 <= status < 300:
+            delivery.state, delivery.next_attempt_at = "delivered", None
+            return
+        next_at = self.clock.now() + delivery.policy.delay(number)
+        window = delivery.policy.give_up_after
+        if number >= delivery.policy.max_attempts or (window is not None and next_at > delivery.created_at + window):
+            delivery.state, delivery.next_attempt_at = "failed", None
+            log.info("webhook %s to %s given up after %d attempts", delivery.event, delivery.url, number)
+            return
+        self._plan(delivery, next_at)

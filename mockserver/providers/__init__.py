@@ -1,0 +1,1 @@
+"""One package per provider; `core.runtime.PROVIDERS` names them."""

@@ -1,0 +1,29 @@
+"""Costa Rica's Ministerio de Hacienda: Comprobantes Electrónicos API v1 (recepción) and its Keycloak IdP."""
+
+from mockserver.core.plugin import Option, Provider
+from mockserver.providers.hacienda.errors import HaciendaErrors
+from mockserver.providers.hacienda.idp import BearerAuth
+from mockserver.providers.hacienda.ratelimits import HaciendaLimits
+from mockserver.providers.hacienda.routes import OPERATIONS
+from mockserver.providers.hacienda.state import HaciendaState
+
+PROVIDER = Provider(
+    name="hacienda",
+    title="Ministerio de Hacienda (Costa Rica) — recepción v1",
+    mount="/hacienda",
+    hosts=("api.comprobanteselectronicos.go.cr", "idp.comprobanteselectronicos.go.cr"),
+    operations=OPERATIONS,
+    errors=HaciendaErrors(),
+    make_state=HaciendaState,
+    auth=BearerAuth(),
+    rate_limits=HaciendaLimits(),
+    options=(
+        Option("accept_status", int, 201,
+               "status of an accepted POST /recepcion: 201 as documented, 202 as the live service answers",
+               choices=(201, 202)),
+        Option("access_token_ttl", int, 300, "access token lifetime in seconds (Keycloak's expires_in)"),
+        Option("refresh_token_ttl", int, 1800, "refresh token lifetime in seconds (refresh_expires_in)"),
+        Option("processing_delay", float, 1.0, "seconds from recibido to procesando"),
+        Option("decision_delay", float, 2.0, "seconds from procesando to aceptado/rechazado/error"),
+    ),
+)

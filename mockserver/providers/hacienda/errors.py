@@ -1,0 +1,42 @@
+"""Hacienda's error shapes: Keycloak JSON on the IdP; headers and an empty body on recepción."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError, status_of
+from mockserver.core.pipeline import operation_of
+
+
+def _header_safe(text: str) -> str:
+    return " ".join(text.split())
+
+
+def is_idp(request: web.Request) -> bool:
+    op = operation_of(request)
+    if op is not None:
+        return op.extensions.get("x-mock-envelope") == "keycloak"
+    return "/protocol/openid-connect/" in request.path
+
+
+class HaciendaErrors:
+    def render(self, error: MockError, request: web.Request) -> web.Response:
+        status = status_of(error)
+        headers = dict(error.headers)
+        if is_idp(request):
+            if error.kind is Kind.NOT_FOUND and error.code == "Realm does not exist":
+                body = {"error": "Realm does not exist"}
+            else:
+                body = {"error": error.code or error.kind.value, "error_description": error.message}
+            return web.Response(status=status, body=json.dumps(body).encode(), content_type="application/json",
+                                headers=headers)
+        # Recepción documents errors as headers; its bodies are empty.
+        if error.kind is Kind.UNAUTHORIZED:
+            headers["WWW-Authenticate"] = 'Bearer realm="recepcion"'
+        elif error.kind is not Kind.RATE_LIMITED:
+            headers["X-Error-Cause"] = _header_safe(error.message)
+        if status == 400:
+            headers["validation-exception"] = "true" if error.detail.get("validation", True) else "false"
+        return web.Response(status=status, headers=headers)

@@ -1,0 +1,188 @@
+"""Hacienda's identity provider, a Keycloak realm: password and refresh grants, RS256 JWTs, sessions."""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.keys import SigningKey
+from mockserver.core.pipeline import PROVIDER
+from mockserver.core.plugin import Principal
+from mockserver.core.specs import Operation
+
+IDP_ORIGIN = "https://idp.comprobanteselectronicos.go.cr"
+REALMS = {"rut-stag": "api-stag", "rut": "api-prod"}  # realm → its one public client
+SANDBOX_REALM = "rut-stag"
+# magic credential: a password starting with this fails like a wrong password does
+WRONG_PASSWORD_PREFIX = "wrong"
+USER_NAMESPACE = uuid.UUID("6f0d8a4e-3c1b-4e58-9a57-1c2b3d4e5f60")
+
+
+def issuer(realm: str) -> str:
+    return f"{IDP_ORIGIN}/auth/realms/{realm}"
+
+
+def keycloak_error(status: int, error: str, description: str | None = None) -> MockError:
+    return MockError(Kind.VALIDATION if status == 400 else Kind.UNAUTHORIZED, description or error, code=error,
+                     status=status)
+
+
+@dataclass
+class Session:
+    id: str
+    realm: str
+    username: str
+    active: bool = True
+
+
+class IdentityProvider:
+    """Issues and checks tokens; sessions end at logout, and refresh tokens of an ended session die."""
+
+    def __init__(self, key: SigningKey, ids: Any, clock: Any, access_ttl: int, refresh_ttl: int) -> None:
+        self.key = key
+        self.ids = ids
+        self.clock = clock
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.sessions: dict[str, Session] = {}
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def token(self, realm: str, form: dict[str, str]) -> dict[str, Any]:
+        client = self._client(realm, form)
+        grant = form.get("grant_type")
+        if not grant:
+            raise keycloak_error(400, "invalid_request", "Missing form parameter: grant_type")
+        if grant == "password":
+            username = form.get("username", "").strip().lower()
+            password = form.get("password", "")
+            if not username or not password or password.startswith(WRONG_PASSWORD_PREFIX):
+                raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
+            session = Session(self.ids.uuid(), realm, username)
+            self.sessions[session.id] = session
+            return self._issue(realm, client, session)
+        if grant == "refresh_token":
+            claims = self._check_refresh(realm, client, form.get("refresh_token", ""))
+            session = self.sessions[claims["sid"]]
+            return self._issue(realm, client, session)
+        raise keycloak_error(400, "unsupported_grant_type", "Unsupported grant_type")
+
+    def logout(self, realm: str, form: dict[str, str]) -> None:
+        client = self._client(realm, form)
+        if not form.get("refresh_token"):
+            raise keycloak_error(400, "invalid_request", "No refresh token")
+        claims = self._check_refresh(realm, client, form["refresh_token"])
+        self.sessions[claims["sid"]].active = False
+
+    @staticmethod
+    def check_realm(realm: str) -> None:
+        if realm not in REALMS:
+            raise MockError(Kind.NOT_FOUND, "Realm does not exist", code="Realm does not exist", status=404)
+
+    def _client(self, realm: str, form: dict[str, str]) -> str:
+        self.check_realm(realm)
+        client = form.get("client_id", "")
+        if client != REALMS[realm]:
+            raise keycloak_error(401, "invalid_client", "Invalid client or Invalid client credentials")
+        return client
+
+    def _issue(self, realm: str, client: str, session: Session) -> dict[str, Any]:
+        now = int(self.clock.now())
+        common = {
+            "iat": now,
+            "iss": issuer(realm),
+            "aud": client,
+            "sub": str(uuid.uuid5(USER_NAMESPACE, f"{realm}/{session.username}")),
+            "azp": client,
+            "session_state": session.id,
+            "sid": session.id,
+            "scope": "profile email",
+        }
+        access = {**common, "exp": now + self.access_ttl, "jti": self.ids.uuid(), "typ": "Bearer",
+                  "preferred_username": session.username, "email_verified": False}
+        refresh = {**common, "exp": now + self.refresh_ttl, "jti": self.ids.uuid(), "typ": "Refresh"}
+        return {
+            "access_token": self._sign(access),
+            "expires_in": self.access_ttl,
+            "refresh_expires_in": self.refresh_ttl,
+            "refresh_token": self._sign(refresh),
+            "token_type": "bearer",
+            "not-before-policy": 0,
+            "session_state": session.id,
+            "scope": "profile email",
+        }
+
+    def _sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+
+    def _decode(self, token: str) -> dict[str, Any] | None:
+        """Signature and issuer checked once per token (cached); expiry is checked by callers on the clock."""
+        claims = self._verified.get(token)
+        if claims is None:
+            try:
+                claims = jwt.decode(
+                    token,
+                    self.key.private_key.public_key(),
+                    algorithms=["RS256"],
+                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False},
+                )
+            except jwt.PyJWTError:
+                return None
+            if claims.get("iss") not in {issuer(r) for r in REALMS}:
+                return None
+            self._verified[token] = claims
+            if len(self._verified) > 4096:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _check_refresh(self, realm: str, client: str, token: str) -> dict[str, Any]:
+        claims = self._decode(token)
+        if claims is None or claims.get("typ") != "Refresh" or claims.get("iss") != issuer(realm):
+            raise keycloak_error(400, "invalid_grant", "Invalid refresh token")
+        if claims.get("azp") != client:
+            raise keycloak_error(400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match")
+        session = self.sessions.get(claims.get("sid", ""))
+        if claims["exp"] <= self.clock.now() or session is None or not session.active:
+            raise keycloak_error(400, "invalid_grant", "Token is not active")
+        return claims
+
+    def access_claims(self, authorization: str | None) -> dict[str, Any]:
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise MockError(Kind.UNAUTHORIZED, "Falta el token de acceso (Authorization: bearer <token>).")
+        claims = self._decode(token.strip())
+        if claims is None or claims.get("typ") != "Bearer":
+            raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido.")
+        if claims["exp"] <= self.clock.now():
+            raise MockError(Kind.UNAUTHORIZED, "El token de acceso expiró.")
+        return claims
+
+    def reset(self) -> None:
+        self.sessions.clear()
+
+
+def tenant_of(claims: dict[str, Any]) -> str:
+    realm = str(claims.get("iss", "")).rsplit("/", 1)[-1]
+    return f"{realm}/{claims.get('preferred_username', '')}"
+
+
+class BearerAuth:
+    """Recepción requires a live access token of either realm; the token's user is the sandbox."""
+
+    async def authenticate(self, request: web.Request, op: Operation) -> Principal:
+        idp: IdentityProvider = request.app[PROVIDER].state.idp  # type: ignore[attr-defined]
+        claims = idp.access_claims(request.headers.get("Authorization"))
+        return Principal(tenant_of(claims), claims=claims)
+
+    def peek_tenant(self, request: web.Request) -> str | None:
+        _, _, token = request.headers.get("Authorization", "").partition(" ")
+        try:
+            claims = jwt.decode(token.strip(), options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        return tenant_of(claims)

@@ -1,0 +1,65 @@
+"""MensajeHacienda: the signed acceptance or rejection Hacienda returns as `respuesta-xml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+from signxml import XMLSigner
+from signxml.algorithms import CanonicalizationMethod
+
+from mockserver.core.keys import SigningKey
+from mockserver.providers.hacienda.documents import NS_BASE
+
+SANDBOX_PREFIX = (
+    "Este comprobante fue aceptado en el ambiente de pruebas, por lo cual no tiene validez para fines tributarios"
+)
+ACEPTADO, RECHAZADO = "1", "3"
+
+
+def error_list(errors: list[str]) -> str:
+    """Hacienda's rejection format: a header line, then a CSV-like block of codigo, mensaje, fila, columna."""
+    rows = "\n".join(f'-1, "{message}", 0, 0' for message in errors)
+    return f"El comprobante electrónico tiene los siguientes errores:\n\n[\ncodigo, mensaje, fila, columna\n{rows}\n\n]"
+
+
+@dataclass(frozen=True)
+class Respuesta:
+    clave: str
+    nombre_emisor: str
+    tipo_emisor: str
+    cedula_emisor: str
+    nombre_receptor: str | None
+    tipo_receptor: str | None
+    cedula_receptor: str | None
+    mensaje: str
+    detalle: str
+    monto_total_impuesto: str | None
+    total_factura: str
+    version: str = "v4.4"
+
+
+def build(respuesta: Respuesta, key: SigningKey) -> bytes:
+    """The MensajeHacienda XML, enveloped-signed (RSA-SHA256) with the mock's own certificate."""
+    ns = f"{NS_BASE}{respuesta.version}/mensajeHacienda"
+    root = etree.Element(f"{{{ns}}}MensajeHacienda", nsmap={None: ns})
+
+    def add(name: str, value: str | None) -> None:
+        if value is not None:
+            etree.SubElement(root, f"{{{ns}}}{name}").text = value
+
+    add("Clave", respuesta.clave)
+    add("NombreEmisor", respuesta.nombre_emisor)
+    add("TipoIdentificacionEmisor", respuesta.tipo_emisor)
+    add("NumeroCedulaEmisor", respuesta.cedula_emisor)
+    if respuesta.cedula_receptor:
+        add("NombreReceptor", respuesta.nombre_receptor or "")
+        add("TipoIdentificacionReceptor", respuesta.tipo_receptor or "")
+        add("NumeroCedulaReceptor", respuesta.cedula_receptor)
+    add("Mensaje", respuesta.mensaje)
+    add("DetalleMensaje", respuesta.detalle)
+    add("MontoTotalImpuesto", respuesta.monto_total_impuesto)
+    add("TotalFactura", respuesta.total_factura)
+    signer = XMLSigner(c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0)
+    signed = signer.sign(root, key=key.private_key, cert=[key.certificate])
+    return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))

@@ -1,0 +1,31 @@
+"""Settings: everything the CLI and environment can set, in one typed place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ALL_PROVIDERS = ("hacienda",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    providers: tuple[str, ...] = ALL_PROVIDERS
+    seed: int | None = None
+    log_level: str = "info"
+    # provider → scale of its documented limits (1.0 = the sandbox's), None = off; "*" for all
+    rate_limits: dict[str, float | None] = field(default_factory=dict)
+    lifecycle: str = "timed"
+    journal_size: int = 1000
+    signing_key: Path | None = None
+    public_url: str | None = None
+    provider_ports: dict[str, int] = field(default_factory=dict)
+    provider_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_body_bytes: int = 10 * 1024 * 1024
+    # check every response against the spec and answer 500 on a mismatch (the test suite turns it on)
+    strict: bool = False
+    clock_start: float | None = None
+    clock_frozen: bool = False
