@@ -50,7 +50,9 @@ def parse_rate_limits(text: str) -> dict[str, float | None]:
             try:
                 out[name] = float(value.rstrip("x"))
             except ValueError:
-                raise argparse.ArgumentTypeError(f"bad rate limit {value!r}: use sandbox, off or Nx") from None
+                raise argparse.ArgumentTypeError(
+                    f"bad rate limit {value!r}: use sandbox, off or Nx"
+                ) from None
     return out
 
 
@@ -69,26 +71,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 in Docker)")
     add("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    add("--providers", default=",".join(ALL_PROVIDERS), help=f"comma list (default all: {','.join(ALL_PROVIDERS)})")
+    add(
+        "--providers",
+        default=",".join(ALL_PROVIDERS),
+        help=f"comma list (default all: {','.join(ALL_PROVIDERS)})",
+    )
     add("--seed", type=int, default=None, help="seed for ids and fake data: the same seed, the same run")
     add("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    add("--rate-limits", type=parse_rate_limits, default={},
-        help="sandbox (the providers' own limits, default), off, or Nx; per provider: hacienda=off,*=10x")
-    add("--lifecycle", default="timed", choices=["timed", "immediate", "manual"],
-        help="how asynchronous work advances (default timed, on the clock)")
+    add(
+        "--rate-limits",
+        type=parse_rate_limits,
+        default={},
+        help="sandbox (the providers' own limits, default), off, or Nx; per provider: hacienda=off,*=10x",
+    )
+    add(
+        "--lifecycle",
+        default="timed",
+        choices=["timed", "immediate", "manual"],
+        help="how asynchronous work advances (default timed, on the clock)",
+    )
     add("--journal-size", type=int, default=1000, help="requests kept in the journal (default 1000)")
     add("--signing-key", type=Path, default=None, help="PEM RSA key for JWTs and XML signatures")
     add("--public-url", default=None, help="base URL clients use, for absolute links (default: the Host)")
-    add("--provider-ports", type=lambda t: {k: int(v) for k, v in _pairs(t, "ports").items()}, default={},
-        help="also serve providers alone on their own ports: hacienda=9001,...")
+    add(
+        "--provider-ports",
+        type=lambda t: {k: int(v) for k, v in _pairs(t, "ports").items()},
+        default={},
+        help="also serve providers alone on their own ports: hacienda=9001,...",
+    )
     strict_env = (_env("strict") or "").lower() in ("1", "true", "yes")
-    p.add_argument("--strict", action="store_true", default=strict_env,
-        help="check every response against the spec (500 on a mismatch)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        default=strict_env,
+        help="check every response against the spec (500 on a mismatch)",
+    )
     for name in PROVIDERS:
         for option in load_provider(name).options:
             flag = f"--{name}-{option.name.replace('_', '-')}"
-            add(flag, type=option.type, default=option.default, choices=option.choices, help=option.help,
-                dest=f"opt__{name}__{option.name}")
+            add(
+                flag,
+                type=option.type,
+                default=option.default,
+                choices=option.choices,
+                help=option.help,
+                dest=f"opt__{name}__{option.name}",
+            )
     return p
 
 
@@ -97,7 +125,9 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
     providers = tuple(p.strip() for p in args.providers.split(",") if p.strip())
     unknown = [p for p in providers if p not in PROVIDERS]
     if unknown:
-        raise SystemExit(f"mockserver: unknown provider(s) {', '.join(unknown)}; known: {', '.join(PROVIDERS)}")
+        raise SystemExit(
+            f"mockserver: unknown provider(s) {', '.join(unknown)}; known: {', '.join(PROVIDERS)}"
+        )
     options: dict[str, dict[str, Any]] = {}
     for key, value in vars(args).items():
         if key.startswith("opt__"):
@@ -128,7 +158,7 @@ async def serve(settings: Settings) -> None:
     from mockserver.admin import RUNTIME
 
     runtime = app[RUNTIME]
-    for name, port in settings.provider_ports.items():
+    for name in settings.provider_ports:
         if name not in runtime.providers:
             raise SystemExit(f"mockserver: --provider-ports names {name!r}, which is not enabled")
         runners.append(web.AppRunner(create_provider_port_app(runtime, name, []), access_log=None))

@@ -61,8 +61,14 @@ async def admin_errors(request: web.Request, handler: Any) -> web.StreamResponse
 
 async def health(request: web.Request) -> web.Response:
     runtime = _runtime(request)
-    return _json({"status": "ok", "version": __version__, "providers": sorted(runtime.providers),
-                  "clock": runtime.clock.snapshot()})
+    return _json(
+        {
+            "status": "ok",
+            "version": __version__,
+            "providers": sorted(runtime.providers),
+            "clock": runtime.clock.snapshot(),
+        }
+    )
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -115,8 +121,10 @@ async def lifecycle(request: web.Request) -> web.Response:
         except ValueError:
             raise AdminError(f"mode must be one of {[m.value for m in Mode]}") from None
     moved = runtime.lifecycles.advance(provider, kind, body.get("key")) if body.get("advance") else 0
-    pending = [{"kind": t.kind, "key": t.key, "next": t.steps[t.index].state}
-               for t in runtime.lifecycles.pending(provider)]
+    pending = [
+        {"kind": t.kind, "key": t.key, "next": t.steps[t.index].state}
+        for t in runtime.lifecycles.pending(provider)
+    ]
     modes = {f"{p}/{k}": m.value for (p, k), m in runtime.lifecycles.modes.items() if p == provider}
     return _json({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
 

@@ -13,7 +13,9 @@ class Ids:
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self._random = random.Random(seed) if seed is not None else random.Random(random.SystemRandom().random())
+        self._random = (
+            random.Random(seed) if seed is not None else random.Random(random.SystemRandom().random())
+        )
         self._faker: Faker | None = None
 
     @property

@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-DEFAULT_KEY = Path(__file__).resolve().parents[2] / "fixtures" / "keys" / "mock-signing-key.pem"
+from mockserver.core.plugin import FIXTURES
+
+DEFAULT_KEY = FIXTURES / "keys" / "mock-signing-key.pem"
 
 
 def _b64url_uint(value: int) -> str:
@@ -60,8 +62,9 @@ def load_signing_key(path: Path | None, now: float) -> SigningKey:
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise ValueError("the signing key must be an RSA private key")
     numbers = private_key.public_key().public_numbers()
-    thumb = json.dumps({"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)},
-                       separators=(",", ":"))
+    thumb = json.dumps(
+        {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}, separators=(",", ":")
+    )
     kid = base64.urlsafe_b64encode(hashlib.sha256(thumb.encode()).digest()).rstrip(b"=").decode()
     name = x509.Name(
         [

@@ -94,7 +94,9 @@ class Lifecycles:
 
     def forget(self, provider: str | None = None, tenant: str | None = None) -> None:
         for ident, track in list(self._tracks.items()):
-            if (provider is None or track.provider == provider) and (tenant is None or track.tenant == tenant):
+            if (provider is None or track.provider == provider) and (
+                tenant is None or track.tenant == tenant
+            ):
                 if track.job:
                     track.job.cancel()
                 del self._tracks[ident]

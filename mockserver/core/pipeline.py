@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from mockserver.core.errors import Kind, MockError
+from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
 from mockserver.core.masking import mask_headers, mask_value
@@ -44,7 +44,7 @@ def endpoint(op: Operation, fn: Handler) -> Callable[[web.Request], Awaitable[we
     async def handle(request: web.Request) -> web.StreamResponse:
         return await fn(call_of(request))
 
-    setattr(handle, OPERATION_ATTR, op)  # noqa: B010 - a function attribute, read by operation_of
+    setattr(handle, OPERATION_ATTR, op)
     return handle
 
 
@@ -133,9 +133,20 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
         )
     )
     if log.isEnabledFor(logging.INFO):
-        log.info(json.dumps({"provider": provider.name, "op": op.id if op else None, "method": request.method,
-                             "path": request.path, "status": response.status, "ms": ms, "tenant": tenant},
-                            ensure_ascii=False))
+        log.info(
+            json.dumps(
+                {
+                    "provider": provider.name,
+                    "op": op.id if op else None,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status,
+                    "ms": ms,
+                    "tenant": tenant,
+                },
+                ensure_ascii=False,
+            )
+        )
     return response
 
 
@@ -168,7 +179,9 @@ async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        response = provider.provider.errors.render(MockError(Kind.VALIDATION, exc.reason, status=exc.status), request)
+        response = provider.provider.errors.render(
+            MockError(Kind.VALIDATION, exc.reason, status=exc.status), request
+        )
     except Exception:
         errlog.exception("unhandled error in %s %s", request.method, request.path)
         response = provider.provider.errors.render(MockError(Kind.INTERNAL, "Internal error"), request)
@@ -179,9 +192,20 @@ async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
     return response
 
 
+def body_bytes(response: web.Response) -> bytes:
+    """The body as sent, whether the handler gave bytes or text."""
+    if isinstance(response.body, bytes):
+        return response.body
+    if response.text is not None:
+        return response.text.encode(response.charset or "utf-8")
+    return b""
+
+
 def _enforce_spec(op: Operation, response: web.Response, request: web.Request) -> None:
-    problems = check_response(op, response.status, response.content_type if response.body else "",
-                              response.body if isinstance(response.body, bytes) else b"", response.headers)
+    body = body_bytes(response)
+    problems = check_response(
+        op, response.status, response.content_type if body else "", body, response.headers
+    )
     if problems:
         errlog.error("response breaks the spec: %s", problems)
         violations_list = request.app.get(VIOLATIONS)
@@ -210,17 +234,20 @@ async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
         u = exceeded.usage
         if limits.headers:
             call.extra_headers.update(policy.headers(limiter.limit_of(u.bucket), 0, u.reset))
-        raise MockError(Kind.RATE_LIMITED, "Too many requests",
-                        headers={"Retry-After": str(exceeded.retry_after)}) from None
+        raise MockError(
+            Kind.RATE_LIMITED, "Too many requests", headers={"Retry-After": str(exceeded.retry_after)}
+        ) from None
     if usage is not None and limits.headers:
-        call.extra_headers.update(policy.headers(limiter.limit_of(usage.bucket), usage.remaining, usage.reset))
+        call.extra_headers.update(
+            policy.headers(limiter.limit_of(usage.bucket), usage.remaining, usage.reset)
+        )
     status = 500
     try:
         response = await handler(request)
         status = response.status
         return response
     except MockError as error:
-        status = error.status or 400
+        status = status_of(error)
         raise
     finally:
         limiter.charge(limits.key, policy.after(request, call.op, status))
@@ -251,8 +278,9 @@ async def validate(request: web.Request, handler: Next) -> web.StreamResponse:
         call.body = body
         problems += more
     if problems:
-        raise MockError(Kind.VALIDATION, problems[0].message, field=problems[0].field,
-                        detail={"violations": problems})
+        raise MockError(
+            Kind.VALIDATION, problems[0].message, field=problems[0].field, detail={"violations": problems}
+        )
     return await handler(request)
 
 
@@ -266,8 +294,11 @@ def _read_body(op: Operation, content_type: str, raw: bytes) -> tuple[Any, list[
         if not op.bodies:
             return None, []
         expected = ", ".join(op.bodies)
-        return None, [Violation("body", "", f"Content-Type {content_type!r} is not accepted; use {expected}",
-                                "content-type")]
+        return None, [
+            Violation(
+                "body", "", f"Content-Type {content_type!r} is not accepted; use {expected}", "content-type"
+            )
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -295,8 +326,12 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
     key = request.headers.get(header)
     if not key:
         if config.get("required"):
-            raise MockError(Kind.VALIDATION, f"The {header} header is required", field=header,
-                            code="idempotency_key_missing")
+            raise MockError(
+                Kind.VALIDATION,
+                f"The {header} header is required",
+                field=header,
+                code="idempotency_key_missing",
+            )
         return await handler(request)
     store = call.provider.runtime.idempotency
     tenant = call.principal.tenant if call.principal else ""
@@ -305,8 +340,12 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
     try:
         stored = store.lookup(scope, fingerprint)
     except KeyReused:
-        raise MockError(Kind.CONFLICT, f"The {header} was already used with a different request body",
-                        field=header, code="idempotency_key_reused") from None
+        raise MockError(
+            Kind.CONFLICT,
+            f"The {header} was already used with a different request body",
+            field=header,
+            code="idempotency_key_reused",
+        ) from None
     if stored is not None:
         headers = {k: v for k, v in stored.headers if k.lower() != "content-length"}
         replay = web.Response(status=stored.status, body=stored.body, headers=headers)
@@ -314,8 +353,9 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
         return replay
     response = await handler(request)
     if isinstance(response, web.Response) and response.status < 500:
-        body = response.body if isinstance(response.body, bytes) else b""
-        store.remember(scope, Stored(fingerprint, response.status, tuple(response.headers.items()), body))
+        store.remember(
+            scope, Stored(fingerprint, response.status, tuple(response.headers.items()), body_bytes(response))
+        )
     return response
 
 

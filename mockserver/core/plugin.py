@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from mockserver.core.specs import Operation
     from mockserver.core.webhooks import Signer
 
-ROOT = Path(__file__).resolve().parents[2]
+# specs/ and fixtures/ live beside the package in a checkout; an installed copy is told where (Docker)
+ROOT = Path(os.environ.get("MOCKSERVER_ROOT") or Path(__file__).resolve().parents[2])
 SPECS = ROOT / "specs"
 FIXTURES = ROOT / "fixtures"
 

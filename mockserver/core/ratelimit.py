@@ -56,7 +56,11 @@ class RateLimiter:
         return Usage(bucket, max(0, self.limit_of(bucket) - count), start + bucket.window)
 
     def admit(self, key: str, guard: Sequence[Bucket], charge: Sequence[Bucket]) -> Usage | None:
-        """Refuse if any guarded bucket is spent; else count `charge` now. Answers the tightest usage."""
+        """Refuse if any guarded bucket is spent; else count `charge` now.
+
+        Answers the usage to show clients: the first bucket charged on admission (it counts exactly,
+        request by request), else the tightest guarded one.
+        """
         if not self.enabled or not guard:
             return None
         usages = [self.usage(key, b) for b in guard]
@@ -64,6 +68,8 @@ class RateLimiter:
         if spent:
             raise Exceeded(max(spent, key=lambda u: u.reset), self.clock.now())
         self.charge(key, charge)
+        if charge:
+            return self.usage(key, charge[0])
         return min((self.usage(key, b) for b in guard), key=lambda u: u.remaining)
 
     def charge(self, key: str, buckets: Sequence[Bucket]) -> None:

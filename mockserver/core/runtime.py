@@ -109,7 +109,10 @@ class Runtime:
             provider = load_provider(name)
             spec = Spec(provider.spec_path)
             check_coverage(provider, spec)
-            options = {o.name: settings.provider_options.get(name, {}).get(o.name, o.default) for o in provider.options}
+            options = {
+                o.name: settings.provider_options.get(name, {}).get(o.name, o.default)
+                for o in provider.options
+            }
             scale = settings.rate_limits.get(name, settings.rate_limits.get("*", 1.0))
             pr = ProviderRuntime(provider, spec, runtime, RateLimiter(clock, scale), options)
             pr.state = provider.make_state(pr)

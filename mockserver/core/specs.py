@@ -88,7 +88,11 @@ def _absolute_refs(node: Any) -> Any:
     """Point local `#/...` refs at the whole document, which the registry holds."""
     if isinstance(node, dict):
         return {
-            k: (SPEC_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _absolute_refs(v))
+            k: (
+                SPEC_URI + v
+                if k == "$ref" and isinstance(v, str) and v.startswith("#")
+                else _absolute_refs(v)
+            )
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -165,7 +169,9 @@ class Spec:
                     continue
                 params = [self._param(self.resolve(p)) for p in [*shared_params, *raw.get("parameters", [])]]
                 body = self.resolve(raw.get("requestBody", {}))
-                bodies = {ct: self.validator(c.get("schema", {})) for ct, c in body.get("content", {}).items()}
+                bodies = {
+                    ct: self.validator(c.get("schema", {})) for ct, c in body.get("content", {}).items()
+                }
                 yield Operation(
                     id=raw["operationId"],
                     method=method.upper(),
@@ -185,7 +191,9 @@ class Spec:
 
     def _response(self, raw: dict[str, Any]) -> ResponseSpec:
         raw = self.resolve(raw)
-        bodies = {ct: self.validator(c["schema"]) for ct, c in raw.get("content", {}).items() if "schema" in c}
+        bodies = {
+            ct: self.validator(c["schema"]) for ct, c in raw.get("content", {}).items() if "schema" in c
+        }
         headers = tuple(name for name, h in raw.get("headers", {}).items() if self.resolve(h).get("required"))
         return ResponseSpec(bodies, headers)
 
@@ -199,24 +207,28 @@ def violations(validator: Validator, instance: Any, location: str) -> list[Viola
 
 def _violation(error: ValidationError, location: str) -> Violation:
     path = ".".join(str(p) for p in error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [r for r in error.validator_value if r not in error.instance]
+    required = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
+        missing = [r for r in required if r not in error.instance]
         if missing:
             path = ".".join(p for p in (path, str(missing[0])) if p)
     return Violation(location, path, error.message, str(error.validator))
 
 
-def read_params(op: Operation, source: Mapping[str, str], location: str) -> tuple[dict[str, Any], list[Violation]]:
+def read_params(
+    op: Operation, source: Mapping[str, str], location: str
+) -> tuple[dict[str, Any], list[Violation]]:
     """Coerce the strings of a query or path to their schema types and check them."""
     values: dict[str, Any] = {}
     problems: list[Violation] = []
     for param in op.params:
         if param.location != location:
             continue
-        if param.name not in source or source[param.name] == "" and location == "query":
+        if param.name not in source or (source[param.name] == "" and location == "query"):
             if param.required:
-                problems.append(Violation(location, param.name, f"'{param.name}' is a required property",
-                                          "required"))
+                problems.append(
+                    Violation(location, param.name, f"'{param.name}' is a required property", "required")
+                )
             elif "default" in param.schema:
                 values[param.name] = param.schema["default"]
             continue
@@ -231,7 +243,11 @@ def check_response(
     op: Operation, status: int, content_type: str, body: bytes, headers: Mapping[str, str]
 ) -> list[str]:
     """What in a response breaks the spec; an empty list means it conforms."""
-    spec = op.responses.get(str(status)) or op.responses.get(f"{str(status)[0]}XX") or op.responses.get("default")
+    spec = (
+        op.responses.get(str(status))
+        or op.responses.get(f"{str(status)[0]}XX")
+        or op.responses.get("default")
+    )
     if spec is None:
         return [f"{op.id}: status {status} is not documented"]
     problems = [f"{op.id} {status}: header {h} missing" for h in spec.required_headers if h not in headers]
@@ -245,8 +261,10 @@ def check_response(
                 data = json.loads(body)
             except ValueError:
                 return [*problems, f"{op.id} {status}: body is not JSON"]
-            problems += [f"{op.id} {status}: {v.field or '(root)'}: {v.message}"
-                         for v in violations(validator, data, "response")]
+            problems += [
+                f"{op.id} {status}: {v.field or '(root)'}: {v.message}"
+                for v in violations(validator, data, "response")
+            ]
     elif body:
         problems.append(f"{op.id} {status}: a body was sent where the spec documents none")
     return problems

@@ -181,7 +181,9 @@ class WebhookDispatcher:
             return
         next_at = self.clock.now() + delivery.policy.delay(number)
         window = delivery.policy.give_up_after
-        if number >= delivery.policy.max_attempts or (window is not None and next_at > delivery.created_at + window):
+        if number >= delivery.policy.max_attempts or (
+            window is not None and next_at > delivery.created_at + window
+        ):
             delivery.state, delivery.next_attempt_at = "failed", None
             log.info("webhook %s to %s given up after %d attempts", delivery.event, delivery.url, number)
             return

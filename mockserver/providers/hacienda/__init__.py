@@ -18,9 +18,13 @@ PROVIDER = Provider(
     auth=BearerAuth(),
     rate_limits=HaciendaLimits(),
     options=(
-        Option("accept_status", int, 201,
-               "status of an accepted POST /recepcion: 201 as documented, 202 as the live service answers",
-               choices=(201, 202)),
+        Option(
+            "accept_status",
+            int,
+            201,
+            "status of an accepted POST /recepcion: 201 as documented, 202 as the live service answers",
+            choices=(201, 202),
+        ),
         Option("access_token_ttl", int, 300, "access token lifetime in seconds (Keycloak's expires_in)"),
         Option("refresh_token_ttl", int, 1800, "refresh token lifetime in seconds (refresh_expires_in)"),
         Option("processing_delay", float, 1.0, "seconds from recibido to procesando"),

@@ -10,14 +10,15 @@ from datetime import datetime
 
 from cryptography import x509
 from lxml import etree
-from signxml import SignatureConfiguration, XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 NS_BASE = "https://cdn.comprobanteselectronicos.go.cr/xml-schemas/"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 # never resolve entities or fetch anything: comprobantes come from strangers
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False,
-                         load_dtd=False)
+PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False, load_dtd=False
+)
 
 
 class DocumentError(ValueError):
@@ -83,10 +84,13 @@ def read(xml: bytes, *, at: datetime) -> Reading:
     namespace = etree.QName(root).namespace or ""
     match = re.match(re.escape(NS_BASE) + r"(v4\.[34])/", namespace)
     local = etree.QName(root).localname
+    emisor: Party | None
+    receptor: Party | None
     if local == "MensajeReceptor":
         emisor = Party("", _text(root, "NumeroCedulaEmisor") or "", "")
-        receptor = Party(_text(root, "TipoIdentificacionReceptor") or "", _text(root, "NumeroCedulaReceptor") or "",
-                         "")
+        receptor = Party(
+            _text(root, "TipoIdentificacionReceptor") or "", _text(root, "NumeroCedulaReceptor") or "", ""
+        )
         total_impuesto, total = _text(root, "MontoTotalImpuesto"), _text(root, "TotalFactura")
     else:
         emisor, receptor = _party(root, "Emisor"), _party(root, "Receptor")
@@ -122,8 +126,9 @@ def verify_signature(root: etree._Element, at: datetime) -> tuple[bool, str | No
         certificate = x509.load_der_x509_certificate(der)
     except (ValueError, binascii.Error):
         return False, "El certificado de la firma no es válido."
-    config = SignatureConfiguration(expect_references=True, ignore_ambiguous_key_info=True,
-                                    location="./", verification_time=at)
+    config = SignatureConfiguration(
+        expect_references=True, ignore_ambiguous_key_info=True, location="./", verification_time=at
+    )
     try:
         XMLVerifier().verify(root, x509_cert=certificate, expect_config=config, validate_schema=False)
     except (InvalidSignature, InvalidInput) as error:

@@ -30,13 +30,22 @@ class HaciendaErrors:
                 body = {"error": "Realm does not exist"}
             else:
                 body = {"error": error.code or error.kind.value, "error_description": error.message}
-            return web.Response(status=status, body=json.dumps(body).encode(), content_type="application/json",
-                                headers=headers)
+            return web.Response(
+                status=status,
+                body=json.dumps(body).encode(),
+                content_type="application/json",
+                headers=headers,
+            )
         # Recepción documents errors as headers; its bodies are empty.
         if error.kind is Kind.UNAUTHORIZED:
             headers["WWW-Authenticate"] = 'Bearer realm="recepcion"'
         elif error.kind is not Kind.RATE_LIMITED:
-            headers["X-Error-Cause"] = _header_safe(error.message)
+            cause = (
+                f"{error.field}: {error.message}"
+                if error.field and "violations" in error.detail
+                else error.message
+            )
+            headers["X-Error-Cause"] = _header_safe(cause)
         if status == 400:
             headers["validation-exception"] = "true" if error.detail.get("validation", True) else "false"
         return web.Response(status=status, headers=headers)

@@ -18,8 +18,12 @@ def _state(call: Call) -> HaciendaState:
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, body=json.dumps(data, ensure_ascii=False).encode(),
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        status=status,
+        body=json.dumps(data, ensure_ascii=False).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 async def create_token(call: Call) -> web.StreamResponse:
@@ -41,15 +45,17 @@ async def get_openid_configuration(call: Call) -> web.StreamResponse:
     realm = call.path["realm"]
     _state(call).idp.check_realm(realm)
     base = call.url(f"/auth/realms/{realm}/protocol/openid-connect")
-    return _json({
-        "issuer": issuer(realm),
-        "token_endpoint": f"{base}/token",
-        "end_session_endpoint": f"{base}/logout",
-        "jwks_uri": f"{base}/certs",
-        "grant_types_supported": ["password", "refresh_token"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post"],
-    })
+    return _json(
+        {
+            "issuer": issuer(realm),
+            "token_endpoint": f"{base}/token",
+            "end_session_endpoint": f"{base}/logout",
+            "jwks_uri": f"{base}/certs",
+            "grant_types_supported": ["password", "refresh_token"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        }
+    )
 
 
 def _api_base(call: Call) -> str:
@@ -75,8 +81,13 @@ MAX_PAGE = 50
 async def get_comprobantes(call: Call) -> web.StreamResponse:
     offset = call.query.get("offset", 0)
     limit = min(call.query.get("limit", MAX_PAGE), MAX_PAGE)
-    items, total = _state(call).listing(call.tenant, emisor=call.query.get("emisor"),
-                                        receptor=call.query.get("receptor"), offset=offset, limit=limit)
+    items, total = _state(call).listing(
+        call.tenant,
+        emisor=call.query.get("emisor"),
+        receptor=call.query.get("receptor"),
+        offset=offset,
+        limit=limit,
+    )
     headers = {"Accept-Range": f"resource {MAX_PAGE}"}
     if len(items) == total:
         return _json(items, headers=headers)
@@ -87,4 +98,3 @@ async def get_comprobantes(call: Call) -> web.StreamResponse:
 
 async def get_comprobante(call: Call) -> web.StreamResponse:
     return _json(_state(call).comprobante(call.tenant, call.path["clave"]))
-

@@ -29,8 +29,12 @@ def issuer(realm: str) -> str:
 
 
 def keycloak_error(status: int, error: str, description: str | None = None) -> MockError:
-    return MockError(Kind.VALIDATION if status == 400 else Kind.UNAUTHORIZED, description or error, code=error,
-                     status=status)
+    return MockError(
+        Kind.VALIDATION if status == 400 else Kind.UNAUTHORIZED,
+        description or error,
+        code=error,
+        status=status,
+    )
 
 
 @dataclass
@@ -103,8 +107,14 @@ class IdentityProvider:
             "sid": session.id,
             "scope": "profile email",
         }
-        access = {**common, "exp": now + self.access_ttl, "jti": self.ids.uuid(), "typ": "Bearer",
-                  "preferred_username": session.username, "email_verified": False}
+        access = {
+            **common,
+            "exp": now + self.access_ttl,
+            "jti": self.ids.uuid(),
+            "typ": "Bearer",
+            "preferred_username": session.username,
+            "email_verified": False,
+        }
         refresh = {**common, "exp": now + self.refresh_ttl, "jti": self.ids.uuid(), "typ": "Refresh"}
         return {
             "access_token": self._sign(access),
@@ -129,7 +139,12 @@ class IdentityProvider:
                     token,
                     self.key.private_key.public_key(),
                     algorithms=["RS256"],
-                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False},
+                    options={
+                        "verify_exp": False,
+                        "verify_aud": False,
+                        "verify_iat": False,
+                        "verify_nbf": False,
+                    },
                 )
             except jwt.PyJWTError:
                 return None
@@ -145,7 +160,9 @@ class IdentityProvider:
         if claims is None or claims.get("typ") != "Refresh" or claims.get("iss") != issuer(realm):
             raise keycloak_error(400, "invalid_grant", "Invalid refresh token")
         if claims.get("azp") != client:
-            raise keycloak_error(400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match")
+            raise keycloak_error(
+                400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match"
+            )
         session = self.sessions.get(claims.get("sid", ""))
         if claims["exp"] <= self.clock.now() or session is None or not session.active:
             raise keycloak_error(400, "invalid_grant", "Token is not active")

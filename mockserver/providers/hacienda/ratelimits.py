@@ -25,7 +25,7 @@ def _is_idp(op: Operation | None) -> bool:
 
 
 class HaciendaLimits:
-    """Every class of outcome has its own budget; a spent error budget blocks that method until the window ends."""
+    """Each outcome class has its own budget; a spent error budget blocks the method until the window ends."""
 
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"

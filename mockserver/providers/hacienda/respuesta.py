@@ -5,22 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lxml import etree
-from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod
+from signxml.signer import XMLSigner
 
 from mockserver.core.keys import SigningKey
 from mockserver.providers.hacienda.documents import NS_BASE
 
 SANDBOX_PREFIX = (
-    "Este comprobante fue aceptado en el ambiente de pruebas, por lo cual no tiene validez para fines tributarios"
+    "Este comprobante fue aceptado en el ambiente de pruebas, "
+    "por lo cual no tiene validez para fines tributarios"
 )
 ACEPTADO, RECHAZADO = "1", "3"
 
 
 def error_list(errors: list[str]) -> str:
-    """Hacienda's rejection format: a header line, then a CSV-like block of codigo, mensaje, fila, columna."""
+    """Hacienda's rejection format: a header line, then a CSV-like block (codigo, mensaje, fila, columna)."""
     rows = "\n".join(f'-1, "{message}", 0, 0' for message in errors)
-    return f"El comprobante electrónico tiene los siguientes errores:\n\n[\ncodigo, mensaje, fila, columna\n{rows}\n\n]"
+    header = "El comprobante electrónico tiene los siguientes errores:"
+    return f"{header}\n\n[\ncodigo, mensaje, fila, columna\n{rows}\n\n]"
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class Respuesta:
 def build(respuesta: Respuesta, key: SigningKey) -> bytes:
     """The MensajeHacienda XML, enveloped-signed (RSA-SHA256) with the mock's own certificate."""
     ns = f"{NS_BASE}{respuesta.version}/mensajeHacienda"
-    root = etree.Element(f"{{{ns}}}MensajeHacienda", nsmap={None: ns})
+    # a default namespace is keyed None in lxml; its stubs only allow str keys
+    root = etree.Element(f"{{{ns}}}MensajeHacienda", nsmap={None: ns})  # type: ignore[dict-item]
 
     def add(name: str, value: str | None) -> None:
         if value is not None:

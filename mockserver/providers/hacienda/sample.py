@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from lxml import etree
-from signxml import XMLSigner
-from signxml.algorithms import CanonicalizationMethod
-from signxml.xades import XAdESSignaturePolicy, XAdESSigner
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm
+from signxml.signer import XMLSigner
+from signxml.xades.xades import XAdESSignaturePolicy, XAdESSigner
 
 from mockserver.core.keys import SigningKey, load_signing_key
 from mockserver.providers.hacienda.clave import DOCUMENT_TYPES
@@ -35,7 +35,7 @@ ROOT_NS = {
 POLICY = XAdESSignaturePolicy(
     Identifier="https://www.hacienda.go.cr/ATV/ComprobanteElectronico/docs/esquemas/2016/v4.3/Resolucion%20Comprobantes%20Electronicos%20%20DGT-R-48-2016.pdf",
     Description="",
-    DigestMethod="http://www.w3.org/2000/09/xmldsig#sha1",
+    DigestMethod=DigestAlgorithm.SHA1,
     DigestValue="V8lVVNGDCPen6VELRD1Ja8HARFk=",
 )
 CR = timezone(timedelta(hours=-6))
@@ -65,14 +65,17 @@ class Sample:
 
     @property
     def clave(self) -> str:
-        return (f"506{self.fecha:%d%m%y}{self.emisor_numero.zfill(12)}{self.consecutivo}"
-                f"{self.situacion}{self.security_code}")
+        return (
+            f"506{self.fecha:%d%m%y}{self.emisor_numero.zfill(12)}{self.consecutivo}"
+            f"{self.situacion}{self.security_code}"
+        )
 
 
 def unsigned_xml(s: Sample) -> etree._Element:
     root_name = DOCUMENT_TYPES[s.tipo]
     ns = NS.format(version=s.version, name=ROOT_NS[root_name])
-    root = etree.Element(f"{{{ns}}}{root_name}", nsmap={None: ns, "ds": "http://www.w3.org/2000/09/xmldsig#"})
+    nsmap = {None: ns, "ds": "http://www.w3.org/2000/09/xmldsig#"}
+    root = etree.Element(f"{{{ns}}}{root_name}", nsmap=nsmap)  # type: ignore[arg-type]  # lxml's None key
 
     def add(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
         node = etree.SubElement(parent, f"{{{ns}}}{name}")
@@ -100,10 +103,17 @@ def unsigned_xml(s: Sample) -> etree._Element:
     add(root, "CondicionVenta", "01")
     detalle = add(root, "DetalleServicio")
     linea = add(detalle, "LineaDetalle")
-    for name, value in (("NumeroLinea", "1"), ("CodigoCABYS", "8314100000000"), ("Cantidad", "1"),
-                        ("UnidadMedida", "Sp"), ("Detalle", "Servicio de desarrollo de software"),
-                        ("PrecioUnitario", "10000.00000"), ("MontoTotal", "10000.00000"),
-                        ("SubTotal", "10000.00000"), ("BaseImponible", "10000.00000")):
+    for name, value in (
+        ("NumeroLinea", "1"),
+        ("CodigoCABYS", "8314100000000"),
+        ("Cantidad", "1"),
+        ("UnidadMedida", "Sp"),
+        ("Detalle", "Servicio de desarrollo de software"),
+        ("PrecioUnitario", "10000.00000"),
+        ("MontoTotal", "10000.00000"),
+        ("SubTotal", "10000.00000"),
+        ("BaseImponible", "10000.00000"),
+    ):
         add(linea, name, value)
     impuesto = add(linea, "Impuesto")
     add(impuesto, "Codigo", "01")
@@ -128,7 +138,7 @@ def unsigned_xml(s: Sample) -> etree._Element:
 
 
 def sign(root: etree._Element, key: SigningKey, *, xades: bool = True) -> bytes:
-    """XAdES-EPES (enveloped RSA-SHA256 plus SignedProperties), as Hacienda requires; plain XMLDSig if not `xades`."""
+    """XAdES-EPES (enveloped RSA-SHA256 + SignedProperties) as Hacienda asks; plain XMLDSig if not `xades`."""
     signer: XMLSigner
     if xades:
         signer = XAdESSigner(signature_policy=POLICY, c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0)
@@ -138,7 +148,9 @@ def sign(root: etree._Element, key: SigningKey, *, xades: bool = True) -> bytes:
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
 
 
-def body(s: Sample, key: SigningKey, *, callback_url: str | None = None, xml: bytes | None = None) -> dict[str, object]:
+def body(
+    s: Sample, key: SigningKey, *, callback_url: str | None = None, xml: bytes | None = None
+) -> dict[str, object]:
     payload: dict[str, object] = {
         "clave": s.clave,
         "fecha": s.fecha.isoformat(),
@@ -146,7 +158,10 @@ def body(s: Sample, key: SigningKey, *, callback_url: str | None = None, xml: by
         "comprobanteXml": base64.b64encode(xml or sign(unsigned_xml(s), key)).decode(),
     }
     if s.receptor_numero:
-        payload["receptor"] = {"tipoIdentificacion": s.receptor_tipo, "numeroIdentificacion": s.receptor_numero}
+        payload["receptor"] = {
+            "tipoIdentificacion": s.receptor_tipo,
+            "numeroIdentificacion": s.receptor_numero,
+        }
     if callback_url:
         payload["callbackUrl"] = callback_url
     return payload
@@ -154,10 +169,15 @@ def body(s: Sample, key: SigningKey, *, callback_url: str | None = None, xml: by
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print a signed sample POST /recepcion body.")
-    parser.add_argument("--tipo", default="01", choices=[t for t in DOCUMENT_TYPES if t not in ("05", "06", "07")])
+    parser.add_argument(
+        "--tipo", default="01", choices=[t for t in DOCUMENT_TYPES if t not in ("05", "06", "07")]
+    )
     parser.add_argument("--numero", type=int, default=None, help="consecutive number (default: random)")
-    parser.add_argument("--security-code", default="12345678",
-                        help="00000003 forces rechazado, 00000005 stays procesando, 00000009 ends in error")
+    parser.add_argument(
+        "--security-code",
+        default="12345678",
+        help="00000003 forces rechazado, 00000005 stays procesando, 00000009 ends in error",
+    )
     parser.add_argument("--callback-url", default=None)
     args = parser.parse_args()
     numero = args.numero or random.SystemRandom().randint(1, 9_999_999)

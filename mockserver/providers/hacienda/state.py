@@ -79,7 +79,11 @@ def _party_json(party: Party | None) -> dict[str, str]:
     # the seed's schema requires a receptor; tiquetes may have none, so its fields stay empty
     if party is None:
         return {"tipoIdentificacion": "", "numeroIdentificacion": "", "nombre": ""}
-    return {"tipoIdentificacion": party.tipo, "numeroIdentificacion": party.numero, "nombre": party.nombre[:80]}
+    return {
+        "tipoIdentificacion": party.tipo,
+        "numeroIdentificacion": party.numero,
+        "nombre": party.nombre[:80],
+    }
 
 
 class HaciendaState:
@@ -93,8 +97,9 @@ class HaciendaState:
         self.webhooks = rt.webhooks
         self.key = rt.keys
         self.options = pr.options
-        self.idp = IdentityProvider(rt.keys, rt.ids, rt.clock, pr.options["access_token_ttl"],
-                                    pr.options["refresh_token_ttl"])
+        self.idp = IdentityProvider(
+            rt.keys, rt.ids, rt.clock, pr.options["access_token_ttl"], pr.options["refresh_token_ttl"]
+        )
         self.tenants: dict[str, dict[str, Comprobante]] = {}
         self._order = 0
 
@@ -113,8 +118,12 @@ class HaciendaState:
             raise MockError(Kind.VALIDATION, str(error), detail={"validation": True}) from None
         emisor_json = payload["emisor"]
         if padded_id(emisor_json["numeroIdentificacion"]) != clave.identificacion:
-            raise MockError(Kind.VALIDATION, f"La identificación del emisor [{emisor_json['numeroIdentificacion']}] "
-                            f"no corresponde con la de la clave [{clave.text}].", detail={"validation": True})
+            raise MockError(
+                Kind.VALIDATION,
+                f"La identificación del emisor [{emisor_json['numeroIdentificacion']}] "
+                f"no corresponde con la de la clave [{clave.text}].",
+                detail={"validation": True},
+            )
         key, mensaje_tipo = clave.text, None
         if payload.get("consecutivoReceptor"):
             try:
@@ -122,8 +131,12 @@ class HaciendaState:
             except ClaveError as error:
                 raise MockError(Kind.VALIDATION, str(error), detail={"validation": True}) from None
             if consecutivo.tipo not in MENSAJE_TYPES:
-                raise MockError(Kind.VALIDATION, f"El consecutivoReceptor [{payload['consecutivoReceptor']}] no es "
-                                "de un mensaje receptor (tipos 05, 06 o 07).", detail={"validation": True})
+                raise MockError(
+                    Kind.VALIDATION,
+                    f"El consecutivoReceptor [{payload['consecutivoReceptor']}] no es "
+                    "de un mensaje receptor (tipos 05, 06 o 07).",
+                    detail={"validation": True},
+                )
             key, mensaje_tipo = f"{clave.text}-{payload['consecutivoReceptor']}", consecutivo.tipo
         docs = self._docs(tenant)
         if key in docs:
@@ -144,7 +157,8 @@ class HaciendaState:
             fecha=format_fecha(fecha),
             received_at=self.clock.now(),
             order=self._order,
-            emisor=reading.emisor or Party(emisor_json["tipoIdentificacion"], emisor_json["numeroIdentificacion"], ""),
+            emisor=reading.emisor
+            or Party(emisor_json["tipoIdentificacion"], emisor_json["numeroIdentificacion"], ""),
             receptor=receptor,
             reading=reading,
             callback_url=payload.get("callbackUrl") or None,
@@ -156,8 +170,14 @@ class HaciendaState:
         steps = [Step("procesando", self.options["processing_delay"])]
         if doc.final != "procesando":
             steps.append(Step(doc.final, self.options["decision_delay"]))
-        self.lifecycles.start(self.name, "comprobante", f"{tenant}|{key}", steps,
-                              lambda estado: self._enter(tenant, doc, estado), tenant=tenant)
+        self.lifecycles.start(
+            self.name,
+            "comprobante",
+            f"{tenant}|{key}",
+            steps,
+            lambda estado: self._enter(tenant, doc, estado),
+            tenant=tenant,
+        )
         return doc
 
     def _content_errors(self, doc: Comprobante, payload: dict[str, Any]) -> list[str]:
@@ -171,7 +191,9 @@ class HaciendaState:
             errors.append("La clave del comprobante no corresponde con la clave enviada.")
         if doc.is_mensaje:
             if r.numero_consecutivo_receptor != payload["consecutivoReceptor"]:
-                errors.append("El NumeroConsecutivoReceptor no corresponde con el consecutivoReceptor enviado.")
+                errors.append(
+                    "El NumeroConsecutivoReceptor no corresponde con el consecutivoReceptor enviado."
+                )
         else:
             if r.consecutivo != doc.clave[21:41]:
                 errors.append("El NumeroConsecutivo no corresponde con el consecutivo de la clave.")
@@ -199,14 +221,22 @@ class HaciendaState:
             doc.respuesta_xml = self._respuesta(doc, estado)
         if estado in ("aceptado", "rechazado", "error") and doc.callback_url:
             body = json.dumps(doc.status_body(), ensure_ascii=False).encode()
-            self.webhooks.send(provider=self.name, tenant=tenant, event=f"recepcion.{estado}",
-                               url=doc.callback_url, body=body, policy=CALLBACK_POLICY)
+            self.webhooks.send(
+                provider=self.name,
+                tenant=tenant,
+                event=f"recepcion.{estado}",
+                url=doc.callback_url,
+                body=body,
+                policy=CALLBACK_POLICY,
+            )
 
     def _respuesta(self, doc: Comprobante, estado: str) -> bytes:
         detail = ACCEPTED_DETAIL if estado == "aceptado" else respuesta.error_list(doc.errors)
         if doc.sandbox:
             # the sandbox prefixes every DetalleMensaje, even a rejection's
-            detail = respuesta.SANDBOX_PREFIX if estado == "aceptado" else f"{respuesta.SANDBOX_PREFIX}\n{detail}"
+            detail = (
+                respuesta.SANDBOX_PREFIX if estado == "aceptado" else f"{respuesta.SANDBOX_PREFIX}\n{detail}"
+            )
         r = doc.reading
         emisor = doc.emisor
         return respuesta.build(
@@ -257,14 +287,16 @@ class HaciendaState:
         docs = [d for d in self._docs(tenant).values() if not d.is_mensaje]
         return sorted(docs, key=lambda d: (parse_fecha(d.fecha), d.order), reverse=True)
 
-    def listing(self, tenant: str, *, emisor: str | None, receptor: str | None, offset: int,
-                limit: int) -> tuple[list[dict[str, Any]], int]:
+    def listing(
+        self, tenant: str, *, emisor: str | None, receptor: str | None, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
         def ident(party: Party | None) -> str:
             return f"{party.tipo}{padded_id(party.numero)}" if party else ""
 
         docs = [
             d
             for d in self._sorted(tenant)
-            if (emisor is None or ident(d.emisor) == emisor) and (receptor is None or ident(d.receptor) == receptor)
+            if (emisor is None or ident(d.emisor) == emisor)
+            and (receptor is None or ident(d.receptor) == receptor)
         ]
         return [self.summary(tenant, d) for d in docs[offset : offset + limit]], len(docs)

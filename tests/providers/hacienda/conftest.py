@@ -19,8 +19,14 @@ async def login(mock: Mock, username: str = USER, realm: str = "rut-stag") -> di
     client_id = {"rut-stag": "api-stag", "rut": "api-prod"}[realm]
     response = await mock.client.post(
         f"/hacienda/auth/realms/{realm}/protocol/openid-connect/token",
-        data={"grant_type": "password", "client_id": client_id, "username": username, "password": "secreto",
-              "client_secret": "", "scope": ""},
+        data={
+            "grant_type": "password",
+            "client_id": client_id,
+            "username": username,
+            "password": "secreto",
+            "client_secret": "",
+            "scope": "",
+        },
     )
     assert response.status == 200, await response.text()
     tokens: dict[str, Any] = await response.json()

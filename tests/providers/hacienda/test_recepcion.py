@@ -9,13 +9,14 @@ from lxml import etree
 
 from mockserver.providers.hacienda import sample
 from mockserver.providers.hacienda.documents import verify_signature
-from tests.conftest import Mock
 from tests.providers.hacienda.conftest import API, Hacienda
 
 MH = "{https://cdn.comprobanteselectronicos.go.cr/xml-schemas/v4.4/mensajeHacienda}"
 
 
-async def test_post_recepcion_returns_201_with_absolute_location_and_rate_limit_headers(hacienda: Hacienda) -> None:
+async def test_post_recepcion_returns_201_with_absolute_location_and_rate_limit_headers(
+    hacienda: Hacienda,
+) -> None:
     s = sample.Sample()
     response = await hacienda.post(hacienda.body(s))
     assert response.status == 201
@@ -49,20 +50,35 @@ async def test_lifecycle_moves_recibido_procesando_aceptado_on_the_clock(haciend
     assert final["fecha"] == "2026-11-21T10:30:00-06:00"
 
 
-async def test_respuesta_xml_is_a_signed_mensaje_hacienda_with_the_comprobante_totals(hacienda: Hacienda) -> None:
+async def test_respuesta_xml_is_a_signed_mensaje_hacienda_with_the_comprobante_totals(
+    hacienda: Hacienda,
+) -> None:
     s = sample.Sample(total="22600.00000", impuesto="2600.00000")
     clave = await hacienda.submit(s)
     await hacienda.mock.advance(5)
     root = etree.fromstring(await hacienda.respuesta(clave))
     assert root.tag == f"{MH}MensajeHacienda"
     names = [etree.QName(child).localname for child in root]
-    assert names == ["Clave", "NombreEmisor", "TipoIdentificacionEmisor", "NumeroCedulaEmisor", "NombreReceptor",
-                     "TipoIdentificacionReceptor", "NumeroCedulaReceptor", "Mensaje", "DetalleMensaje",
-                     "MontoTotalImpuesto", "TotalFactura", "Signature"]
+    assert names == [
+        "Clave",
+        "NombreEmisor",
+        "TipoIdentificacionEmisor",
+        "NumeroCedulaEmisor",
+        "NombreReceptor",
+        "TipoIdentificacionReceptor",
+        "NumeroCedulaReceptor",
+        "Mensaje",
+        "DetalleMensaje",
+        "MontoTotalImpuesto",
+        "TotalFactura",
+        "Signature",
+    ]
     assert root.findtext(f"{MH}Clave") == clave
     assert root.findtext(f"{MH}NombreEmisor") == "Razón Social S.A."
     assert root.findtext(f"{MH}Mensaje") == "1"
-    assert root.findtext(f"{MH}DetalleMensaje", "").startswith("Este comprobante fue aceptado en el ambiente de pruebas")
+    assert root.findtext(f"{MH}DetalleMensaje", "").startswith(
+        "Este comprobante fue aceptado en el ambiente de pruebas"
+    )
     assert root.findtext(f"{MH}MontoTotalImpuesto") == "2600.00000"
     assert root.findtext(f"{MH}TotalFactura") == "22600.00000"
     valid, problem = verify_signature(root, hacienda.mock.runtime.clock.utcnow())
@@ -82,7 +98,10 @@ async def test_a_bad_signature_is_accepted_then_rechazado_with_the_real_detail(h
     assert root.findtext(f"{MH}Mensaje") == "3"
     detail = root.findtext(f"{MH}DetalleMensaje", "")
     assert detail.startswith("Este comprobante fue aceptado en el ambiente de pruebas")
-    assert "El comprobante electrónico tiene los siguientes errores:\n\n[\ncodigo, mensaje, fila, columna\n" in detail
+    assert (
+        "El comprobante electrónico tiene los siguientes errores:\n\n[\ncodigo, mensaje, fila, columna\n"
+        in detail
+    )
     assert '-1, "La firma del comprobante electrónico no es válida", 0, 0' in detail
 
 
@@ -207,8 +226,11 @@ async def test_comprobante_xml_that_is_not_base64_or_not_xml_returns_400(haciend
 async def test_xml_external_entities_are_never_resolved(hacienda: Hacienda) -> None:
     s = sample.Sample()
     xml = sample.sign(sample.unsigned_xml(s), hacienda.mock.runtime.keys).decode()
-    evil = xml.replace("<?xml version='1.0' encoding='UTF-8'?>",
-                       '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', 1)
+    evil = xml.replace(
+        "<?xml version='1.0' encoding='UTF-8'?>",
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+        1,
+    )
     evil = evil.replace("María Rodríguez Mora", "&e;")
     response = await hacienda.post(hacienda.body(s, xml=evil.encode()))
     assert response.status in (201, 400)
@@ -218,7 +240,12 @@ async def test_xml_external_entities_are_never_resolved(hacienda: Hacienda) -> N
 
 
 async def test_fecha_is_parsed_leniently(hacienda: Hacienda) -> None:
-    shapes = ["2025-07-27T10:30:00-06:00", "2026-11-21T01:23:45.123Z", "2018-01-31T11:53:54-0400", "2026-11-21T10:30:00"]
+    shapes = [
+        "2025-07-27T10:30:00-06:00",
+        "2026-11-21T01:23:45.123Z",
+        "2018-01-31T11:53:54-0400",
+        "2026-11-21T10:30:00",
+    ]
     for number, fecha in enumerate(shapes, start=1):
         body = hacienda.body(sample.Sample(numero=number))
         body["fecha"] = fecha
@@ -238,8 +265,9 @@ async def test_unknown_clave_returns_404_with_error_cause(hacienda: Hacienda) ->
 
 async def test_trailing_slashes_and_both_base_paths_are_served(hacienda: Hacienda) -> None:
     s = sample.Sample()
-    response = await hacienda.mock.client.post("/hacienda/recepcion/v1/recepcion/", json=hacienda.body(s),
-                                               headers=hacienda.headers)
+    response = await hacienda.mock.client.post(
+        "/hacienda/recepcion/v1/recepcion/", json=hacienda.body(s), headers=hacienda.headers
+    )
     assert response.status == 201
     assert "/hacienda/recepcion/v1/recepcion/" in response.headers["Location"]
     for path in (f"/hacienda/recepcion/v1/recepcion/{s.clave}/", f"{API}/recepcion/{s.clave}"):
@@ -252,10 +280,16 @@ async def test_mensaje_receptor_is_looked_up_as_clave_dash_consecutivo(hacienda:
     consecutivo = "00100001050000000001"
     ns = "https://cdn.comprobanteselectronicos.go.cr/xml-schemas/v4.4/mensajeReceptor"
     root = etree.Element(f"{{{ns}}}MensajeReceptor", nsmap={None: ns})
-    for name, value in (("Clave", factura.clave), ("NumeroCedulaEmisor", factura.emisor_numero),
-                        ("FechaEmisionDoc", factura.fecha.isoformat()), ("Mensaje", "1"),
-                        ("MontoTotalImpuesto", factura.impuesto), ("TotalFactura", factura.total),
-                        ("NumeroCedulaReceptor", "109560664"), ("NumeroConsecutivoReceptor", consecutivo)):
+    for name, value in (
+        ("Clave", factura.clave),
+        ("NumeroCedulaEmisor", factura.emisor_numero),
+        ("FechaEmisionDoc", factura.fecha.isoformat()),
+        ("Mensaje", "1"),
+        ("MontoTotalImpuesto", factura.impuesto),
+        ("TotalFactura", factura.total),
+        ("NumeroCedulaReceptor", "109560664"),
+        ("NumeroConsecutivoReceptor", consecutivo),
+    ):
         etree.SubElement(root, f"{{{ns}}}{name}").text = value
     body: dict[str, Any] = hacienda.body(factura, xml=sample.sign(root, hacienda.mock.runtime.keys))
     body["consecutivoReceptor"] = consecutivo
@@ -273,9 +307,17 @@ async def test_mensaje_receptor_is_looked_up_as_clave_dash_consecutivo(hacienda:
 async def test_accept_status_switch_answers_202_like_the_live_service(make_mock: Any) -> None:
     from tests.providers.hacienda.conftest import login
 
-    mock = await make_mock(provider_options={"hacienda": {"accept_status": 202, "access_token_ttl": 300,
-                                                          "refresh_token_ttl": 1800, "processing_delay": 1.0,
-                                                          "decision_delay": 2.0}})
+    mock = await make_mock(
+        provider_options={
+            "hacienda": {
+                "accept_status": 202,
+                "access_token_ttl": 300,
+                "refresh_token_ttl": 1800,
+                "processing_delay": 1.0,
+                "decision_delay": 2.0,
+            }
+        }
+    )
     tokens = await login(mock)
     h = Hacienda(mock, tokens["access_token"])
     response = await h.post(h.body(sample.Sample()))

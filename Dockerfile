@@ -1,0 +1,27 @@
+# mockserver: every provider on port 8080, state in memory, as a CI service container.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MOCKSERVER_ROOT=/app \
+    MOCKSERVER_HOST=0.0.0.0 \
+    MOCKSERVER_PORT=8080
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY mockserver ./mockserver
+RUN pip install . && rm -rf build *.egg-info
+COPY specs ./specs
+COPY fixtures ./fixtures
+
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockserver
+USER 10001
+
+EXPOSE 8080
+# python's own urllib: the slim image has no curl
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/__admin/health', timeout=2)"]
+
+CMD ["mockserver"]
