@@ -34,10 +34,3 @@ class Ids:
 
     def digits(self, length: int) -> str:
         return "".join(self._random.choice("0123456789") for _ in range(length))
-
-    def token(self, length: int = 32) -> str:
-        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-        return "".join(self._random.choice(alphabet) for _ in range(length))
-
-    def random(self) -> float:
-        return self._random.random()

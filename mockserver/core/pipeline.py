@@ -91,6 +91,14 @@ def call_of(request: web.Request) -> Call:
     return call
 
 
+ADMIN_PREFIX = "/__admin"
+
+
+def passthrough(request: web.Request) -> bool:
+    """The control plane rides inside host-routed provider apps; the provider's pipeline leaves it alone."""
+    return CALL not in request
+
+
 def operation_of(request: web.Request) -> Operation | None:
     try:
         handler = request.match_info.handler
@@ -102,6 +110,8 @@ def operation_of(request: web.Request) -> Operation | None:
 
 @web.middleware
 async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
+    if request.path.startswith(ADMIN_PREFIX + "/"):
+        return await handler(request)
     provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
     runtime = provider.runtime
     op = operation_of(request)
@@ -160,6 +170,8 @@ def _journal_body(call: Call) -> Any:
 
 @web.middleware
 async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
     provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
     call = call_of(request)
     try:
@@ -218,6 +230,8 @@ VIOLATIONS = web.AppKey("violations", list)
 
 @web.middleware
 async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
     call = call_of(request)
     policy = call.provider.provider.rate_limits
     limiter = call.provider.limiter
@@ -255,6 +269,8 @@ async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
 
 @web.middleware
 async def authenticate(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
     call = call_of(request)
     auth = call.provider.provider.auth
     if call.op is not None and call.op.secured and auth is not None:
@@ -264,6 +280,8 @@ async def authenticate(request: web.Request, handler: Next) -> web.StreamRespons
 
 @web.middleware
 async def validate(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
     call = call_of(request)
     op = call.op
     if op is None:
@@ -318,6 +336,8 @@ def _read_body(op: Operation, content_type: str, raw: bytes) -> tuple[Any, list[
 
 @web.middleware
 async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
     call = call_of(request)
     config = call.op.extensions.get("x-mock-idempotency") if call.op else None
     if not config or call.op is None:

@@ -29,6 +29,9 @@ async def test_real_hosts_route_without_the_mount(mock: Mock) -> None:
     response = await mock.client.get("/recepcion-sandbox/v1/comprobantes", headers=api)
     assert response.status == 200
     assert (await mock.client.get("/__admin/health", headers=api)).status == 200
+    # the control plane is neither journaled nor rate-limited as a provider call
+    journal = await (await mock.client.get("/__admin/requests", headers=api)).json()
+    assert all(not e["path"].startswith("/__admin") for e in journal["requests"])
 
 
 async def test_unknown_path_under_the_mount_returns_404_in_hacienda_shape(mock: Mock) -> None:
