@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -24,17 +24,14 @@ from mockserver.core.journal import Entry
 from mockserver.core.masking import mask_headers, mask_value
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
+from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.specs import Operation, Violation, check_response, read_params, violations
-
-if TYPE_CHECKING:
-    from mockserver.core.runtime import ProviderRuntime
 
 log = logging.getLogger("mockserver.access")
 errlog = logging.getLogger("mockserver.errors")
 
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CALL = web.RequestKey("call", object)
-PROVIDER = web.AppKey("provider", object)
+PROVIDER = web.AppKey("provider", ProviderRuntime)
 PREFIX = web.AppKey("prefix", str)
 
 
@@ -85,10 +82,11 @@ class Call:
         return self.base_url() + path
 
 
+CALL = web.RequestKey("call", Call)
+
+
 def call_of(request: web.Request) -> Call:
-    call = request.get(CALL)
-    assert isinstance(call, Call)
-    return call
+    return request[CALL]
 
 
 ADMIN_PREFIX = "/__admin"
@@ -112,7 +110,7 @@ def operation_of(request: web.Request) -> Operation | None:
 async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     if request.path.startswith(ADMIN_PREFIX + "/"):
         return await handler(request)
-    provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
+    provider = request.app[PROVIDER]
     runtime = provider.runtime
     op = operation_of(request)
     call = Call(request, op, provider)
@@ -172,7 +170,7 @@ def _journal_body(call: Call) -> Any:
 async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
     if passthrough(request):
         return await handler(request)
-    provider: ProviderRuntime = request.app[PROVIDER]  # type: ignore[assignment]
+    provider = request.app[PROVIDER]
     call = call_of(request)
     try:
         response = await handler(request)

@@ -192,7 +192,7 @@ class BearerAuth:
     """Recepción requires a live access token of either realm; the token's user is the sandbox."""
 
     async def authenticate(self, request: web.Request, op: Operation) -> Principal:
-        idp: IdentityProvider = request.app[PROVIDER].state.idp  # type: ignore[attr-defined]
+        idp: IdentityProvider = request.app[PROVIDER].state.idp
         claims = idp.access_claims(request.headers.get("Authorization"))
         return Principal(tenant_of(claims), claims=claims)
 
