@@ -34,25 +34,25 @@ async def test_tokens_are_rs256_jwts_verifiable_with_the_published_jwks(mock: Mo
     header = jwt.get_unverified_header(tokens["access_token"])
     assert header["alg"] == "RS256"
     assert header["kid"] == jwks["keys"][0]["kid"]
-    access = jwt.decode(
-        tokens["access_token"],
-        key.key,
-        algorithms=["RS256"],
-        audience="api-stag",
-        options={"verify_exp": False, "verify_iat": False},
-    )
+
+    # the signature and audience are checked; times are the frozen mock clock's, not this machine's
+    def verify(token: str) -> dict[str, Any]:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            audience="api-stag",
+            options={"verify_exp": False, "verify_iat": False},
+        )
+        return claims
+
+    access = verify(tokens["access_token"])
     assert access["iss"] == "https://idp.comprobanteselectronicos.go.cr/auth/realms/rut-stag"
     assert access["azp"] == "api-stag"
     assert access["typ"] == "Bearer"
     assert access["preferred_username"] == USER
     assert access["exp"] - access["iat"] == 300
-    refresh = jwt.decode(
-        tokens["refresh_token"],
-        key.key,
-        algorithms=["RS256"],
-        audience="api-stag",
-        options={"verify_exp": False, "verify_iat": False},
-    )
+    refresh = verify(tokens["refresh_token"])
     assert refresh["typ"] == "Refresh"
     assert refresh["aud"] == "api-stag"
     assert refresh["exp"] - refresh["iat"] == 1800
