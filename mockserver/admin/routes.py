@@ -129,6 +129,26 @@ async def lifecycle(request: web.Request) -> web.Response:
     return _json({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
 
 
+async def action(request: web.Request) -> web.Response:
+    """A provider's mock-only action, e.g. Avenio's receptor confirming an annulment."""
+    runtime = _runtime(request)
+    pr = runtime.providers.get(request.match_info["provider"])
+    if pr is None:
+        raise AdminError(f"unknown provider {request.match_info['provider']!r}")
+    act = pr.provider.admin_actions.get(request.match_info["action"])
+    if act is None:
+        raise AdminError(
+            f"{pr.name} has no action {request.match_info['action']!r}; "
+            f"it has: {', '.join(pr.provider.admin_actions) or 'none'}"
+        )
+    try:
+        result = act(pr, await _body(request))
+    except (KeyError, LookupError, ValueError) as error:
+        raise AdminError(str(error)) from None
+    runtime.scheduler.run_due()
+    return _json(result)
+
+
 async def requests(request: web.Request) -> web.Response:
     runtime = _runtime(request)
     q = request.query
@@ -161,6 +181,7 @@ def add_admin_routes(app: web.Application) -> None:
     admin.router.add_get("/clock", clock_get)
     admin.router.add_post("/clock", clock_set)
     admin.router.add_post("/lifecycle", lifecycle)
+    admin.router.add_post("/actions/{provider}/{action}", action)
     admin.router.add_get("/requests", requests)
     admin.router.add_get("/webhooks", webhooks)
     app.add_subapp("/__admin", admin)

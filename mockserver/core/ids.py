@@ -30,7 +30,7 @@ class Ids:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
     def hex(self, length: int) -> str:
-        return "".join(self._random.choice("0123456789abcdef") for _ in range(length))
+        return f"{self._random.getrandbits(4 * length):0{length}x}"
 
     def digits(self, length: int) -> str:
         return "".join(self._random.choice("0123456789") for _ in range(length))

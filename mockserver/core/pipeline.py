@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,15 @@ class Call:
     body: Any = None
     raw_body: bytes = b""
     extra_headers: dict[str, str] = field(default_factory=dict)
+    correlation_id: str | None = None
+    _trace_id: str = ""
+
+    @property
+    def trace_id(self) -> str:
+        """A fresh id per request, made on first use (envelopes that carry one, correlation ids)."""
+        if not self._trace_id:
+            self._trace_id = self.provider.runtime.ids.hex(32)
+        return self._trace_id
 
     @property
     def tenant(self) -> str:
@@ -114,6 +124,10 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     runtime = provider.runtime
     op = operation_of(request)
     call = Call(request, op, provider)
+    header = provider.provider.correlation_header
+    if header:
+        call.correlation_id = request.headers.get(header) or call.trace_id
+        call.extra_headers[header] = call.correlation_id
     request[CALL] = call
     runtime.scheduler.run_due()  # reads see every transition whose time has come
     loop_time = asyncio.get_running_loop().time
@@ -144,6 +158,7 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
         log.info(
             json.dumps(
                 {
+                    "correlation": call.correlation_id,
                     "provider": provider.name,
                     "op": op.id if op else None,
                     "method": request.method,
@@ -351,9 +366,17 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
                 code="idempotency_key_missing",
             )
         return await handler(request)
+    if config.get("format") == "uuid" and not _UUID.match(key):
+        raise MockError(
+            Kind.VALIDATION,
+            f"The {header} header must be a UUID",
+            field=header,
+            code="idempotency_key_invalid",
+        )
     store = call.provider.runtime.idempotency
     tenant = call.principal.tenant if call.principal else ""
-    scope = (call.provider.name, tenant, key)
+    # keys are scoped per operation: Avenio's quickstart reuses one key for emitir and anular
+    scope = (call.provider.name, tenant, f"{call.op.id}:{key}")
     fingerprint = store.fingerprint(call.op.id, call.raw_body)
     try:
         stored = store.lookup(scope, fingerprint)
@@ -376,5 +399,7 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
         )
     return response
 
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 MIDDLEWARES = (journal, envelope, rate_limit, authenticate, validate, idempotency)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mockserver.core.pipeline import Call
     from mockserver.core.runtime import ProviderRuntime
     from mockserver.core.specs import Operation
-    from mockserver.core.webhooks import Signer
+    from mockserver.core.webhooks import Delivery
 
 # specs/ and fixtures/ live beside the package in a checkout; an installed copy is told where (Docker)
 ROOT = Path(os.environ.get("MOCKSERVER_ROOT") or Path(__file__).resolve().parents[2])
@@ -100,8 +100,14 @@ class Provider:
     auth: Authenticator | None = None
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
-    webhook_signer: Signer | None = None
+    webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None
     spec_file: Path | None = None
+    # echoed on every response (one is made up when the client sent none) and written to the log
+    correlation_header: str | None = None
+    # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
+    admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
+        default_factory=dict
+    )
 
     @property
     def spec_path(self) -> Path:

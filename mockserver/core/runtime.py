@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,7 +118,7 @@ class Runtime:
             pr = ProviderRuntime(provider, spec, runtime, RateLimiter(clock, scale), options)
             pr.state = provider.make_state(pr)
             if provider.webhook_signer:
-                runtime.webhooks.signers[name] = provider.webhook_signer
+                runtime.webhooks.signers[name] = functools.partial(provider.webhook_signer, pr)
             runtime.providers[name] = pr
         return runtime
 

@@ -20,10 +20,14 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mockserver.core import rut
+from mockserver.core.masking import SECRET_KEYS
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SPEC_URI = "urn:mockserver:spec"
 DRAFT202012_URI = "https://json-schema.org/draft/2020-12/schema"
 FORMATS = FormatChecker()
+FORMATS.checks("rut")(rut.is_valid)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Operation:
     path: str
     prefixes: tuple[str, ...]
     secured: bool
+    scopes: frozenset[str]  # every scope the operation's security requirements name
     params: list[Param]
     bodies: dict[str, Validator]
     body_required: bool
@@ -178,6 +183,12 @@ class Spec:
                     path=path,
                     prefixes=_server_prefixes(raw.get("servers", servers)),
                     secured=bool(raw.get("security", top_security)),
+                    scopes=frozenset(
+                        scope
+                        for requirement in raw.get("security", top_security)
+                        for scopes in requirement.values()
+                        for scope in scopes
+                    ),
                     params=params,
                     bodies=bodies,
                     body_required=bool(body.get("required", False)),
@@ -212,7 +223,11 @@ def _violation(error: ValidationError, location: str) -> Violation:
         missing = [r for r in required if r not in error.instance]
         if missing:
             path = ".".join(p for p in (path, str(missing[0])) if p)
-    return Violation(location, path, error.message, str(error.validator))
+    message = error.message
+    if path.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
+        # jsonschema quotes the offending value; a secret's value never goes back out
+        message = f"the value does not satisfy '{error.validator}'"
+    return Violation(location, path, message, str(error.validator))
 
 
 def read_params(

@@ -1,0 +1,33 @@
+"""Temporary download links: an HMAC over path and expiry, checked on the mock clock when fetched."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlencode
+
+from mockserver.core.clock import Clock
+
+
+class SignedUrls:
+    def __init__(self, secret: bytes, clock: Clock) -> None:
+        self._secret = secret
+        self.clock = clock
+
+    def _mac(self, path: str, expires: int) -> str:
+        return hmac.new(self._secret, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def sign(self, path: str, ttl: float) -> tuple[str, int]:
+        """`path?expires=…&signature=…` valid for `ttl` seconds of mock time, and the expiry."""
+        expires = int(self.clock.now() + ttl)
+        return f"{path}?{urlencode({'expires': expires, 'signature': self._mac(path, expires)})}", expires
+
+    def problem(self, path: str, expires: str | None, signature: str | None) -> str | None:
+        """Why a presented link is refused, or None when it is good."""
+        if not expires or not signature or not expires.isdigit():
+            return "The link is not signed"
+        if not hmac.compare_digest(self._mac(path, int(expires)), signature):
+            return "The link's signature does not match"
+        if int(expires) < self.clock.now():
+            return "The link has expired"
+        return None
