@@ -101,6 +101,11 @@ class Lifecycles:
                     track.job.cancel()
                 del self._tracks[ident]
 
+    def forget_key(self, provider: str, kind: str, key: str) -> None:
+        track = self._tracks.pop((provider, kind, key), None)
+        if track and track.job:
+            track.job.cancel()
+
     def _schedule(self, track: Track, base: float) -> None:
         # each step is due `delay` after the previous one was due, however far the clock jumped
         when = base + track.steps[track.index].delay

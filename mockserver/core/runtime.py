@@ -22,6 +22,7 @@ from mockserver.settings import Settings
 
 PROVIDERS: dict[str, str] = {
     "hacienda": "mockserver.providers.hacienda",
+    "avenio": "mockserver.providers.avenio",
 }
 
 

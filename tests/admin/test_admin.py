@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mockserver.providers.hacienda import sample
+from mockserver.settings import ALL_PROVIDERS
 from tests.conftest import Mock
 from tests.providers.hacienda.conftest import API, Hacienda, hacienda, login
 
@@ -12,7 +13,7 @@ __all__ = ["hacienda"]  # the fixture, shared with the provider tests
 async def test_health_lists_providers(mock: Mock) -> None:
     body = await (await mock.client.get("/__admin/health")).json()
     assert body["status"] == "ok"
-    assert body["providers"] == ["hacienda"]
+    assert body["providers"] == sorted(ALL_PROVIDERS)
 
 
 async def test_clock_freeze_advance_set_and_speed(mock: Mock) -> None:

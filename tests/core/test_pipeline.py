@@ -10,6 +10,7 @@ from mockserver.core import runtime as runtime_module
 from mockserver.core.plugin import Unsupported
 from mockserver.core.runtime import Runtime, SpecMismatch, check_coverage
 from mockserver.core.specs import Spec
+from mockserver.settings import ALL_PROVIDERS
 from tests.conftest import Mock, make_settings
 from tests.core import toy
 
@@ -42,7 +43,7 @@ def test_startup_fails_for_handlers_without_an_operation_or_reasonless_unsupport
 
 def test_every_real_provider_covers_its_spec() -> None:
     built = Runtime.build(make_settings())
-    assert set(built.providers) == {"hacienda"}
+    assert set(built.providers) == set(ALL_PROVIDERS)
 
 
 async def test_request_body_is_validated_against_the_spec(toy_mock: Mock) -> None:

@@ -1,0 +1,54 @@
+"""Avenio Cloud (Chile): Boletas de Honorarios Electrónicas, OAuth2 client_credentials, signed webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.core.plugin import Option, Provider
+from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.avenio import events
+from mockserver.providers.avenio.errors import AvenioErrors
+from mockserver.providers.avenio.oauth import AvenioAuth
+from mockserver.providers.avenio.ratelimits import AvenioLimits
+from mockserver.providers.avenio.routes import OPERATIONS
+from mockserver.providers.avenio.state import AvenioState
+
+
+def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[str, Any]:
+    state: AvenioState = pr.state
+    op = state.pending_annulment(body["tenant"], body["rutUsuario"], int(body["folio"]))
+    boleta = state.settle_annulment(op, confirmed=confirmed)
+    return {"folio": boleta.folio, "rutEmisor": boleta.rut_emisor, "estado": boleta.estado}
+
+
+PROVIDER = Provider(
+    name="avenio",
+    title="Avenio Cloud (Chile) — Boletas de honorarios",
+    mount="/avenio",
+    hosts=("api.uat.aveniocloud.com", "api.sandbox.aveniocloud.com"),
+    operations=OPERATIONS,
+    errors=AvenioErrors(),
+    make_state=AvenioState,
+    auth=AvenioAuth(),
+    rate_limits=AvenioLimits(),
+    webhook_signer=events.sign,
+    correlation_header="X-Correlation-Id",
+    admin_actions={
+        # the receptor answers a late annulment ({"tenant", "rutUsuario", "folio"})
+        "confirm-annulment": lambda pr, body: _settle(pr, body, True),
+        "reject-annulment": lambda pr, body: _settle(pr, body, False),
+    },
+    options=(
+        Option("token_ttl", int, 3600, "access token lifetime in seconds (expiresIn)"),
+        Option("processing_delay", float, 1.0, "seconds from pending to processing"),
+        Option("decision_delay", float, 2.0, "seconds from processing to completed/failed"),
+        Option("slow_delay", float, 60.0, "processing time for the slow magic receptor 88888888-8"),
+        Option("download_ttl", int, 900, "seconds a signed pdfUrl/xmlUrl stays valid"),
+        Option(
+            "receptor_confirmation_delay",
+            float,
+            3 * 86400.0,
+            "seconds until the receptor confirms a late annulment on its own",
+        ),
+    ),
+)

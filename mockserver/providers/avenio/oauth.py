@@ -1,0 +1,195 @@
+"""OAuth2 client_credentials for Avenio: clients, scopes, RS256 access tokens, bearer checks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from aiohttp import web
+
+from mockserver.core.clock import Clock
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.ids import Ids
+from mockserver.core.keys import SigningKey
+from mockserver.core.pipeline import PROVIDER
+from mockserver.core.plugin import FIXTURES, Principal
+from mockserver.core.specs import Operation
+
+SCOPES = ("boletas.emit", "boletas.cancel", "boletas.read")
+ISSUER = "https://api.uat.aveniocloud.com"
+AUDIENCES = ("https://api.uat.aveniocloud.com", "https://api.sandbox.aveniocloud.com")
+# magic credential: a secret starting with this is always wrong
+WRONG_SECRET_PREFIX = "wrong"
+
+
+def oauth_error(status: int, code: str, message: str) -> MockError:
+    kind = {400: Kind.VALIDATION, 401: Kind.UNAUTHORIZED}[status]
+    return MockError(kind, message, code=code, status=status)
+
+
+@dataclass
+class Client:
+    client_id: str
+    secret: str  # kept to sign this client's webhooks (the shared secret); never logged
+    scopes: tuple[str, ...]
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(
+            hashlib.sha256(secret.encode()).digest(), hashlib.sha256(self.secret.encode()).digest()
+        )
+
+
+def fixture_clients() -> dict[str, Client]:
+    raw = json.loads((FIXTURES / "avenio" / "clients.json").read_text(encoding="utf-8"))
+    return {c["client_id"]: Client(c["client_id"], c["client_secret"], tuple(c["scopes"])) for c in raw}
+
+
+class Authority:
+    """Clients register on first use (any id, any secret); later requests must repeat that secret."""
+
+    def __init__(self, key: SigningKey, clock: Clock, ids: Ids, ttl: int) -> None:
+        self.key = key
+        self.clock = clock
+        self.ids = ids
+        self.ttl = ttl
+        self.clients = fixture_clients()
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def client_credentials(self, form: dict[str, str], authorization: str | None) -> tuple[str, str]:
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                client_id, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                raise oauth_error(401, "invalid_client", "Malformed HTTP Basic client credentials") from None
+        if not client_id or not secret:
+            raise oauth_error(
+                401,
+                "invalid_client",
+                "Client authentication failed: client_id and client_secret are required",
+            )
+        return client_id, secret
+
+    def token(self, form: dict[str, str], authorization: str | None) -> dict[str, Any]:
+        grant = form.get("grant_type")
+        if not grant:
+            raise oauth_error(400, "invalid_request", "grant_type is required")
+        client_id, secret = self.client_credentials(form, authorization)
+        client = self.clients.get(client_id)
+        if secret.startswith(WRONG_SECRET_PREFIX) or (client is not None and not client.matches(secret)):
+            raise oauth_error(401, "invalid_client", "Client authentication failed")
+        if grant != "client_credentials":
+            raise oauth_error(
+                400,
+                "unsupported_grant_type",
+                f"grant_type {grant!r} is not supported; use client_credentials",
+            )
+        if client is None:
+            client = self.clients[client_id] = Client(client_id, secret, SCOPES)
+        requested = form.get("scope", "").split()
+        unknown = [s for s in requested if s not in SCOPES]
+        if unknown:
+            raise oauth_error(400, "invalid_scope", f"Unknown scope: {' '.join(unknown)}")
+        denied = [s for s in requested if s not in client.scopes]
+        if denied:
+            raise oauth_error(400, "invalid_scope", f"The client may not request: {' '.join(denied)}")
+        granted = [s for s in SCOPES if s in (requested or client.scopes)]
+        audience = form.get("audience") or ISSUER
+        if audience not in AUDIENCES:
+            raise oauth_error(400, "invalid_request", f"Unknown audience {audience!r}")
+        now = int(self.clock.now())
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": client_id,
+            "client_id": client_id,
+            "scope": " ".join(granted),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.ttl,
+            "jti": self.ids.uuid(),
+        }
+        token = jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+        return {
+            "accessToken": token,
+            "tokenType": "Bearer",
+            "expiresIn": self.ttl,
+            "scope": " ".join(granted),
+        }
+
+    def verify(self, token: str) -> dict[str, Any]:
+        claims = self._verified.get(token)
+        if claims is None:
+            try:
+                claims = jwt.decode(
+                    token,
+                    self.key.private_key.public_key(),
+                    algorithms=["RS256"],
+                    audience=list(AUDIENCES),
+                    issuer=ISSUER,
+                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+                )
+            except jwt.PyJWTError:
+                raise MockError(
+                    Kind.UNAUTHORIZED, "The access token is not valid", code="invalid_token"
+                ) from None
+            self._verified[token] = claims
+            if len(self._verified) > 4096:
+                self._verified.popitem(last=False)
+        if claims["exp"] <= self.clock.now():
+            raise MockError(Kind.UNAUTHORIZED, "The access token has expired", code="invalid_token")
+        if claims["nbf"] > self.clock.now():
+            raise MockError(Kind.UNAUTHORIZED, "The access token is not valid yet", code="invalid_token")
+        return claims
+
+
+def presented_token(request: web.Request) -> str | None:
+    """`Authorization: Bearer <t>` (the BHE page) or `X-Avenio-Authorization: <t>` (the auth page)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    header = request.headers.get("X-Avenio-Authorization", "").strip()
+    if header.lower().startswith("bearer "):
+        header = header[7:].strip()
+    return header or None
+
+
+class AvenioAuth:
+    async def authenticate(self, request: web.Request, op: Operation) -> Principal:
+        token = presented_token(request)
+        if token is None:
+            raise MockError(
+                Kind.UNAUTHORIZED,
+                "An access token is required (Authorization: Bearer <token> or "
+                "X-Avenio-Authorization: <token>)",
+                code="unauthorized",
+            )
+        authority: Authority = request.app[PROVIDER].state.authority
+        claims = authority.verify(token)
+        granted = frozenset(str(claims.get("scope", "")).split())
+        missing = sorted(op.scopes - granted)
+        if missing:
+            raise MockError(
+                Kind.FORBIDDEN,
+                f"The access token lacks the scope {' '.join(missing)}",
+                code="insufficient_scope",
+                detail={"required": sorted(op.scopes), "granted": sorted(granted)},
+            )
+        return Principal(str(claims["sub"]), granted, claims)
+
+    def peek_tenant(self, request: web.Request) -> str | None:
+        token = presented_token(request)
+        if token is None:
+            return None
+        try:
+            return str(jwt.decode(token, options={"verify_signature": False}).get("sub")) or None
+        except jwt.PyJWTError:
+            return None

@@ -1,0 +1,408 @@
+"""Avenio's state: OAuth clients, asynchronous operations, boletas and folios per issuer RUT."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from mockserver.core import rut
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.lifecycle import Step
+from mockserver.core.signed_urls import SignedUrls
+from mockserver.core.webhooks import RetryPolicy
+from mockserver.providers.avenio import cut, retention
+from mockserver.providers.avenio.oauth import Authority
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import ProviderRuntime
+
+CHILE = ZoneInfo("America/Santiago")
+WEBHOOK_POLICY = RetryPolicy(max_attempts=8, base=5.0, factor=2.0, timeout=10.0)
+# Magic values, like test card numbers (documented in the README).
+WRONG_PASSWORD = "wrong-password"
+RECEPTOR_SII_REJECTS = "66666666-6"
+RECEPTOR_SII_DOWN = "77777777-7"
+RECEPTOR_SLOW = "88888888-8"
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Boleta:
+    id: str
+    tenant: str
+    folio: int
+    rut_emisor: str
+    direccion_emisor: str
+    fecha: date
+    receptor_rut: str
+    receptor_nombre: str
+    receptor_direccion: str
+    receptor_region: int
+    receptor_comuna: int
+    prestaciones: list[dict[str, Any]]
+    bruto: int
+    tasa: str
+    retencion: int
+    liquido: int
+    retenedor: str
+    codigo_verificacion: str
+    estado: str = "vigente"  # vigente | anulacion_pendiente | anulada
+
+
+@dataclass
+class Operation:
+    id: str
+    tenant: str
+    tipo: str  # emision | anulacion
+    created_at: float
+    base_url: str
+    callback_url: str | None
+    correlation_id: str | None
+    request: dict[str, Any]  # what was asked, without the password
+    outcome: tuple[str, str, bool] | None = None  # planned failure: (code, message, retryable)
+    status: str = "pending"
+    updated_at: float = 0.0
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    boleta: Boleta | None = None
+
+
+@dataclass
+class Books:
+    """One client's sandbox."""
+
+    operations: dict[str, Operation] = field(default_factory=dict)
+    boletas: dict[tuple[str, int], Boleta] = field(default_factory=dict)  # (RUT emisor, folio)
+    folios: dict[str, int] = field(default_factory=dict)
+
+
+class AvenioState:
+    def __init__(self, pr: ProviderRuntime) -> None:
+        rt = pr.runtime
+        self.name = pr.name
+        self.clock = rt.clock
+        self.ids = rt.ids
+        self.lifecycles = rt.lifecycles
+        self.webhooks = rt.webhooks
+        self.options = pr.options
+        self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"])
+        secret = hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest()
+        self.links = SignedUrls(secret, rt.clock)
+        self.books: dict[str, Books] = {}
+        self.documents: dict[str, Boleta] = {}
+
+    def reset(self, tenant: str) -> None:
+        for boleta in self.books.pop(tenant, Books()).boletas.values():
+            self.documents.pop(boleta.id, None)
+
+    def _books(self, tenant: str) -> Books:
+        return self.books.setdefault(tenant, Books())
+
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.clock.now(), CHILE).date()
+
+    # --- SII login (the password is judged here and never kept) -------------------------------------
+
+    @staticmethod
+    def _login_failure(body: dict[str, Any]) -> tuple[str, str, bool] | None:
+        if body["passwordSII"] != WRONG_PASSWORD:
+            return None
+        if body.get("esClaveUnica"):
+            return "claveunica_invalid_credentials", "ClaveÚnica: RUN o clave incorrectos", False
+        return "sii_invalid_credentials", "SII: RUT o clave incorrectos", False
+
+    # --- emission ------------------------------------------------------------------------------------
+
+    def emit(self, tenant: str, body: dict[str, Any], base_url: str, correlation: str | None) -> Operation:
+        receptor = body["receptor"]
+        fecha = date.fromisoformat(body["fechaEmision"])
+        problems = []
+        if fecha > self.today():
+            problems.append({"field": "fechaEmision", "message": "fechaEmision cannot be later than today"})
+        if cut.region_name(receptor["region"]) is None:
+            problems.append(
+                {"field": "receptor.region", "message": f"{receptor['region']} is not a CUT region code"}
+            )
+        comuna = cut.comuna(receptor["comuna"])
+        if comuna is None:
+            problems.append(
+                {"field": "receptor.comuna", "message": f"{receptor['comuna']} is not a CUT comuna code"}
+            )
+        elif comuna["region"] != receptor["region"]:
+            problems.append(
+                {
+                    "field": "receptor.comuna",
+                    "message": f"comuna {receptor['comuna']} "
+                    f"({comuna['nombre']}) is not in region {receptor['region']}",
+                }
+            )
+        if problems:
+            raise MockError(
+                Kind.VALIDATION,
+                problems[0]["message"],
+                code="validation_error",
+                status=422,
+                detail={"details": problems},
+            )
+        receptor_rut = rut.normalize(receptor["rut"])
+        outcome = self._login_failure(body)
+        if outcome is None and receptor_rut == RECEPTOR_SII_REJECTS:
+            outcome = ("sii_rejected", "El SII rechazó la emisión de la boleta", False)
+        if outcome is None and receptor_rut == RECEPTOR_SII_DOWN:
+            outcome = ("sii_unavailable", "El SII no está disponible; reintente más tarde", True)
+        request = {k: v for k, v in body.items() if k != "passwordSII"}
+        op = self._start(
+            tenant, "emision", request, base_url, correlation, outcome, slow=receptor_rut == RECEPTOR_SLOW
+        )
+        return op
+
+    def _start(
+        self,
+        tenant: str,
+        tipo: str,
+        request: dict[str, Any],
+        base_url: str,
+        correlation: str | None,
+        outcome: tuple[str, str, bool] | None,
+        *,
+        slow: bool = False,
+    ) -> Operation:
+        now = self.clock.now()
+        op = Operation(
+            self.ids.uuid(),
+            tenant,
+            tipo,
+            now,
+            base_url,
+            request.get("callbackUrl"),
+            correlation,
+            request,
+            outcome,
+            updated_at=now,
+        )
+        self._books(tenant).operations[op.id] = op
+        decision = self.options["slow_delay"] if slow else self.options["decision_delay"]
+        steps = [Step("processing", self.options["processing_delay"]), Step("final", decision)]
+        self.lifecycles.start(self.name, tipo, op.id, steps, lambda s: self._enter(op, s), tenant=tenant)
+        return op
+
+    def _enter(self, op: Operation, status: str) -> None:
+        op.updated_at = self.clock.now()
+        if status == "processing":
+            op.status = "processing"
+            return
+        if op.outcome is not None:
+            code, message, retryable = op.outcome
+            op.status, op.error = "failed", {"code": code, "message": message, "retryable": retryable}
+        elif op.tipo == "emision":
+            op.boleta = self._issue(op)
+            op.status = "completed"
+        else:
+            self._void(op)
+            op.status = "completed"
+        self._notify(op, f"bhe.{op.tipo}.{op.status}")
+
+    def _issue(self, op: Operation) -> Boleta:
+        body, books = op.request, self._books(op.tenant)
+        emisor = rut.normalize(body["rutUsuario"])
+        books.folios[emisor] = folio = books.folios.get(emisor, 0) + 1
+        fecha = date.fromisoformat(body["fechaEmision"])
+        amounts = retention.amounts([p["valor"] for p in body["prestaciones"]], fecha)
+        receptor = body["receptor"]
+        boleta = Boleta(
+            id=self.ids.uuid(),
+            tenant=op.tenant,
+            folio=folio,
+            rut_emisor=emisor,
+            direccion_emisor=(body.get("emisor") or {}).get("direccion", ""),
+            fecha=fecha,
+            receptor_rut=rut.normalize(receptor["rut"]),
+            receptor_nombre=receptor["nombre"],
+            receptor_direccion=receptor["direccion"],
+            receptor_region=receptor["region"],
+            receptor_comuna=receptor["comuna"],
+            prestaciones=[dict(p) for p in body["prestaciones"]],
+            bruto=amounts.bruto,
+            tasa=f"{amounts.tasa:g}",
+            retencion=amounts.retencion,
+            liquido=amounts.liquido,
+            retenedor=body["retencion"],
+            codigo_verificacion=self.ids.hex(12).upper(),
+        )
+        books.boletas[(emisor, folio)] = boleta
+        self.documents[boleta.id] = boleta
+        return boleta
+
+    # --- annulment -----------------------------------------------------------------------------------
+
+    def annul(self, tenant: str, body: dict[str, Any], base_url: str, correlation: str | None) -> Operation:
+        emisor = rut.normalize(body["rutUsuario"])
+        boleta = self._books(tenant).boletas.get((emisor, body["folio"]))
+        if boleta is None:
+            raise MockError(
+                Kind.NOT_FOUND,
+                f"The issuer {emisor} has no boleta with folio {body['folio']}",
+                code="folio_not_found",
+            )
+        if boleta.estado == "anulada":
+            raise MockError(
+                Kind.CONFLICT, f"Boleta {body['folio']} is already voided", code="boleta_already_voided"
+            )
+        if boleta.estado == "anulacion_pendiente":
+            raise MockError(
+                Kind.CONFLICT,
+                f"Boleta {body['folio']} already has an annulment awaiting the receptor's confirmation",
+                code="annulment_pending",
+            )
+        mode = self.annulment_mode(boleta.fecha, self.today())
+        if mode is None:
+            raise MockError(
+                Kind.VALIDATION,
+                "A boleta can only be voided until the 1st of March of the year after its issue",
+                code="annulment_period_expired",
+                status=422,
+            )
+        request = {k: v for k, v in body.items() if k != "passwordSII"}
+        request["_mode"] = mode
+        return self._start(tenant, "anulacion", request, base_url, correlation, self._login_failure(body))
+
+    @staticmethod
+    def annulment_mode(issued: date, today: date) -> str | None:
+        """SII: voided at once until the 10th of the month after issue; from the 11th until 1 March of the
+        next year it waits for the receptor ("anulación pendiente"); after that it cannot be voided."""
+        year, month = (issued.year + 1, 1) if issued.month == 12 else (issued.year, issued.month + 1)
+        if today <= date(year, month, 10):
+            return "anulada"
+        if today < date(issued.year + 1, 3, 1):
+            return "anulacion_pendiente"
+        return None
+
+    def _void(self, op: Operation) -> None:
+        boleta = self._books(op.tenant).boletas[
+            (rut.normalize(op.request["rutUsuario"]), op.request["folio"])
+        ]
+        boleta.estado = op.request["_mode"]
+        op.boleta = boleta
+        if boleta.estado == "anulacion_pendiente":
+            self.lifecycles.start(
+                self.name,
+                "confirmacion_receptor",
+                boleta.id,
+                [Step("anulada", self.options["receptor_confirmation_delay"])],
+                lambda _: self._confirm_by_timeout(op),
+                tenant=op.tenant,
+            )
+
+    def _confirm_by_timeout(self, op: Operation) -> None:
+        self.settle_annulment(op, confirmed=True)
+
+    def settle_annulment(self, op: Operation, *, confirmed: bool) -> Boleta:
+        boleta = op.boleta
+        assert boleta is not None
+        if boleta.estado != "anulacion_pendiente":
+            raise ValueError(f"boleta {boleta.folio} has no annulment awaiting confirmation")
+        boleta.estado = "anulada" if confirmed else "vigente"
+        self.lifecycles.forget_key(self.name, "confirmacion_receptor", boleta.id)
+        self._notify(op, "bhe.anulacion.confirmed" if confirmed else "bhe.anulacion.rejected")
+        return boleta
+
+    def pending_annulment(self, tenant: str, emisor: str, folio: int) -> Operation:
+        for op in self._books(tenant).operations.values():
+            if (
+                op.tipo == "anulacion"
+                and op.boleta is not None
+                and op.boleta.rut_emisor == rut.normalize(emisor)
+                and op.boleta.folio == folio
+                and op.boleta.estado == "anulacion_pendiente"
+            ):
+                return op
+        raise LookupError(f"no annulment of folio {folio} by {emisor} awaits confirmation in {tenant!r}")
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    def operation(self, tenant: str, operation_id: str) -> Operation:
+        op = self._books(tenant).operations.get(operation_id)
+        if op is None:
+            raise MockError(Kind.NOT_FOUND, f"No operation {operation_id}", code="operation_not_found")
+        return op
+
+    def as_json(self, op: Operation) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "operationId": op.id,
+            "tipo": op.tipo,
+            "status": op.status,
+            "createdAt": iso(op.created_at),
+            "updatedAt": iso(op.updated_at),
+        }
+        if op.error:
+            data["error"] = op.error
+        b = op.boleta
+        if op.status == "completed" and b is not None:
+            if op.tipo == "anulacion":
+                data["result"] = {
+                    "folio": b.folio,
+                    "rutEmisor": b.rut_emisor,
+                    "causa": op.request["causa"],
+                    "estado": b.estado,
+                }
+            else:
+                ttl = self.options["download_ttl"]
+                pdf_path, expires = self.links.sign(f"/api/v1/bhe/documentos/{b.id}.pdf", ttl)
+                xml_path, _ = self.links.sign(f"/api/v1/bhe/documentos/{b.id}.xml", ttl)
+                data["result"] = {
+                    "folio": b.folio,
+                    "rutEmisor": b.rut_emisor,
+                    "fechaEmision": b.fecha.isoformat(),
+                    "bruto": b.bruto,
+                    "tasaRetencion": b.tasa,
+                    "retencion": b.retencion,
+                    "liquido": b.liquido,
+                    "retenedor": b.retenedor,
+                    "codigoVerificacion": b.codigo_verificacion,
+                    "estado": b.estado,
+                    "pdfUrl": op.base_url + pdf_path,
+                    "xmlUrl": op.base_url + xml_path,
+                    "urlsExpiranEn": iso(expires),
+                }
+        return data
+
+    def document(self, document_id: str, path: str, expires: str | None, signature: str | None) -> Boleta:
+        problem = self.links.problem(path, expires, signature)
+        if problem:
+            raise MockError(Kind.FORBIDDEN, problem, code="invalid_signature")
+        boleta = self.documents.get(document_id)
+        if boleta is None:
+            raise MockError(Kind.NOT_FOUND, "No such document", code="document_not_found")
+        return boleta
+
+    # --- webhooks ------------------------------------------------------------------------------------
+
+    def _notify(self, op: Operation, event: str) -> None:
+        if not op.callback_url:
+            return
+        payload = {
+            "id": self.ids.uuid(),
+            "type": event,
+            "createdAt": iso(self.clock.now()),
+            "correlationId": op.correlation_id,
+            "data": self.as_json(op),
+        }
+        headers = {"X-Avenio-Event": event}
+        if op.correlation_id:
+            headers["X-Correlation-Id"] = op.correlation_id
+        self.webhooks.send(
+            provider=self.name,
+            tenant=op.tenant,
+            event=event,
+            url=op.callback_url,
+            body=json.dumps(payload, ensure_ascii=False).encode(),
+            headers=headers,
+            policy=WEBHOOK_POLICY,
+        )
