@@ -127,7 +127,9 @@ class Spec:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader parses a spec ~10x faster than the pure-Python one (start-up time)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self.document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         self.registry: Registry[Any] = Registry().with_resource(
             SPEC_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
         )
