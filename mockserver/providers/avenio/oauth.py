@@ -7,7 +7,6 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from aiohttp import web
 from mockserver.core.clock import Clock
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.ids import Ids
+from mockserver.core.jwts import Jwts
 from mockserver.core.keys import SigningKey
 from mockserver.core.pipeline import PROVIDER
 from mockserver.core.plugin import FIXTURES, Principal
@@ -60,7 +60,7 @@ class Authority:
         self.ids = ids
         self.ttl = ttl
         self.clients = fixture_clients()
-        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.jwts = Jwts(key, issuers=[ISSUER], audiences=AUDIENCES)
 
     def client_credentials(self, form: dict[str, str], authorization: str | None) -> tuple[str, str]:
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
@@ -117,7 +117,7 @@ class Authority:
             "exp": now + self.ttl,
             "jti": self.ids.uuid(),
         }
-        token = jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+        token = self.jwts.sign(claims)
         return {
             "accessToken": token,
             "tokenType": "Bearer",
@@ -126,24 +126,9 @@ class Authority:
         }
 
     def verify(self, token: str) -> dict[str, Any]:
-        claims = self._verified.get(token)
+        claims = self.jwts.verify(token)
         if claims is None:
-            try:
-                claims = jwt.decode(
-                    token,
-                    self.key.private_key.public_key(),
-                    algorithms=["RS256"],
-                    audience=list(AUDIENCES),
-                    issuer=ISSUER,
-                    options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
-                )
-            except jwt.PyJWTError:
-                raise MockError(
-                    Kind.UNAUTHORIZED, "The access token is not valid", code="invalid_token"
-                ) from None
-            self._verified[token] = claims
-            if len(self._verified) > 4096:
-                self._verified.popitem(last=False)
+            raise MockError(Kind.UNAUTHORIZED, "The access token is not valid", code="invalid_token")
         if claims["exp"] <= self.clock.now():
             raise MockError(Kind.UNAUTHORIZED, "The access token has expired", code="invalid_token")
         if claims["nbf"] > self.clock.now():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import jwt
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
+from mockserver.core.jwts import Jwts
 from mockserver.core.keys import SigningKey
 from mockserver.core.pipeline import PROVIDER
 from mockserver.core.plugin import Principal
@@ -55,7 +55,7 @@ class IdentityProvider:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.sessions: dict[str, Session] = {}
-        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
     def token(self, realm: str, form: dict[str, str]) -> dict[str, Any]:
         client = self._client(realm, form)
@@ -117,46 +117,18 @@ class IdentityProvider:
         }
         refresh = {**common, "exp": now + self.refresh_ttl, "jti": self.ids.uuid(), "typ": "Refresh"}
         return {
-            "access_token": self._sign(access),
+            "access_token": self.jwts.sign(access),
             "expires_in": self.access_ttl,
             "refresh_expires_in": self.refresh_ttl,
-            "refresh_token": self._sign(refresh),
+            "refresh_token": self.jwts.sign(refresh),
             "token_type": "bearer",
             "not-before-policy": 0,
             "session_state": session.id,
             "scope": "profile email",
         }
 
-    def _sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
-
-    def _decode(self, token: str) -> dict[str, Any] | None:
-        """Signature and issuer checked once per token (cached); expiry is checked by callers on the clock."""
-        claims = self._verified.get(token)
-        if claims is None:
-            try:
-                claims = jwt.decode(
-                    token,
-                    self.key.private_key.public_key(),
-                    algorithms=["RS256"],
-                    options={
-                        "verify_exp": False,
-                        "verify_aud": False,
-                        "verify_iat": False,
-                        "verify_nbf": False,
-                    },
-                )
-            except jwt.PyJWTError:
-                return None
-            if claims.get("iss") not in {issuer(r) for r in REALMS}:
-                return None
-            self._verified[token] = claims
-            if len(self._verified) > 4096:
-                self._verified.popitem(last=False)
-        return claims
-
     def _check_refresh(self, realm: str, client: str, token: str) -> dict[str, Any]:
-        claims = self._decode(token)
+        claims = self.jwts.verify(token)
         if claims is None or claims.get("typ") != "Refresh" or claims.get("iss") != issuer(realm):
             raise keycloak_error(400, "invalid_grant", "Invalid refresh token")
         if claims.get("azp") != client:
@@ -172,7 +144,7 @@ class IdentityProvider:
         scheme, _, token = (authorization or "").strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise MockError(Kind.UNAUTHORIZED, "Falta el token de acceso (Authorization: bearer <token>).")
-        claims = self._decode(token.strip())
+        claims = self.jwts.verify(token.strip())
         if claims is None or claims.get("typ") != "Bearer":
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido.")
         if claims["exp"] <= self.clock.now():
