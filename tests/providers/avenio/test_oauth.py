@@ -155,3 +155,17 @@ async def test_correlation_id_is_echoed_or_made_up(mock: Mock) -> None:
     assert response.headers["X-Correlation-Id"] == "abc-123"
     response = await mock.client.get(f"{API}/operaciones/x")
     assert response.headers["X-Correlation-Id"] == (await response.json())["traceId"]
+
+
+async def test_a_client_gets_120_calls_a_minute_then_429_in_the_envelope(avenio: Avenio) -> None:
+    for _ in range(120):
+        response = await avenio.mock.client.get(f"{API}/operaciones/x", headers=avenio.headers)
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    response = await avenio.mock.client.get(f"{API}/operaciones/x", headers=avenio.headers)
+    assert response.status == 429
+    body = await response.json()
+    assert (body["success"], body["error"]["code"]) == (False, "rate_limited")
+    assert int(response.headers["Retry-After"]) >= 1
+    await avenio.mock.advance(60)
+    await avenio.refresh()
+    assert (await avenio.mock.client.get(f"{API}/operaciones/x", headers=avenio.headers)).status == 404
