@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -28,15 +29,18 @@ def build_provider_app(pr: ProviderRuntime, prefix: str, violations: list[str]) 
     app[PREFIX] = prefix
     app[VIOLATIONS] = violations
     seen: set[tuple[str, str]] = set()
-    for op in pr.spec.operations.values():
+    routes = [(path, op) for op in pr.spec.operations.values() for path in op.routes]
+    # aiohttp tries routes in order: literal paths before parameterised ones (count.json before {id}.json),
+    # and the longer literal tail first ({token}.pdf before {token})
+    routes.sort(key=lambda item: (item[0].count("{"), -len(re.sub(r"{[^}]*}", "", item[0]))))
+    for path, op in routes:
         entry = pr.provider.operations[op.id]
         handle = endpoint(op, unsupported(entry) if isinstance(entry, Unsupported) else entry)
-        for path in op.routes:
-            # clients of these APIs add or drop a trailing slash freely
-            for variant in {path.rstrip("/") or "/", path.rstrip("/") + "/"}:
-                if (op.method, variant) not in seen:
-                    seen.add((op.method, variant))
-                    app.router.add_route(op.method, variant, handle)
+        # clients of these APIs add or drop a trailing slash freely
+        for variant in {path.rstrip("/") or "/", path.rstrip("/") + "/"}:
+            if (op.method, variant) not in seen:
+                seen.add((op.method, variant))
+                app.router.add_route(op.method, variant, handle)
 
     async def spec_json(request: web.Request) -> web.Response:
         return web.Response(body=pr.spec.as_json, content_type="application/json")

@@ -16,13 +16,14 @@ from mockserver.core.lifecycle import Lifecycles, Mode
 from mockserver.core.plugin import Provider, Unsupported
 from mockserver.core.ratelimit import RateLimiter
 from mockserver.core.scheduler import Scheduler
-from mockserver.core.specs import Spec
+from mockserver.core.specs import Spec, load_spec
 from mockserver.core.webhooks import WebhookDispatcher
 from mockserver.settings import Settings
 
 PROVIDERS: dict[str, str] = {
     "hacienda": "mockserver.providers.hacienda",
     "avenio": "mockserver.providers.avenio",
+    "bsale": "mockserver.providers.bsale",
 }
 
 
@@ -109,7 +110,7 @@ class Runtime:
         )
         for name in settings.providers:
             provider = load_provider(name)
-            spec = Spec(provider.spec_path)
+            spec = load_spec(provider.spec_path)
             check_coverage(provider, spec)
             options = {
                 o.name: settings.provider_options.get(name, {}).get(o.name, o.default)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -209,6 +210,12 @@ class Spec:
         }
         headers = tuple(name for name, h in raw.get("headers", {}).items() if self.resolve(h).get("required"))
         return ResponseSpec(bodies, headers)
+
+
+@functools.cache
+def load_spec(path: Path) -> Spec:
+    """Specs never change once loaded: every runtime in the process (each test's app) shares one."""
+    return Spec(path)
 
 
 def violations(validator: Validator, instance: Any, location: str) -> list[Violation]:

@@ -1,0 +1,43 @@
+"""Bsale API v1 (Chile): the documents resource and everything a documents client touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.core.plugin import Option, Provider
+from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.bsale.auth import AccessToken
+from mockserver.providers.bsale.errors import BsaleErrors
+from mockserver.providers.bsale.ratelimits import BsaleLimits
+from mockserver.providers.bsale.routes import OPERATIONS
+from mockserver.providers.bsale.state import BsaleState
+
+
+def _configure_webhook(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
+    state: BsaleState = pr.state
+    return state.configure_webhook(body["tenant"], body.get("url"), body.get("secret"))
+
+
+def _emails(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
+    state: BsaleState = pr.state
+    return {"emails": state.instance(body["tenant"]).emails}
+
+
+PROVIDER = Provider(
+    name="bsale",
+    title="Bsale (Chile) — documents API v1",
+    mount="/bsale",
+    hosts=("api.bsale.io", "api.bsale.cl"),
+    operations=OPERATIONS,
+    errors=BsaleErrors(),
+    make_state=BsaleState,
+    auth=AccessToken(),
+    rate_limits=BsaleLimits(),
+    admin_actions={
+        # Bsale sets notification URLs by support request; here: {"tenant": <access_token>, "url", "secret"?}
+        "configure-webhook": _configure_webhook,
+        # what sendEmail would have sent: {"tenant": <access_token>}
+        "emails": _emails,
+    },
+    options=(Option("sii_delay", float, 2.0, "seconds until an electronic document's informedSii leaves 1"),),
+)

@@ -1,0 +1,184 @@
+"""What an electronic document carries: the TED (timbre), the DTE XML, its PDF and public HTML view."""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
+
+from mockserver.core.keys import SigningKey
+from mockserver.core.pdf import Document as Pdf
+from mockserver.providers.bsale.instance import Document, Instance
+
+BOLETA_RECEPTOR = "66666666-6"  # the SII's generic receptor for boletas without a client
+
+
+def _date(moment: int) -> str:
+    return datetime.fromtimestamp(moment, UTC).date().isoformat()
+
+
+def _sign(key: SigningKey, element: etree._Element) -> str:
+    """SHA1withRSA over the element's canonical form, as the SII's FRMA/FRMT are made."""
+    data = etree.tostring(element, method="c14n")
+    return base64.b64encode(key.private_key.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()  # noqa: S303
+
+
+def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
+    """The TED XML: DD with the document's facts and its CAF, signed (FRMT)."""
+    client = instance.get("clients", doc.client_id) if doc.client_id else None
+    caf = instance.records["document_types"][doc.document_type_id].get("caf") or {}
+    root = etree.Element("TED", version="1.0")
+    dd = etree.SubElement(root, "DD")
+    first = doc.details[0].note if doc.details else ""
+    if doc.details and doc.details[0].variant_id:
+        variant = instance.records["variants"][doc.details[0].variant_id]
+        first = first or variant["description"]
+    for name, value in (
+        ("RE", instance.company["rut"]), ("TD", doc.code_sii), ("F", str(doc.number)), ("FE", _date(doc.emission_date)),
+        ("RR", client["code"] if client else BOLETA_RECEPTOR),
+        ("RSR", (client["company"] or f"{client['firstName']} {client['lastName']}") if client else "CONSUMIDOR FINAL"),
+        ("MNT", f"{doc.amounts['totalAmount']:g}"), ("IT1", first[:40]),
+    ):  # fmt: skip
+        etree.SubElement(dd, name).text = value
+    caf_node = etree.SubElement(dd, "CAF", version="1.0")
+    da = etree.SubElement(caf_node, "DA")
+    for name, value in (("RE", instance.company["rut"]), ("RS", instance.company["name"]), ("TD", doc.code_sii)):
+        etree.SubElement(da, name).text = value
+    rng = etree.SubElement(da, "RNG")
+    etree.SubElement(rng, "D").text = str(caf.get("startNumber", 1))
+    etree.SubElement(rng, "H").text = str(caf.get("endNumber", 1))
+    etree.SubElement(da, "FA").text = _date(int(caf.get("startDate", doc.emission_date)))
+    rsapk = etree.SubElement(da, "RSAPK")
+    numbers = key.private_key.public_key().public_numbers()
+    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
+    etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
+    etree.SubElement(da, "IDK").text = "300"
+    etree.SubElement(caf_node, "FRMA", algoritmo="SHA1withRSA").text = _sign(key, da)
+    etree.SubElement(dd, "TSTED").text = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = _sign(key, dd)
+    return etree.tostring(root, encoding="unicode")
+
+
+def dte_xml(instance: Instance, doc: Document) -> bytes:
+    """A DTE in the SII's layout (Encabezado, Detalle, Referencia, TED) for `urlXml`."""
+    ns = "http://www.sii.cl/SiiDte"
+    root = etree.Element(f"{{{ns}}}DTE", version="1.0", nsmap={None: ns})  # type: ignore[dict-item]
+    body = etree.SubElement(root, f"{{{ns}}}Documento", ID=f"T{doc.code_sii}F{doc.number}")
+
+    def add(parent: etree._Element, name: str, value: object) -> etree._Element:
+        node = etree.SubElement(parent, f"{{{ns}}}{name}")
+        node.text = str(value)
+        return node
+
+    header = etree.SubElement(body, f"{{{ns}}}Encabezado")
+    ident = etree.SubElement(header, f"{{{ns}}}IdDoc")
+    add(ident, "TipoDTE", doc.code_sii)
+    add(ident, "Folio", doc.number)
+    add(ident, "FchEmis", _date(doc.emission_date))
+    emisor = etree.SubElement(header, f"{{{ns}}}Emisor")
+    add(emisor, "RUTEmisor", instance.company["rut"])
+    add(emisor, "RznSoc", instance.company["name"])
+    add(emisor, "GiroEmis", instance.company["activity"])
+    client = instance.get("clients", doc.client_id) if doc.client_id else None
+    receptor = etree.SubElement(header, f"{{{ns}}}Receptor")
+    add(receptor, "RUTRecep", client["code"] if client else BOLETA_RECEPTOR)
+    if client:
+        add(receptor, "RznSocRecep", client["company"] or f"{client['firstName']} {client['lastName']}")
+    totals = etree.SubElement(header, f"{{{ns}}}Totales")
+    for name, key in (("MntNeto", "netAmount"), ("MntExe", "exemptAmount"), ("IVA", "taxAmount"),
+                      ("MntTotal", "totalAmount")):
+        add(totals, name, f"{doc.amounts[key]:g}")
+    for n, detail in enumerate(doc.details, start=1):
+        line = etree.SubElement(body, f"{{{ns}}}Detalle")
+        add(line, "NroLinDet", n)
+        add(line, "NmbItem", detail.note or "Producto")
+        add(line, "QtyItem", f"{detail.quantity:g}")
+        add(line, "PrcItem", f"{detail.net_unit_value:g}")
+        add(line, "MontoItem", f"{detail.net_amount:g}")
+    for n, ref in enumerate(doc.references, start=1):
+        node = etree.SubElement(body, f"{{{ns}}}Referencia")
+        add(node, "NroLinRef", n)
+        add(node, "TpoDocRef", ref.code_sii)
+        add(node, "FolioRef", ref.number)
+        add(node, "FchRef", _date(ref.reference_date))
+        add(node, "RazonRef", ref.reason)
+    if doc.ted:
+        body.append(etree.fromstring(doc.ted))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1"))
+
+
+def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]:
+    out = []
+    for detail in doc.details:
+        name = detail.note
+        if detail.variant_id:
+            variant = instance.records["variants"][detail.variant_id]
+            product = instance.records["products"].get(variant["productId"], {})
+            name = name or f"{product.get('name', '')} {variant['description']}".strip()
+        out.append((name, f"{detail.quantity:g}", f"{detail.net_unit_value:,.0f}", f"{detail.net_amount:,.0f}"))
+    return out
+
+
+def pdf(instance: Instance, doc: Document) -> bytes:
+    doc_type = instance.records["document_types"][doc.document_type_id]
+    out = Pdf(title=f"{doc_type['name']} N° {doc.number}")
+    page = out.page()
+    page.text(40, 790, instance.company["name"], 13, bold=True)
+    page.text(40, 775, f"RUT {instance.company['rut']}", 9)
+    page.text(40, 762, instance.company["address"], 9)
+    page.rect(360, 735, 195, 70, 1.5)
+    page.text(375, 785, f"R.U.T.: {instance.company['rut']}", 11, bold=True)
+    page.text(375, 765, doc_type["name"][:30], 10, bold=True)
+    page.text(375, 745, f"N° {doc.number}", 11, bold=True)
+    client = instance.get("clients", doc.client_id) if doc.client_id else None
+    y = 705
+    page.text(40, y, f"Fecha de emisión: {_date(doc.emission_date)}")
+    if client:
+        page.text(40, y - 15, f"Señor(es): {client['company'] or client['firstName'] + ' ' + client['lastName']}")
+        page.text(40, y - 30, f"RUT: {client['code']}    Giro: {client['activity']}")
+        page.text(40, y - 45, f"Dirección: {doc.address or ''}, {doc.municipality or ''}")
+    y -= 75
+    page.line(40, y + 12, 555, y + 12)
+    for x, label in ((45, "Descripción"), (330, "Cantidad"), (400, "Precio"), (480, "Total")):
+        page.text(x, y, label, bold=True)
+    for name, qty, price, total in _lines(instance, doc):
+        y -= 16
+        page.text(45, y, name[:48])
+        page.text(330, y, qty)
+        page.text(400, y, price)
+        page.text(480, y, total)
+    y -= 30
+    for label, key in (("Neto", "netAmount"), ("Exento", "exemptAmount"), ("IVA 19%", "taxAmount"),
+                       ("Total", "totalAmount")):
+        page.text(400, y, label, bold=label == "Total")
+        page.text(480, y, f"$ {doc.amounts[key]:,.0f}".replace(",", "."), bold=label == "Total")
+        y -= 15
+    if doc.electronic:
+        page.rect(40, 80, 220, 70)
+        page.text(50, 135, "Timbre Electrónico SII", 9, bold=True)
+        page.text(50, 120, "Res. 80 de 2014 - Verifique documento: www.sii.cl", 7)
+    page.text(40, 50, "Documento de prueba emitido por mockserver: no tiene validez tributaria.", 8)
+    return out.render()
+
+
+def public_view(instance: Instance, doc: Document, pdf_url: str) -> str:
+    doc_type = instance.records["document_types"][doc.document_type_id]
+    rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{q}</td><td>{p}</td><td>{t}</td></tr>"
+                   for n, q, p, t in _lines(instance, doc))
+    e = html.escape
+    return f"""<!doctype html>
+<html lang="es"><head><meta charset="utf-8"><title>{e(doc_type['name'])} N° {doc.number}</title></head>
+<body>
+<h1>{e(instance.company['name'])}</h1>
+<p>RUT {e(instance.company['rut'])} · {e(doc_type['name'])} N° {doc.number} · {_date(doc.emission_date)}</p>
+<table><thead><tr><th>Descripción</th><th>Cantidad</th><th>Precio</th><th>Total</th></tr></thead>
+<tbody>{rows}</tbody></table>
+<p>Neto {doc.amounts['netAmount']:g} · IVA {doc.amounts['taxAmount']:g} · Total {doc.amounts['totalAmount']:g}</p>
+<p><a href="{e(pdf_url)}">Descargar PDF</a></p>
+<p><small>Documento de prueba emitido por mockserver: no tiene validez tributaria.</small></p>
+</body></html>
+"""

@@ -1,0 +1,36 @@
+"""Bsale's errors are flat: `{"error": "<message>"}`, with its exact messages where they are known."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError, status_of
+
+UNAUTHENTICATED = "Sorry, this request can not be authenticated"
+GENERIC = {
+    Kind.NOT_FOUND: "Not Found",
+    Kind.METHOD_NOT_ALLOWED: "Method Not Allowed",
+    Kind.RATE_LIMITED: "Too Many Requests",
+    Kind.INTERNAL: "Internal Server Error",
+}
+
+
+class BsaleErrors:
+    def render(self, error: MockError, request: web.Request) -> web.Response:
+        message = error.message
+        violations = error.detail.get("violations")
+        if violations:
+            first = violations[0]
+            # the body could not be read as JSON: Bsale's own words
+            message = "Invalid JSON object" if first.keyword in ("json", "encoding", "content-type") else (
+                f"{first.field}: {first.message}" if first.field else first.message)
+        elif error.kind is Kind.UNAUTHORIZED:
+            message = UNAUTHENTICATED
+        elif error.kind in GENERIC and error.code is None and error.message in ("No such resource", "Too many requests",
+                                                                                  "Internal error") or (
+                error.kind is Kind.METHOD_NOT_ALLOWED):
+            message = GENERIC[error.kind]
+        return web.Response(status=status_of(error), body=json.dumps({"error": message}, ensure_ascii=False).encode(),
+                            content_type="application/json", headers=error.headers)

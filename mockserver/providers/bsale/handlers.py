@@ -1,0 +1,310 @@
+"""Thin handlers; the catalogue's list/item/count handlers are made by one factory each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline import Call
+from mockserver.core.plugin import Handler
+from mockserver.providers.bsale import artifacts, query
+from mockserver.providers.bsale.instance import Document, Instance
+from mockserver.providers.bsale.render import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Renderer,
+    bracket_list,
+    envelope,
+    select_fields,
+)
+from mockserver.providers.bsale.state import BsaleState
+
+
+def _state(call: Call) -> BsaleState:
+    state: BsaleState = call.state
+    return state
+
+
+def _instance(call: Call) -> Instance:
+    return _state(call).instance(call.tenant)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=json.dumps(data, ensure_ascii=False).encode(),
+                        content_type="application/json")
+
+
+def _expand(call: Call) -> set[str]:
+    names = set(bracket_list(call.request.query.get("expand")))
+    # the seed writes expand=[document_types,...]; both the singular and the plural name work
+    return names | {n[:-1] for n in names if n.endswith("s")}
+
+
+def _renderer(call: Call) -> Renderer:
+    return Renderer(_instance(call), call.base_url(), _expand(call))
+
+
+def _page(call: Call) -> tuple[int, int]:
+    limit = call.query.get("limit") or DEFAULT_LIMIT
+    return min(limit, MAX_LIMIT), call.query.get("offset") or 0
+
+
+def _listing(call: Call, path: str, items: list[Any], render: Callable[[Any], dict[str, Any]]) -> web.Response:
+    limit, offset = _page(call)
+    fields = bracket_list(call.request.query.get("fields"))
+    page = [render(item) for item in items[offset : offset + limit]]
+    if fields:
+        page = [select_fields(item, fields) for item in page]
+    others = {k: v for k, v in call.request.query.items() if k not in ("limit", "offset")}
+    return _json(envelope(f"{call.base_url()}/v1/{path}.json", page, len(items), limit, offset, others))
+
+
+def _item(call: Call, data: dict[str, Any] | None, what: str) -> web.Response:
+    if data is None:
+        raise MockError(Kind.NOT_FOUND, f"{what} not found")
+    fields = bracket_list(call.request.query.get("fields"))
+    return _json(select_fields(data, fields) if fields else data)
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+
+async def list_documents(call: Call) -> web.StreamResponse:
+    instance = _instance(call)
+    docs = query.filter_documents(instance, call.request.query)
+    renderer = _renderer(call)
+    return _listing(call, "documents", docs, renderer.document)
+
+
+async def create_document(call: Call) -> web.StreamResponse:
+    if not isinstance(call.body, dict):
+        raise MockError(Kind.VALIDATION, "Invalid JSON object")
+    doc, created = _state(call).create(_instance(call), call.body)
+    return _json(_renderer(call).document(doc), status=201 if created else 200)
+
+
+def _document(call: Call) -> Document:
+    return _state(call).document(_instance(call), call.path["id"])
+
+
+async def get_document(call: Call) -> web.StreamResponse:
+    return _item(call, _renderer(call).document(_document(call)), "document")
+
+
+async def delete_document(call: Call) -> web.StreamResponse:
+    doc = _state(call).delete(_instance(call), call.path["id"], call.query.get("officeId"))
+    return _json(_renderer(call).document(doc))
+
+
+async def count_documents(call: Call) -> web.StreamResponse:
+    return _json({"count": len(query.filter_documents(_instance(call), call.request.query))})
+
+
+async def get_documents_summary(call: Call) -> web.StreamResponse:
+    rows = query.summary(_instance(call), call.request.query)
+    limit, offset = _page(call)
+    return _json(rows[offset : offset + limit])
+
+
+async def get_ticket_summary(call: Call) -> web.StreamResponse:
+    return _json(query.ticket_summary(_instance(call), call.request.query))
+
+
+async def get_document_costs(call: Call) -> web.StreamResponse:
+    instance = _instance(call)
+    if "documentid" in call.query:
+        doc = instance.documents.get(call.query["documentid"])
+    else:
+        matches = query.filter_documents(instance, {k: v for k, v in call.request.query.items()
+                                                    if k in ("number", "codesii")})
+        doc = matches[0] if matches and ("number" in call.query or "codesii" in call.query) else None
+    if doc is None:
+        raise MockError(Kind.NOT_FOUND, "document not found")
+    return _json(_state(call).costs(instance, doc, call.base_url()))
+
+
+def _document_part(attribute: str, render: str, key: Callable[[Any], Any]) -> tuple[Handler, Handler]:
+    """The list and item handlers of one of a document's collections (details, references, …)."""
+
+    def parts(call: Call) -> tuple[Document, list[Any], Callable[[Any], dict[str, Any]]]:
+        doc = _document(call)
+        renderer = _renderer(call)
+        method = getattr(renderer, render)
+        return doc, getattr(doc, attribute), (lambda x: method(x) if render in ("seller", "attribute") else method(doc, x))
+
+    async def listing(call: Call) -> web.StreamResponse:
+        doc, items, render_one = parts(call)
+        return _listing(call, f"documents/{doc.id}/{attribute_path}", items, render_one)
+
+    async def item(call: Call) -> web.StreamResponse:
+        _, items, render_one = parts(call)
+        found = next((x for x in items if key(x) == call.path["itemId"]), None)
+        return _item(call, render_one(found) if found is not None else None, attribute_path.rstrip("s"))
+
+    attribute_path = {"taxes": "document_taxes"}.get(attribute, attribute)
+    return listing, item
+
+
+list_details, get_detail = _document_part("details", "detail", lambda d: d.id)
+list_references, get_reference = _document_part("references", "reference", lambda r: r.id)
+list_document_taxes, get_document_tax = _document_part("taxes", "document_tax", lambda t: t.id)
+list_sellers, get_seller = _document_part("sellers", "seller", lambda u: u)
+list_attributes, get_attribute = _document_part("attributes", "attribute", lambda a: a[0])
+
+
+# --- the catalogue -----------------------------------------------------------------------------------
+
+FILTER_KEYS = {"state": "state", "name": "name", "code": "code", "codesii": "codeSii"}
+
+
+def _records(call: Call, kind: str) -> list[Any]:
+    instance = _instance(call)
+    if kind == "payments":
+        items: list[Any] = list(instance.payments.values())
+        return [p for p in items if "state" not in call.request.query or call.request.query["state"] == "0"]
+    records = list(instance.records[kind].values())
+    for param, field in FILTER_KEYS.items():
+        if param in call.request.query:
+            wanted = call.request.query[param].strip().lower()
+            records = [r for r in records if str(r.get(field, "")).lower() == wanted]
+    return records
+
+
+def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
+    def render(call: Call) -> Callable[[Any], dict[str, Any]]:
+        renderer = _renderer(call)
+        return renderer.payment if kind == "payments" else (lambda r: renderer.record(kind, r))
+
+    async def listing(call: Call) -> web.StreamResponse:
+        return _listing(call, kind, _records(call, kind), render(call))
+
+    async def item(call: Call) -> web.StreamResponse:
+        instance = _instance(call)
+        found = instance.payments.get(call.path["id"]) if kind == "payments" else instance.get(kind, call.path["id"])
+        return _item(call, render(call)(found) if found is not None else None, kind.rstrip("s").replace("_", " "))
+
+    async def count(call: Call) -> web.StreamResponse:
+        return _json({"count": len(_records(call, kind))})
+
+    return listing, item, count
+
+
+def _caf_view(doc_type: dict[str, Any], now: float) -> dict[str, Any]:
+    caf = doc_type["caf"]
+    return {**caf, "numbersAvailable": caf["endNumber"] - max(caf["lastNumberUsed"], caf["startNumber"] - 1),
+            "expired": int(caf["expirationDate"] < now)}
+
+
+async def get_document_type_caf(call: Call) -> web.StreamResponse:
+    code = call.query["codesii"]
+    types = [t for t in _instance(call).records["document_types"].values() if t["codeSii"] == code and t.get("caf")]
+    return _json([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
+
+
+async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
+    instance = _instance(call)
+    if "documenttypeid" in call.query:
+        doc_type = instance.get("document_types", call.query["documenttypeid"])
+    else:
+        doc_type = next((t for t in instance.records["document_types"].values()
+                         if t["codeSii"] == call.query.get("codesii") and t.get("caf")), None)
+    if doc_type is None:
+        raise MockError(Kind.VALIDATION, "invalid documentType")
+    if not doc_type.get("caf"):
+        return _json({"numbersAvailable": 0})
+    return _json({"numbersAvailable": _caf_view(doc_type, 0)["numbersAvailable"]})
+
+
+def _price_list(call: Call) -> dict[str, Any]:
+    found = _instance(call).get("price_lists", call.path["id"])
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, "price list not found")
+    return found
+
+
+async def list_price_list_details(call: Call) -> web.StreamResponse:
+    price_list = _price_list(call)
+    return _listing(call, f"price_lists/{price_list['id']}/details",
+                    _renderer(call).price_list_details(price_list), lambda x: x)
+
+
+async def get_price_list_detail(call: Call) -> web.StreamResponse:
+    details = _renderer(call).price_list_details(_price_list(call))
+    return _item(call, next((d for d in details if d["id"] == call.path["itemId"]), None), "price list detail")
+
+
+def _client(call: Call) -> dict[str, Any]:
+    found = _instance(call).get("clients", call.path["id"])
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, "client not found")
+    return found
+
+
+async def list_client_addresses(call: Call) -> web.StreamResponse:
+    client = _client(call)
+    renderer = _renderer(call)
+    return _listing(call, f"clients/{client['id']}/addresses", client["addresses"],
+                    lambda a: renderer.address(client, a))
+
+
+async def get_client_address(call: Call) -> web.StreamResponse:
+    client = _client(call)
+    found = next((a for a in client["addresses"] if a["id"] == call.path["itemId"]), None)
+    return _item(call, _renderer(call).address(client, found) if found else None, "address")
+
+
+def _empty_client_collection(name: str) -> Handler:
+    async def listing(call: Call) -> web.StreamResponse:
+        client = _client(call)
+        return _listing(call, f"clients/{client['id']}/{name}", [], lambda x: x)
+
+    return listing
+
+
+async def get_shipping_detail(call: Call) -> web.StreamResponse:
+    shipping = _instance(call).shippings.get(call.path["id"])
+    line = next((x for x in (shipping.lines if shipping else []) if x["id"] == call.path["itemId"]), None)
+    if shipping is None or line is None:
+        raise MockError(Kind.NOT_FOUND, "shipping detail not found")
+    base = call.base_url()
+    return _json({"href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json", "id": line["id"],
+                  "quantity": line["quantity"], "variantStock": line["stock_after"], "variantCost": line["cost"],
+                  "variantTotalCost": line["cost"] * line["quantity"],
+                  "variant": {"href": f"{base}/v1/variants/{line['variant_id']}.json", "id": str(line["variant_id"])}})
+
+
+# --- the public document links (no access_token: the token in the URL is the key) ---------------------
+
+
+def _public(call: Call) -> tuple[Instance, Document]:
+    state = _state(call)
+    instance = state.by_cpn(call.path["cpnId"])
+    doc = None
+    if instance is not None:
+        ids = instance.indexes["token"].get(call.path["token"], [])
+        doc = instance.documents[ids[0]] if ids else None
+    if instance is None or doc is None:
+        raise MockError(Kind.NOT_FOUND, "document not found")
+    return instance, doc
+
+
+async def get_document_pdf(call: Call) -> web.StreamResponse:
+    instance, doc = _public(call)
+    return web.Response(body=artifacts.pdf(instance, doc), content_type="application/pdf")
+
+
+async def get_document_public_view(call: Call) -> web.StreamResponse:
+    instance, doc = _public(call)
+    pdf_url = f"{call.base_url()}/view/{instance.cpn_id}/{doc.token}.pdf"
+    return web.Response(text=artifacts.public_view(instance, doc, pdf_url), content_type="text/html")
+
+
+async def get_document_xml(call: Call) -> web.StreamResponse:
+    instance, doc = _public(call)
+    if not doc.electronic:
+        raise MockError(Kind.NOT_FOUND, "document not found")
+    return web.Response(body=artifacts.dte_xml(instance, doc), content_type="application/xml")

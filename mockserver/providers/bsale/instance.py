@@ -1,0 +1,177 @@
+"""One Bsale company instance (cpnId): its seeded catalogue and its documents, with list indexes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from mockserver.core.plugin import FIXTURES
+
+CATALOGUE = (
+    "offices", "book_types", "document_types", "taxes", "coins", "price_lists", "products", "variants",
+    "clients", "payment_types", "users", "dte_codes", "dynamic_attributes",
+)  # fmt: skip
+
+
+@cache
+def _seed() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "bsale" / "instance.json").read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(slots=True)
+class Detail:
+    id: int
+    document_id: int
+    line_number: int
+    quantity: float
+    net_unit_value: float
+    total_unit_value: float
+    net_amount: float
+    tax_amount: float
+    total_amount: float
+    net_discount: float
+    total_discount: float
+    variant_id: int | None
+    note: str
+    related_detail_id: int
+    tax_ids: list[tuple[int, float]]
+    discount: float
+    comment: str
+
+
+@dataclass(slots=True)
+class Reference:
+    id: int
+    reference_date: int
+    number: str
+    reason: str
+    dte_code_id: int
+    code_sii: str
+
+
+@dataclass(slots=True)
+class Payment:
+    id: int
+    document_id: int
+    payment_type_id: int
+    amount: float
+    record_date: int
+    created_at: int
+
+
+@dataclass(slots=True)
+class DocumentTax:
+    id: int
+    tax_id: int
+    total_amount: float
+    exempt_amount: float
+
+
+@dataclass(slots=True)
+class Shipping:
+    id: int
+    document_id: int
+    office_id: int
+    lines: list[dict[str, Any]]  # {id, variant_id, quantity, stock_after, cost}
+
+
+@dataclass(slots=True)
+class Document:
+    id: int
+    document_type_id: int
+    code_sii: str
+    office_id: int
+    client_id: int | None
+    user_id: int
+    coin_id: int
+    price_list_id: int
+    emission_date: int
+    expiration_date: int
+    generation_date: int
+    rcof_date: int
+    number: int
+    amounts: dict[str, float]
+    token: str
+    electronic: bool
+    address: str | None
+    municipality: str | None
+    city: str | None
+    sales_id: str | None
+    sale_condition_id: int
+    details: list[Detail]
+    references: list[Reference]
+    taxes: list[DocumentTax]
+    sellers: list[int]
+    attributes: list[tuple[int, str]]
+    payments: list[Payment]
+    extra: dict[str, Any]  # observation, exchangeRate, customsData, sendEmail, dispatch, commissionCodeSii
+    state: int = 0
+    informed_sii: int = 1
+    response_msg_sii: str | None = None
+    ted: str | None = None
+    shipping_id: int | None = None
+    used: bool = False  # a detail was copied into another document: it can no longer be removed
+
+
+# the filters that narrow most, kept as value → document ids (in creation order)
+INDEXED = ("number", "token", "document_type_id", "client_id", "office_id", "code_sii", "emission_date")
+
+
+@dataclass
+class Instance:
+    cpn_id: int
+    access_token: str
+    records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    documents: dict[int, Document] = field(default_factory=dict)
+    details: dict[int, Detail] = field(default_factory=dict)
+    payments: dict[int, Payment] = field(default_factory=dict)
+    shippings: dict[int, Shipping] = field(default_factory=dict)
+    sequences: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    indexes: dict[str, dict[Any, list[int]]] = field(default_factory=lambda: {k: defaultdict(list) for k in INDEXED})
+    by_sales_id: dict[tuple[int, str], int] = field(default_factory=dict)
+    company: dict[str, Any] = field(default_factory=dict)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    emails: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def seeded(cls, cpn_id: int, access_token: str) -> Instance:
+        seed = _seed()
+        instance = cls(cpn_id, access_token)
+        for name in CATALOGUE:
+            instance.records[name] = {r["id"]: copy.deepcopy(r) for r in seed[name]}
+            instance.sequences[name] = max(instance.records[name], default=0)
+        addresses = [a for c in seed["clients"] for a in c.get("addresses", [])]
+        instance.sequences["addresses"] = max((a["id"] for a in addresses), default=0)
+        instance.company = dict(seed["company"])
+        return instance
+
+    def next_id(self, kind: str) -> int:
+        self.sequences[kind] += 1
+        return self.sequences[kind]
+
+    def get(self, kind: str, ident: Any) -> dict[str, Any] | None:
+        try:
+            return self.records[kind].get(int(ident))
+        except (TypeError, ValueError):
+            return None
+
+    def default(self, kind: str) -> dict[str, Any]:
+        records = self.records[kind].values()
+        return next((r for r in records if r.get("default")), next(iter(records)))
+
+    def add_document(self, doc: Document) -> None:
+        self.documents[doc.id] = doc
+        for key in INDEXED:
+            self.indexes[key][getattr(doc, key)].append(doc.id)
+        for detail in doc.details:
+            self.details[detail.id] = detail
+        for payment in doc.payments:
+            self.payments[payment.id] = payment
+        if doc.sales_id:
+            self.by_sales_id[(doc.document_type_id, doc.sales_id)] = doc.id

@@ -1,0 +1,167 @@
+"""Document filters (every one the seed lists), summaries and costs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.providers.bsale.instance import Document, Instance
+from mockserver.providers.bsale.render import bracket_list
+
+Predicate = Callable[[Document], bool]
+
+
+def _ints(value: str, name: str) -> list[int]:
+    try:
+        return [int(v) for v in bracket_list(value)]
+    except ValueError:
+        raise MockError(Kind.VALIDATION, f"invalid {name}") from None
+
+
+def _range(value: str, name: str) -> tuple[int, int]:
+    bounds = _ints(value, name)
+    if len(bounds) != 2:
+        raise MockError(Kind.VALIDATION, f"invalid {name}")
+    return bounds[0], bounds[1]
+
+
+def _amount_equals(value: str) -> Callable[[Document], bool]:
+    wanted = float(value)
+    return lambda d: d.amounts["totalAmount"] == wanted
+
+
+def filter_documents(instance: Instance, query: Mapping[str, str]) -> list[Document]:
+    """Documents matching every filter given, in creation order (id ascending)."""
+    # indexed equality filters first: the smallest candidate list is scanned with the rest
+    indexed: dict[str, list[Any]] = {}
+    preds: list[Predicate] = []
+    q = {k.lower(): v for k, v in query.items()}
+    for param, key in (("number", "number"), ("documenttypeid", "document_type_id"), ("clientid", "client_id"),
+                       ("officeid", "office_id"), ("emissiondate", "emission_date")):
+        if param in q:
+            indexed[key] = _ints(q[param], param)
+    if "token" in q:
+        indexed["token"] = bracket_list(q["token"])
+    if "codesii" in q:
+        indexed["code_sii"] = bracket_list(q["codesii"])
+    if "expirationdate" in q:
+        exp = _ints(q["expirationdate"], "expirationdate")
+        preds.append(lambda d: d.expiration_date in exp)
+    if "emissiondaterange" in q:
+        lo, hi = _range(q["emissiondaterange"], "emissiondaterange")
+        preds.append(lambda d: lo <= d.emission_date <= hi)
+    if "generationdaterange" in q:
+        glo, ghi = _range(q["generationdaterange"], "generationdaterange")
+        preds.append(lambda d: glo <= d.generation_date <= ghi)
+    if "rcofdate" in q:
+        rcof = _ints(q["rcofdate"], "rcofdate")
+        preds.append(lambda d: d.rcof_date in rcof)
+    if "rcofdaterange" in q:
+        rlo, rhi = _range(q["rcofdaterange"], "rcofdaterange")
+        preds.append(lambda d: rlo <= d.rcof_date <= rhi)
+    if "clientcode" in q:
+        codes = set(bracket_list(q["clientcode"]))
+        client_ids = {c["id"] for c in instance.records["clients"].values() if c["code"] in codes}
+        preds.append(lambda d: d.client_id in client_ids)
+    if "saleconditionid" in q:
+        conditions = _ints(q["saleconditionid"], "saleconditionid")
+        preds.append(lambda d: d.sale_condition_id in conditions)
+    if "informedsii" in q:
+        informed = _ints(q["informedsii"], "informedsii")
+        preds.append(lambda d: d.informed_sii in informed)
+    if "state" in q:
+        states = _ints(q["state"], "state")
+        preds.append(lambda d: d.state in states)
+    if "totalamount" in q:
+        try:
+            preds.append(_amount_equals(q["totalamount"]))
+        except ValueError:
+            raise MockError(Kind.VALIDATION, "invalid totalamount") from None
+    if "referencecode" in q:
+        ref_codes = set(bracket_list(q["referencecode"]))
+        preds.append(lambda d: any(r.code_sii in ref_codes for r in d.references))
+    if "referencenumber" in q:
+        ref_numbers = set(bracket_list(q["referencenumber"]))
+        preds.append(lambda d: any(r.number in ref_numbers for r in d.references))
+    if "detailid" in q:
+        detail_ids = _ints(q["detailid"], "detailid")
+        owners = {instance.details[i].document_id for i in detail_ids if i in instance.details}
+        preds.append(lambda d: d.id in owners)
+
+    if indexed:
+        candidates: list[int] | None = None
+        for key, values in indexed.items():
+            ids = [i for v in values for i in instance.indexes[key].get(v, ())]
+            if candidates is None or len(ids) < len(candidates):
+                candidates, chosen = ids, key
+        others = {k: set(v) for k, v in indexed.items() if k != chosen}
+        for key, allowed in others.items():
+            preds.append(lambda d, key=key, allowed=allowed: getattr(d, key) in allowed)  # type: ignore[misc]
+        pool = [instance.documents[i] for i in sorted(set(candidates or []))]
+    else:
+        pool = list(instance.documents.values())
+    if not preds:
+        return pool
+    return [d for d in pool if all(p(d) for p in preds)]
+
+
+def _month_year(moment: int) -> tuple[int, int]:
+    day = datetime.fromtimestamp(moment, UTC)
+    return day.month, day.year
+
+
+def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Grouped by document type, office and month; one row per document with `perdocument=1`."""
+    per_document = query.get("perdocument") in ("1", "true")
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for doc in filter_documents(instance, {k: v for k, v in query.items() if k.lower() != "perdocument"}):
+        doc_type = instance.records["document_types"][doc.document_type_id]
+        office = instance.records["offices"][doc.office_id]
+        month, year = _month_year(doc.emission_date)
+        key: tuple[Any, ...] = (doc.id,) if per_document else (doc.document_type_id, doc.office_id, month, year)
+        row = groups.get(key)
+        if row is None:
+            row = groups[key] = {
+                "generationDate": "", "emissionDate": "", "documentTypeName": doc_type["name"],
+                "codeSii": doc_type["codeSii"], "month": month, "year": year, "officeId": office["id"],
+                "officeName": office["name"], "officeCostCenter": office["costCenter"], "count": 0,
+                "totalNetAmount": 0, "totalTaxAmount": 0, "totalAmount": 0, "totalExemptAmount": 0,
+                "taxes": {}, "details": {"": 0},
+            }  # fmt: skip
+            if per_document:
+                row["documentId"], row["documentNumber"] = doc.id, doc.number
+        row["count"] += 1
+        row["totalNetAmount"] += doc.amounts["netAmount"]
+        row["totalTaxAmount"] += doc.amounts["taxAmount"]
+        row["totalAmount"] += doc.amounts["totalAmount"]
+        row["totalExemptAmount"] += doc.amounts["exemptAmount"]
+        row["details"][""] += doc.amounts["netAmount"]
+        for tax in doc.taxes:
+            row["taxes"][tax.tax_id] = row["taxes"].get(tax.tax_id, 0) + tax.total_amount
+    rows = []
+    for row in groups.values():
+        row["taxes"] = [{"taxId": tax_id, "taxName": instance.records["taxes"][tax_id]["name"], "taxAmount": amount}
+                        for tax_id, amount in row["taxes"].items()]
+        row["details"] = [{"itemLedgerAccount": account, "totalNetAmount": amount}
+                          for account, amount in row["details"].items()]
+        rows.append(row)
+    return rows
+
+
+def ticket_summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Electronic boletas (39, 41) by type within an RCOF date range."""
+    filters = {"codesii": "[39,41]", **{k: v for k, v in query.items() if k.lower() == "rcofdaterange"}}
+    rows: dict[str, dict[str, Any]] = {}
+    for doc in filter_documents(instance, filters):
+        doc_type = instance.records["document_types"][doc.document_type_id]
+        row = rows.setdefault(doc.code_sii, {"codeSii": doc.code_sii, "documentTypeName": doc_type["name"],
+                                             "count": 0, "totalNetAmount": 0, "totalExemptAmount": 0,
+                                             "totalIvaAmount": 0, "totalAmount": 0})
+        row["count"] += 1
+        row["totalNetAmount"] += doc.amounts["netAmount"]
+        row["totalExemptAmount"] += doc.amounts["exemptAmount"]
+        row["totalIvaAmount"] += doc.amounts["taxAmount"]
+        row["totalAmount"] += doc.amounts["totalAmount"]
+    return list(rows.values())

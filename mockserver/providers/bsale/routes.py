@@ -1,0 +1,55 @@
+"""operationId → handler; the catalogue's three operations per resource come from one factory."""
+
+from __future__ import annotations
+
+from mockserver.core.plugin import Handler, Unsupported
+from mockserver.providers.bsale import handlers as h
+
+SINGULAR = {
+    "document_types": "DocumentType", "clients": "Client", "offices": "Office", "price_lists": "PriceList",
+    "taxes": "Tax", "variants": "Variant", "products": "Product", "payment_types": "PaymentType", "coins": "Coin",
+    "users": "User", "dte_codes": "DteCode", "dynamic_attributes": "DynamicAttribute", "book_types": "BookType",
+    "payments": "Payment",
+}  # fmt: skip
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+OPERATIONS: dict[str, Handler | Unsupported] = {
+    "listDocuments": h.list_documents,
+    "createDocument": h.create_document,
+    "getDocument": h.get_document,
+    "deleteDocument": h.delete_document,
+    "countDocuments": h.count_documents,
+    "getDocumentsSummary": h.get_documents_summary,
+    "getTicketSummary": h.get_ticket_summary,
+    "getDocumentCosts": h.get_document_costs,
+    "listDocumentDetails": h.list_details,
+    "getDocumentDetail": h.get_detail,
+    "listDocumentReferences": h.list_references,
+    "getDocumentReference": h.get_reference,
+    "listDocumentDocumentTaxes": h.list_document_taxes,
+    "getDocumentDocumentTax": h.get_document_tax,
+    "listDocumentSellers": h.list_sellers,
+    "getDocumentSeller": h.get_seller,
+    "listDocumentAttributes": h.list_attributes,
+    "getDocumentAttribute": h.get_attribute,
+    "getDocumentTypeCaf": h.get_document_type_caf,
+    "getDocumentTypeNumbersAvailable": h.get_document_type_numbers_available,
+    "listPriceListDetails": h.list_price_list_details,
+    "getPriceListDetail": h.get_price_list_detail,
+    "listClientAddresses": h.list_client_addresses,
+    "getClientAddress": h.get_client_address,
+    "listClientContacts": h._empty_client_collection("contacts"),
+    "listClientAttributes": h._empty_client_collection("attributes"),
+    "getShippingDetail": h.get_shipping_detail,
+    "getDocumentPdf": h.get_document_pdf,
+    "getDocumentPublicView": h.get_document_public_view,
+    "getDocumentXml": h.get_document_xml,
+}
+for _kind, _single in SINGULAR.items():
+    OPERATIONS[f"list{_camel(_kind)}"], OPERATIONS[f"get{_single}"], OPERATIONS[f"count{_camel(_kind)}"] = (
+        h.catalogue(_kind)
+    )

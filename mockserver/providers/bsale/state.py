@@ -1,0 +1,168 @@
+"""Bsale's state: a seeded instance per access_token, documents, SII declaration on the clock, webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.lifecycle import Step
+from mockserver.core.webhooks import RetryPolicy
+from mockserver.providers.bsale import artifacts, creation
+from mockserver.providers.bsale.instance import Document, Instance, Shipping
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import ProviderRuntime
+
+ACCEPTED_MSG = "Proceso Finalizado Correctamente!"
+REJECTED_MSG = "DTE Rechazado: RUT del receptor no autorizado (mockserver)"
+# magic access token prefix: the instance is blocked for non-payment (402)
+BLOCKED_PREFIX = "blocked"
+# Bsale's notifications have no documented retry policy; the mock retries a few times
+WEBHOOK_POLICY = RetryPolicy(max_attempts=5, base=10.0, factor=2.0, timeout=10.0)
+
+
+class BsaleState:
+    def __init__(self, pr: ProviderRuntime) -> None:
+        rt = pr.runtime
+        self.name = pr.name
+        self.clock = rt.clock
+        self.ids = rt.ids
+        self.keys = rt.keys
+        self.lifecycles = rt.lifecycles
+        self.webhooks = rt.webhooks
+        self.options = pr.options
+        self.instances: dict[str, Instance] = {}
+        self._next_cpn = 1
+
+    def reset(self, tenant: str) -> None:
+        self.instances.pop(tenant, None)
+
+    def instance(self, access_token: str) -> Instance:
+        instance = self.instances.get(access_token)
+        if instance is None:
+            self._next_cpn += 1
+            instance = self.instances[access_token] = Instance.seeded(self._next_cpn, access_token)
+        return instance
+
+    def by_cpn(self, cpn_id: int) -> Instance | None:
+        return next((i for i in self.instances.values() if i.cpn_id == cpn_id), None)
+
+    # --- documents -----------------------------------------------------------------------------------
+
+    def create(self, instance: Instance, body: dict[str, Any]) -> tuple[Document, bool]:
+        api_user = next(u for u in instance.records["users"].values() if u.get("api"))
+        doc, created = creation.create(instance, body, now=self.clock.now(), token=self.ids.hex(12),
+                                       user_id=api_user["id"])
+        if not created:
+            return doc, False
+        instance.add_document(doc)
+        if body.get("dispatch"):
+            self._dispatch(instance, doc)
+        if body.get("sendEmail"):
+            client = instance.get("clients", doc.client_id) if doc.client_id else None
+            instance.emails.append({"documentId": doc.id, "to": (client or {}).get("email", ""),
+                                    "at": int(self.clock.now())})
+        if doc.electronic:
+            doc.ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
+            if body.get("declareSii", 1):
+                rejected = bool(doc.client_id) and instance.records["clients"][doc.client_id]["code"] == (
+                    creation.SII_REJECTS_CLIENT)
+                self.lifecycles.start(self.name, "sii", f"{instance.access_token}|{doc.id}",
+                                      [Step("declared", self.options["sii_delay"])],
+                                      lambda _: self._declared(instance, doc, rejected),
+                                      tenant=instance.access_token)
+        self.notify(instance, "document", "post", doc.id, doc.office_id)
+        for payment in doc.payments:
+            self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
+        return doc, True
+
+    def _declared(self, instance: Instance, doc: Document, rejected: bool) -> None:
+        doc.informed_sii, doc.response_msg_sii = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
+        self.notify(instance, "document", "put", doc.id, doc.office_id)
+
+    def _dispatch(self, instance: Instance, doc: Document, sign: int = -1) -> None:
+        """Move stock for every product line at the document's office (sign -1 sells, +1 restores)."""
+        lines = []
+        for detail in doc.details:
+            if detail.variant_id is None:
+                continue
+            variant = instance.records["variants"][detail.variant_id]
+            office = str(doc.office_id)
+            if not variant["unlimitedStock"]:
+                variant["stock"][office] = variant["stock"].get(office, 0) + sign * detail.quantity
+            lines.append({"id": instance.next_id("shipping_details"), "variant_id": variant["id"],
+                          "quantity": detail.quantity, "stock_after": variant["stock"].get(office, 0),
+                          "cost": variant["cost"]})
+            self.notify(instance, "stock", "put", variant["id"], doc.office_id, resource="variants")
+        if sign < 0:
+            shipping = Shipping(instance.next_id("shippings"), doc.id, doc.office_id, lines)
+            instance.shippings[shipping.id] = shipping
+            doc.shipping_id = shipping.id
+
+    def document(self, instance: Instance, document_id: int) -> Document:
+        doc = instance.documents.get(document_id)
+        if doc is None:
+            raise MockError(Kind.NOT_FOUND, "document not found")
+        return doc
+
+    def delete(self, instance: Instance, document_id: int, office_id: int | None) -> Document:
+        doc = self.document(instance, document_id)
+        if office_id is None or instance.get("offices", office_id) is None:
+            raise MockError(Kind.VALIDATION, "invalid office")
+        if doc.electronic:
+            raise MockError(Kind.VALIDATION, "electronic documents can not be removed, issue a credit note")
+        if doc.used:
+            raise MockError(Kind.VALIDATION, "This document may not be removed because it was used")
+        if doc.state == 1:
+            raise MockError(Kind.NOT_FOUND, "document not found")
+        doc.state = 1
+        if doc.shipping_id is not None:
+            self._dispatch(instance, doc, sign=+1)
+        self.notify(instance, "document", "delete", doc.id, doc.office_id)
+        return doc
+
+    def costs(self, instance: Instance, doc: Document, base: str) -> dict[str, Any]:
+        doc_type = instance.records["document_types"][doc.document_type_id]
+        shipping = instance.shippings.get(doc.shipping_id) if doc.shipping_id else None
+        detail = []
+        for line in shipping.lines if shipping else []:
+            variant = instance.records["variants"][line["variant_id"]]
+            detail.append({
+                "variant": {"href": f"{base}/v1/variants/{variant['id']}.json", "id": variant["id"],
+                            "description": variant["description"], "code": variant["code"]},
+                "shipping_detail": {
+                    "href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json",  # type: ignore[union-attr]
+                    "id": line["id"], "quantity": line["quantity"], "variantStock": line["stock_after"],
+                    "variantCost": line["cost"], "variantTotalCost": line["cost"] * line["quantity"],
+                },
+            })  # fmt: skip
+        return {"href": f"{base}/v1/documents/{doc.id}.json", "id": doc.id, "name": doc_type["name"],
+                "number": doc.number, "totalCost": sum(d["shipping_detail"]["variantTotalCost"] for d in detail),
+                "cost_detail": detail}
+
+    # --- notifications -------------------------------------------------------------------------------
+
+    def configure_webhook(self, access_token: str, url: str | None, secret: str | None) -> dict[str, Any]:
+        instance = self.instance(access_token)
+        instance.webhook_url, instance.webhook_secret = url or None, secret or None
+        return {"cpnId": instance.cpn_id, "url": instance.webhook_url, "signed": bool(instance.webhook_secret)}
+
+    def notify(self, instance: Instance, topic: str, action: str, resource_id: int, office_id: int,
+               resource: str = "documents") -> None:
+        if not instance.webhook_url:
+            return
+        now = int(self.clock.now())
+        payload = {"cpnId": instance.cpn_id, "resource": f"/{resource}/{resource_id}.json",
+                   "resourceId": str(resource_id), "topic": topic, "action": action, "send": now,
+                   "officeId": str(office_id)}
+        body = json.dumps(payload).encode()
+        headers = {}
+        if instance.webhook_secret:
+            # a mock extension, opt-in: Bsale itself does not sign its notifications
+            digest = hmac.new(instance.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Mock-Signature"] = f"sha256={digest}"
+        self.webhooks.send(provider=self.name, tenant=instance.access_token, event=f"{topic}.{action}",
+                           url=instance.webhook_url, body=body, headers=headers, policy=WEBHOOK_POLICY)
