@@ -46,7 +46,11 @@ def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
         etree.SubElement(dd, name).text = value
     caf_node = etree.SubElement(dd, "CAF", version="1.0")
     da = etree.SubElement(caf_node, "DA")
-    for name, value in (("RE", instance.company["rut"]), ("RS", instance.company["name"]), ("TD", doc.code_sii)):
+    for name, value in (
+        ("RE", instance.company["rut"]),
+        ("RS", instance.company["name"]),
+        ("TD", doc.code_sii),
+    ):
         etree.SubElement(da, name).text = value
     rng = etree.SubElement(da, "RNG")
     etree.SubElement(rng, "D").text = str(caf.get("startNumber", 1))
@@ -89,8 +93,12 @@ def dte_xml(instance: Instance, doc: Document) -> bytes:
     if client:
         add(receptor, "RznSocRecep", client["company"] or f"{client['firstName']} {client['lastName']}")
     totals = etree.SubElement(header, f"{{{ns}}}Totales")
-    for name, key in (("MntNeto", "netAmount"), ("MntExe", "exemptAmount"), ("IVA", "taxAmount"),
-                      ("MntTotal", "totalAmount")):
+    for name, key in (
+        ("MntNeto", "netAmount"),
+        ("MntExe", "exemptAmount"),
+        ("IVA", "taxAmount"),
+        ("MntTotal", "totalAmount"),
+    ):
         add(totals, name, f"{doc.amounts[key]:g}")
     for n, detail in enumerate(doc.details, start=1):
         line = etree.SubElement(body, f"{{{ns}}}Detalle")
@@ -119,7 +127,9 @@ def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]
             variant = instance.records["variants"][detail.variant_id]
             product = instance.records["products"].get(variant["productId"], {})
             name = name or f"{product.get('name', '')} {variant['description']}".strip()
-        out.append((name, f"{detail.quantity:g}", f"{detail.net_unit_value:,.0f}", f"{detail.net_amount:,.0f}"))
+        out.append(
+            (name, f"{detail.quantity:g}", f"{detail.net_unit_value:,.0f}", f"{detail.net_amount:,.0f}")
+        )
     return out
 
 
@@ -138,7 +148,9 @@ def pdf(instance: Instance, doc: Document) -> bytes:
     y = 705
     page.text(40, y, f"Fecha de emisión: {_date(doc.emission_date)}")
     if client:
-        page.text(40, y - 15, f"Señor(es): {client['company'] or client['firstName'] + ' ' + client['lastName']}")
+        page.text(
+            40, y - 15, f"Señor(es): {client['company'] or client['firstName'] + ' ' + client['lastName']}"
+        )
         page.text(40, y - 30, f"RUT: {client['code']}    Giro: {client['activity']}")
         page.text(40, y - 45, f"Dirección: {doc.address or ''}, {doc.municipality or ''}")
     y -= 75
@@ -152,8 +164,12 @@ def pdf(instance: Instance, doc: Document) -> bytes:
         page.text(400, y, price)
         page.text(480, y, total)
     y -= 30
-    for label, key in (("Neto", "netAmount"), ("Exento", "exemptAmount"), ("IVA 19%", "taxAmount"),
-                       ("Total", "totalAmount")):
+    for label, key in (
+        ("Neto", "netAmount"),
+        ("Exento", "exemptAmount"),
+        ("IVA 19%", "taxAmount"),
+        ("Total", "totalAmount"),
+    ):
         page.text(400, y, label, bold=label == "Total")
         page.text(480, y, f"$ {doc.amounts[key]:,.0f}".replace(",", "."), bold=label == "Total")
         y -= 15
@@ -167,17 +183,19 @@ def pdf(instance: Instance, doc: Document) -> bytes:
 
 def public_view(instance: Instance, doc: Document, pdf_url: str) -> str:
     doc_type = instance.records["document_types"][doc.document_type_id]
-    rows = "".join(f"<tr><td>{html.escape(n)}</td><td>{q}</td><td>{p}</td><td>{t}</td></tr>"
-                   for n, q, p, t in _lines(instance, doc))
+    rows = "".join(
+        f"<tr><td>{html.escape(n)}</td><td>{q}</td><td>{p}</td><td>{t}</td></tr>"
+        for n, q, p, t in _lines(instance, doc)
+    )
     e = html.escape
     return f"""<!doctype html>
-<html lang="es"><head><meta charset="utf-8"><title>{e(doc_type['name'])} N° {doc.number}</title></head>
+<html lang="es"><head><meta charset="utf-8"><title>{e(doc_type["name"])} N° {doc.number}</title></head>
 <body>
-<h1>{e(instance.company['name'])}</h1>
-<p>RUT {e(instance.company['rut'])} · {e(doc_type['name'])} N° {doc.number} · {_date(doc.emission_date)}</p>
+<h1>{e(instance.company["name"])}</h1>
+<p>RUT {e(instance.company["rut"])} · {e(doc_type["name"])} N° {doc.number} · {_date(doc.emission_date)}</p>
 <table><thead><tr><th>Descripción</th><th>Cantidad</th><th>Precio</th><th>Total</th></tr></thead>
 <tbody>{rows}</tbody></table>
-<p>Neto {doc.amounts['netAmount']:g} · IVA {doc.amounts['taxAmount']:g} · Total {doc.amounts['totalAmount']:g}</p>
+<p>Neto {doc.amounts["netAmount"]:g} · IVA {doc.amounts["taxAmount"]:g} · Total {doc.amounts["totalAmount"]:g}</p>
 <p><a href="{e(pdf_url)}">Descargar PDF</a></p>
 <p><small>Documento de prueba emitido por mockserver: no tiene validez tributaria.</small></p>
 </body></html>

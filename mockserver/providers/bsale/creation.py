@@ -44,8 +44,14 @@ def _document_type(instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
         found = instance.get("document_types", body["documentTypeId"])
     elif "codeSii" in body:
         code = str(body["codeSii"])
-        found = next((t for t in instance.records["document_types"].values()
-                      if t["codeSii"] == code and t["state"] == 0), None)
+        found = next(
+            (
+                t
+                for t in instance.records["document_types"].values()
+                if t["codeSii"] == code and t["state"] == 0
+            ),
+            None,
+        )
     else:
         found = None
     if found is None or found["state"] != 0:
@@ -106,11 +112,15 @@ def _tax_ids(raw: Any) -> list[int]:
     return values
 
 
-def _line_taxes(instance: Instance, detail: dict[str, Any], updates: dict[int, Decimal]) -> list[tuple[int, Decimal]]:
+def _line_taxes(
+    instance: Instance, detail: dict[str, Any], updates: dict[int, Decimal]
+) -> list[tuple[int, Decimal]]:
     taxes: list[tuple[int, Decimal]] = []
     if "taxes" in detail:
         for given in detail["taxes"] or []:
-            tax = next((t for t in instance.records["taxes"].values() if t["code"] == str(given.get("code"))), None)
+            tax = next(
+                (t for t in instance.records["taxes"].values() if t["code"] == str(given.get("code"))), None
+            )
             if tax is None or tax["state"] != 0:
                 continue  # unknown or inactive tax codes are ignored, the line stays exempt of them
             pct = Decimal(tax["percentage"])
@@ -141,8 +151,9 @@ def _variant(instance: Instance, detail: dict[str, Any]) -> dict[str, Any] | Non
     return found
 
 
-def create(instance: Instance, body: dict[str, Any], *, now: float, token: str,
-           user_id: int) -> tuple[Document, bool]:
+def create(
+    instance: Instance, body: dict[str, Any], *, now: float, token: str, user_id: int
+) -> tuple[Document, bool]:
     """The new document and True, or the earlier one with the same salesId and False.
 
     Everything is checked before anything changes: a refused document burns no folio, creates no
@@ -245,8 +256,13 @@ def _check_stock(instance: Instance, details: list[Detail], office_id: int) -> N
         raise error(f"There is no stock for this products: {','.join(short)}")
 
 
-def _details(instance: Instance, given: list[dict[str, Any]], price_list: dict[str, Any], electronic: bool,
-             tax_updates: dict[int, Decimal]) -> tuple[list[am.Line], list[Detail]]:
+def _details(
+    instance: Instance,
+    given: list[dict[str, Any]],
+    price_list: dict[str, Any],
+    electronic: bool,
+    tax_updates: dict[int, Decimal],
+) -> tuple[list[am.Line], list[Detail]]:
     lines: list[am.Line] = []
     details: list[Detail] = []
     for raw in given:
@@ -272,7 +288,9 @@ def _details(instance: Instance, given: list[dict[str, Any]], price_list: dict[s
         else:
             net_unit = Decimal(0)
         if net_unit < 0 or (electronic and net_unit == 0):
-            raise error("Invalid net unit value, zero or negative values are not allowed for this type of document")
+            raise error(
+                "Invalid net unit value, zero or negative values are not allowed for this type of document"
+            )
         discount = _decimal(raw.get("discount", source.discount if source else 0) or 0, "Invalid JSON object")
         if source is not None and "taxId" not in raw and "taxes" not in raw:
             taxes = [(t, Decimal(str(p))) for t, p in source.tax_ids]
@@ -306,22 +324,36 @@ def _amounts(body: dict[str, Any], totals: am.Totals, decimals: int) -> dict[str
     if "exchangeRate" in body and decimals > 0:
         # an export document: amounts are in the foreign coin; the peso amounts follow the exchange rate
         rate = _decimal(body["exchangeRate"], "Invalid JSON object")
-        out.update(exportNetAmount=n(totals.net + totals.exempt, decimals), exportTaxAmount=n(totals.tax, decimals),
-                   exportExemptAmount=n(totals.exempt, decimals), exportTotalAmount=n(totals.total, decimals))
-        out.update(netAmount=n(totals.net * rate, 0), taxAmount=n(totals.tax * rate, 0),
-                   exemptAmount=n(totals.exempt * rate, 0), totalAmount=n(totals.total * rate, 0))
+        out.update(
+            exportNetAmount=n(totals.net + totals.exempt, decimals),
+            exportTaxAmount=n(totals.tax, decimals),
+            exportExemptAmount=n(totals.exempt, decimals),
+            exportTotalAmount=n(totals.total, decimals),
+        )
+        out.update(
+            netAmount=n(totals.net * rate, 0),
+            taxAmount=n(totals.tax * rate, 0),
+            exemptAmount=n(totals.exempt * rate, 0),
+            totalAmount=n(totals.total * rate, 0),
+        )
     if "commissionRate" in body:
         rate = _decimal(body["commissionRate"], "Invalid JSON object")
         commission_net = am.round_coin(totals.net * rate / 100, decimals)
         commission_tax = am.round_coin(commission_net * Decimal("0.19"), decimals)
-        out.update(commissionRate=float(rate), commissionNetAmount=n(commission_net, decimals),
-                   commissionTaxAmount=n(commission_tax, decimals),
-                   commissionTotalAmount=n(commission_net + commission_tax, decimals))
+        out.update(
+            commissionRate=float(rate),
+            commissionNetAmount=n(commission_net, decimals),
+            commissionTaxAmount=n(commission_tax, decimals),
+            commissionTotalAmount=n(commission_net + commission_tax, decimals),
+        )
     if "percentageTaxWithheld" in body:
         pct = _decimal(body["percentageTaxWithheld"], "Invalid JSON object")
         withheld = am.round_coin(totals.tax * pct / 100, decimals)
-        out.update(percentageTaxWithheld=float(pct), purchaseTaxAmount=n(withheld, decimals),
-                   purchaseTotalAmount=n(totals.total - withheld, decimals))
+        out.update(
+            percentageTaxWithheld=float(pct),
+            purchaseTaxAmount=n(withheld, decimals),
+            purchaseTotalAmount=n(totals.total - withheld, decimals),
+        )
     return out
 
 
@@ -346,19 +378,41 @@ def _reference(instance: Instance, given: dict[str, Any]) -> Reference:
     dte = next((d for d in instance.records["dte_codes"].values() if d["codeSii"] == code), None)
     if dte is None:
         raise error("invalid reference codeSii")
-    return Reference(0, int(given.get("referenceDate") or 0), str(given.get("number", "")),
-                     str(given.get("reason", "")), dte["id"], code)
+    return Reference(
+        0,
+        int(given.get("referenceDate") or 0),
+        str(given.get("number", "")),
+        str(given.get("reason", "")),
+        dte["id"],
+        code,
+    )
 
 
-def _payments(instance: Instance, body: dict[str, Any], total: float, emission: int, now: float) -> list[Payment]:
+def _payments(
+    instance: Instance, body: dict[str, Any], total: float, emission: int, now: float
+) -> list[Payment]:
     given = body.get("payments")
     if not given:
         # no payments: the whole total on the default payment type
-        given = [{"paymentTypeId": instance.default("payment_types")["id"], "amount": total, "recordDate": emission}]
+        given = [
+            {
+                "paymentTypeId": instance.default("payment_types")["id"],
+                "amount": total,
+                "recordDate": emission,
+            }
+        ]
     payments = []
     for raw in given:
         if instance.get("payment_types", raw.get("paymentTypeId")) is None:
             raise error("invalid payment type")
-        payments.append(Payment(0, 0, int(raw["paymentTypeId"]),
-                                float(raw.get("amount", 0)), int(raw.get("recordDate") or emission), int(now)))
+        payments.append(
+            Payment(
+                0,
+                0,
+                int(raw["paymentTypeId"]),
+                float(raw.get("amount", 0)),
+                int(raw.get("recordDate") or emission),
+                int(now),
+            )
+        )
     return payments

@@ -24,13 +24,23 @@ class BsaleErrors:
         if violations:
             first = violations[0]
             # the body could not be read as JSON: Bsale's own words
-            message = "Invalid JSON object" if first.keyword in ("json", "encoding", "content-type") else (
-                f"{first.field}: {first.message}" if first.field else first.message)
+            message = (
+                "Invalid JSON object"
+                if first.keyword in ("json", "encoding", "content-type")
+                else (f"{first.field}: {first.message}" if first.field else first.message)
+            )
         elif error.kind is Kind.UNAUTHORIZED:
             message = UNAUTHENTICATED
-        elif error.kind in GENERIC and error.code is None and error.message in ("No such resource", "Too many requests",
-                                                                                  "Internal error") or (
-                error.kind is Kind.METHOD_NOT_ALLOWED):
+        elif (
+            error.kind in GENERIC
+            and error.code is None
+            and error.message in ("No such resource", "Too many requests", "Internal error")
+            or (error.kind is Kind.METHOD_NOT_ALLOWED)
+        ):
             message = GENERIC[error.kind]
-        return web.Response(status=status_of(error), body=json.dumps({"error": message}, ensure_ascii=False).encode(),
-                            content_type="application/json", headers=error.headers)
+        return web.Response(
+            status=status_of(error),
+            body=json.dumps({"error": message}, ensure_ascii=False).encode(),
+            content_type="application/json",
+            headers=error.headers,
+        )

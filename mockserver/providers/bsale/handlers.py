@@ -34,8 +34,9 @@ def _instance(call: Call) -> Instance:
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=json.dumps(data, ensure_ascii=False).encode(),
-                        content_type="application/json")
+    return web.Response(
+        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json"
+    )
 
 
 def _expand(call: Call) -> set[str]:
@@ -53,7 +54,9 @@ def _page(call: Call) -> tuple[int, int]:
     return min(limit, MAX_LIMIT), call.query.get("offset") or 0
 
 
-def _listing(call: Call, path: str, items: list[Any], render: Callable[[Any], dict[str, Any]]) -> web.Response:
+def _listing(
+    call: Call, path: str, items: list[Any], render: Callable[[Any], dict[str, Any]]
+) -> web.Response:
     limit, offset = _page(call)
     fields = bracket_list(call.request.query.get("fields"))
     page = [render(item) for item in items[offset : offset + limit]]
@@ -63,11 +66,10 @@ def _listing(call: Call, path: str, items: list[Any], render: Callable[[Any], di
     return _json(envelope(f"{call.base_url()}/v1/{path}.json", page, len(items), limit, offset, others))
 
 
-def _item(call: Call, data: dict[str, Any] | None, what: str) -> web.Response:
+def _item(data: dict[str, Any] | None, what: str) -> web.Response:
     if data is None:
         raise MockError(Kind.NOT_FOUND, f"{what} not found")
-    fields = bracket_list(call.request.query.get("fields"))
-    return _json(select_fields(data, fields) if fields else data)
+    return _json(data)
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ def _document(call: Call) -> Document:
 
 
 async def get_document(call: Call) -> web.StreamResponse:
-    return _item(call, _renderer(call).document(_document(call)), "document")
+    return _item(_renderer(call).document(_document(call)), "document")
 
 
 async def delete_document(call: Call) -> web.StreamResponse:
@@ -119,8 +121,9 @@ async def get_document_costs(call: Call) -> web.StreamResponse:
     if "documentid" in call.query:
         doc = instance.documents.get(call.query["documentid"])
     else:
-        matches = query.filter_documents(instance, {k: v for k, v in call.request.query.items()
-                                                    if k in ("number", "codesii")})
+        matches = query.filter_documents(
+            instance, {k: v for k, v in call.request.query.items() if k in ("number", "codesii")}
+        )
         doc = matches[0] if matches and ("number" in call.query or "codesii" in call.query) else None
     if doc is None:
         raise MockError(Kind.NOT_FOUND, "document not found")
@@ -134,7 +137,11 @@ def _document_part(attribute: str, render: str, key: Callable[[Any], Any]) -> tu
         doc = _document(call)
         renderer = _renderer(call)
         method = getattr(renderer, render)
-        return doc, getattr(doc, attribute), (lambda x: method(x) if render in ("seller", "attribute") else method(doc, x))
+        return (
+            doc,
+            getattr(doc, attribute),
+            (lambda x: method(x) if render in ("seller", "attribute") else method(doc, x)),
+        )
 
     async def listing(call: Call) -> web.StreamResponse:
         doc, items, render_one = parts(call)
@@ -143,7 +150,7 @@ def _document_part(attribute: str, render: str, key: Callable[[Any], Any]) -> tu
     async def item(call: Call) -> web.StreamResponse:
         _, items, render_one = parts(call)
         found = next((x for x in items if key(x) == call.path["itemId"]), None)
-        return _item(call, render_one(found) if found is not None else None, attribute_path.rstrip("s"))
+        return _item(render_one(found) if found is not None else None, attribute_path.rstrip("s"))
 
     attribute_path = {"taxes": "document_taxes"}.get(attribute, attribute)
     return listing, item
@@ -184,8 +191,12 @@ def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
 
     async def item(call: Call) -> web.StreamResponse:
         instance = _instance(call)
-        found = instance.payments.get(call.path["id"]) if kind == "payments" else instance.get(kind, call.path["id"])
-        return _item(call, render(call)(found) if found is not None else None, kind.rstrip("s").replace("_", " "))
+        found = (
+            instance.payments.get(call.path["id"])
+            if kind == "payments"
+            else instance.get(kind, call.path["id"])
+        )
+        return _item(render(call)(found) if found is not None else None, kind.rstrip("s").replace("_", " "))
 
     async def count(call: Call) -> web.StreamResponse:
         return _json({"count": len(_records(call, kind))})
@@ -195,13 +206,18 @@ def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
 
 def _caf_view(doc_type: dict[str, Any], now: float) -> dict[str, Any]:
     caf = doc_type["caf"]
-    return {**caf, "numbersAvailable": caf["endNumber"] - max(caf["lastNumberUsed"], caf["startNumber"] - 1),
-            "expired": int(caf["expirationDate"] < now)}
+    return {
+        **caf,
+        "numbersAvailable": caf["endNumber"] - max(caf["lastNumberUsed"], caf["startNumber"] - 1),
+        "expired": int(caf["expirationDate"] < now),
+    }
 
 
 async def get_document_type_caf(call: Call) -> web.StreamResponse:
     code = call.query["codesii"]
-    types = [t for t in _instance(call).records["document_types"].values() if t["codeSii"] == code and t.get("caf")]
+    types = [
+        t for t in _instance(call).records["document_types"].values() if t["codeSii"] == code and t.get("caf")
+    ]
     return _json([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
 
 
@@ -210,8 +226,14 @@ async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
     if "documenttypeid" in call.query:
         doc_type = instance.get("document_types", call.query["documenttypeid"])
     else:
-        doc_type = next((t for t in instance.records["document_types"].values()
-                         if t["codeSii"] == call.query.get("codesii") and t.get("caf")), None)
+        doc_type = next(
+            (
+                t
+                for t in instance.records["document_types"].values()
+                if t["codeSii"] == call.query.get("codesii") and t.get("caf")
+            ),
+            None,
+        )
     if doc_type is None:
         raise MockError(Kind.VALIDATION, "invalid documentType")
     if not doc_type.get("caf"):
@@ -228,13 +250,17 @@ def _price_list(call: Call) -> dict[str, Any]:
 
 async def list_price_list_details(call: Call) -> web.StreamResponse:
     price_list = _price_list(call)
-    return _listing(call, f"price_lists/{price_list['id']}/details",
-                    _renderer(call).price_list_details(price_list), lambda x: x)
+    return _listing(
+        call,
+        f"price_lists/{price_list['id']}/details",
+        _renderer(call).price_list_details(price_list),
+        lambda x: x,
+    )
 
 
 async def get_price_list_detail(call: Call) -> web.StreamResponse:
     details = _renderer(call).price_list_details(_price_list(call))
-    return _item(call, next((d for d in details if d["id"] == call.path["itemId"]), None), "price list detail")
+    return _item(next((d for d in details if d["id"] == call.path["itemId"]), None), "price list detail")
 
 
 def _client(call: Call) -> dict[str, Any]:
@@ -247,14 +273,15 @@ def _client(call: Call) -> dict[str, Any]:
 async def list_client_addresses(call: Call) -> web.StreamResponse:
     client = _client(call)
     renderer = _renderer(call)
-    return _listing(call, f"clients/{client['id']}/addresses", client["addresses"],
-                    lambda a: renderer.address(client, a))
+    return _listing(
+        call, f"clients/{client['id']}/addresses", client["addresses"], lambda a: renderer.address(client, a)
+    )
 
 
 async def get_client_address(call: Call) -> web.StreamResponse:
     client = _client(call)
     found = next((a for a in client["addresses"] if a["id"] == call.path["itemId"]), None)
-    return _item(call, _renderer(call).address(client, found) if found else None, "address")
+    return _item(_renderer(call).address(client, found) if found else None, "address")
 
 
 def _empty_client_collection(name: str) -> Handler:
@@ -271,10 +298,20 @@ async def get_shipping_detail(call: Call) -> web.StreamResponse:
     if shipping is None or line is None:
         raise MockError(Kind.NOT_FOUND, "shipping detail not found")
     base = call.base_url()
-    return _json({"href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json", "id": line["id"],
-                  "quantity": line["quantity"], "variantStock": line["stock_after"], "variantCost": line["cost"],
-                  "variantTotalCost": line["cost"] * line["quantity"],
-                  "variant": {"href": f"{base}/v1/variants/{line['variant_id']}.json", "id": str(line["variant_id"])}})
+    return _json(
+        {
+            "href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json",
+            "id": line["id"],
+            "quantity": line["quantity"],
+            "variantStock": line["stock_after"],
+            "variantCost": line["cost"],
+            "variantTotalCost": line["cost"] * line["quantity"],
+            "variant": {
+                "href": f"{base}/v1/variants/{line['variant_id']}.json",
+                "id": str(line["variant_id"]),
+            },
+        }
+    )
 
 
 # --- the public document links (no access_token: the token in the URL is the key) ---------------------

@@ -132,7 +132,9 @@ class Instance:
     payments: dict[int, Payment] = field(default_factory=dict)
     shippings: dict[int, Shipping] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    indexes: dict[str, dict[Any, list[int]]] = field(default_factory=lambda: {k: defaultdict(list) for k in INDEXED})
+    indexes: dict[str, dict[Any, list[int]]] = field(
+        default_factory=lambda: {k: defaultdict(list) for k in INDEXED}
+    )
     by_sales_id: dict[tuple[int, str], int] = field(default_factory=dict)
     company: dict[str, Any] = field(default_factory=dict)
     webhook_url: str | None = None

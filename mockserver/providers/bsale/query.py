@@ -38,8 +38,13 @@ def filter_documents(instance: Instance, query: Mapping[str, str]) -> list[Docum
     indexed: dict[str, list[Any]] = {}
     preds: list[Predicate] = []
     q = {k.lower(): v for k, v in query.items()}
-    for param, key in (("number", "number"), ("documenttypeid", "document_type_id"), ("clientid", "client_id"),
-                       ("officeid", "office_id"), ("emissiondate", "emission_date")):
+    for param, key in (
+        ("number", "number"),
+        ("documenttypeid", "document_type_id"),
+        ("clientid", "client_id"),
+        ("officeid", "office_id"),
+        ("emissiondate", "emission_date"),
+    ):
         if param in q:
             indexed[key] = _ints(q[param], param)
     if "token" in q:
@@ -120,7 +125,9 @@ def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]
         doc_type = instance.records["document_types"][doc.document_type_id]
         office = instance.records["offices"][doc.office_id]
         month, year = _month_year(doc.emission_date)
-        key: tuple[Any, ...] = (doc.id,) if per_document else (doc.document_type_id, doc.office_id, month, year)
+        key: tuple[Any, ...] = (
+            (doc.id,) if per_document else (doc.document_type_id, doc.office_id, month, year)
+        )
         row = groups.get(key)
         if row is None:
             row = groups[key] = {
@@ -142,10 +149,14 @@ def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]
             row["taxes"][tax.tax_id] = row["taxes"].get(tax.tax_id, 0) + tax.total_amount
     rows = []
     for row in groups.values():
-        row["taxes"] = [{"taxId": tax_id, "taxName": instance.records["taxes"][tax_id]["name"], "taxAmount": amount}
-                        for tax_id, amount in row["taxes"].items()]
-        row["details"] = [{"itemLedgerAccount": account, "totalNetAmount": amount}
-                          for account, amount in row["details"].items()]
+        row["taxes"] = [
+            {"taxId": tax_id, "taxName": instance.records["taxes"][tax_id]["name"], "taxAmount": amount}
+            for tax_id, amount in row["taxes"].items()
+        ]
+        row["details"] = [
+            {"itemLedgerAccount": account, "totalNetAmount": amount}
+            for account, amount in row["details"].items()
+        ]
         rows.append(row)
     return rows
 
@@ -156,9 +167,18 @@ def ticket_summary(instance: Instance, query: Mapping[str, str]) -> list[dict[st
     rows: dict[str, dict[str, Any]] = {}
     for doc in filter_documents(instance, filters):
         doc_type = instance.records["document_types"][doc.document_type_id]
-        row = rows.setdefault(doc.code_sii, {"codeSii": doc.code_sii, "documentTypeName": doc_type["name"],
-                                             "count": 0, "totalNetAmount": 0, "totalExemptAmount": 0,
-                                             "totalIvaAmount": 0, "totalAmount": 0})
+        row = rows.setdefault(
+            doc.code_sii,
+            {
+                "codeSii": doc.code_sii,
+                "documentTypeName": doc_type["name"],
+                "count": 0,
+                "totalNetAmount": 0,
+                "totalExemptAmount": 0,
+                "totalIvaAmount": 0,
+                "totalAmount": 0,
+            },
+        )
         row["count"] += 1
         row["totalNetAmount"] += doc.amounts["netAmount"]
         row["totalExemptAmount"] += doc.amounts["exemptAmount"]

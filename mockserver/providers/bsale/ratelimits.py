@@ -18,7 +18,9 @@ class BsaleLimits:
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"
         # Bsale documents no rate-limit headers
-        return Limits(key, guard=(PER_SECOND, PER_FIVE_MINUTES), charge=(PER_SECOND, PER_FIVE_MINUTES), headers=False)
+        return Limits(
+            key, guard=(PER_SECOND, PER_FIVE_MINUTES), charge=(PER_SECOND, PER_FIVE_MINUTES), headers=False
+        )
 
     def after(self, request: web.Request, op: Operation | None, status: int) -> Sequence[Bucket]:
         return ()

@@ -9,8 +9,21 @@ from mockserver.providers.bsale.instance import Detail, Document, Instance, Paym
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 50
 # fixture keys that are the mock's bookkeeping, never part of a resource's JSON
-PRIVATE = {"default", "defaultPriceListId", "prices", "stock", "productId", "coinId", "bookTypeId", "caf",
-           "addresses", "api", "office", "cost", "forDocumentTypeIds"}
+PRIVATE = {
+    "default",
+    "defaultPriceListId",
+    "prices",
+    "stock",
+    "productId",
+    "coinId",
+    "bookTypeId",
+    "caf",
+    "addresses",
+    "api",
+    "office",
+    "cost",
+    "forDocumentTypeIds",
+}
 # to-one relations of catalogue records: relation name → (fixture key, collection)
 TO_ONE = {
     "document_types": {"book_type": ("bookTypeId", "book_types")},
@@ -27,8 +40,14 @@ def bracket_list(value: str | None) -> list[str]:
     return [v.strip() for v in value.strip().strip("[]").split(",") if v.strip()]
 
 
-def envelope(href: str, items: list[dict[str, Any]], count: int, limit: int, offset: int,
-             query: dict[str, str] | None = None) -> dict[str, Any]:
+def envelope(
+    href: str,
+    items: list[dict[str, Any]],
+    count: int,
+    limit: int,
+    offset: int,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {"href": href, "count": count, "limit": limit, "offset": offset, "items": items}
     if offset + limit < count:
         params = {**(query or {}), "limit": str(limit), "offset": str(offset + limit)}
@@ -79,14 +98,18 @@ class Renderer:
         for name, (key, target) in TO_ONE.get(kind, {}).items():
             out[name] = self.stub(target, record.get(key))
         if kind == "price_lists":
-            out["details"] = self.collection("details", f"price_lists/{record['id']}/details",
-                                             lambda: self.price_list_details(record))
+            out["details"] = self.collection(
+                "details", f"price_lists/{record['id']}/details", lambda: self.price_list_details(record)
+            )
         if kind == "clients":
             cid = record["id"]
             out["contacts"] = {"href": self.href(f"clients/{cid}/contacts")}
             out["attributes"] = {"href": self.href(f"clients/{cid}/attributes")}
-            out["addresses"] = self.collection("addresses", f"clients/{cid}/addresses",
-                                               lambda: [self.address(record, a) for a in record["addresses"]])
+            out["addresses"] = self.collection(
+                "addresses",
+                f"clients/{cid}/addresses",
+                lambda: [self.address(record, a) for a in record["addresses"]],
+            )
         if kind == "document_types":
             out.pop("caf", None)
         return out
@@ -129,16 +152,23 @@ class Renderer:
             "user": self.stub("users", doc.user_id), "coin": self.stub("coins", doc.coin_id),
         }  # fmt: skip
         prefix = f"documents/{doc.id}"
-        out["references"] = self.collection("references", f"{prefix}/references",
-                                            lambda: [self.reference(doc, r) for r in doc.references])
-        out["document_taxes"] = self.collection("document_taxes", f"{prefix}/document_taxes",
-                                                lambda: [self.document_tax(doc, t) for t in doc.taxes])
-        out["details"] = self.collection("details", f"{prefix}/details",
-                                         lambda: [self.detail(doc, d) for d in doc.details])
-        out["sellers"] = self.collection("sellers", f"{prefix}/sellers",
-                                         lambda: [self.seller(u) for u in doc.sellers])
-        out["attributes"] = self.collection("attributes", f"{prefix}/attributes",
-                                            lambda: [self.attribute(a) for a in doc.attributes])
+        out["references"] = self.collection(
+            "references", f"{prefix}/references", lambda: [self.reference(doc, r) for r in doc.references]
+        )
+        out["document_taxes"] = self.collection(
+            "document_taxes",
+            f"{prefix}/document_taxes",
+            lambda: [self.document_tax(doc, t) for t in doc.taxes],
+        )
+        out["details"] = self.collection(
+            "details", f"{prefix}/details", lambda: [self.detail(doc, d) for d in doc.details]
+        )
+        out["sellers"] = self.collection(
+            "sellers", f"{prefix}/sellers", lambda: [self.seller(u) for u in doc.sellers]
+        )
+        out["attributes"] = self.collection(
+            "attributes", f"{prefix}/attributes", lambda: [self.attribute(a) for a in doc.attributes]
+        )
         if "payments" in self.expand:
             out["payments"] = [self.payment(p) for p in doc.payments]
         return out
@@ -150,8 +180,12 @@ class Renderer:
             if "variant" in self.expand:
                 variant_json = self.record("variants", variant)
             else:
-                variant_json = {"href": self.href(f"variants/{variant['id']}"), "id": variant["id"],
-                                "description": variant["description"], "code": variant["code"]}
+                variant_json = {
+                    "href": self.href(f"variants/{variant['id']}"),
+                    "id": variant["id"],
+                    "description": variant["description"],
+                    "code": variant["code"],
+                }
         return {
             "href": self.href(f"documents/{doc.id}/details/{d.id}"), "id": d.id, "lineNumber": d.line_number,
             "quantity": d.quantity, "netUnitValue": d.net_unit_value, "totalUnitValue": d.total_unit_value,
@@ -161,30 +195,60 @@ class Renderer:
         }  # fmt: skip
 
     def reference(self, doc: Document, r: Any) -> dict[str, Any]:
-        return {"href": self.href(f"documents/{doc.id}/references/{r.id}"), "id": r.id,
-                "referenceDate": r.reference_date, "number": r.number, "reason": r.reason,
-                "dte_code": self.stub("dte_codes", r.dte_code_id)}
+        return {
+            "href": self.href(f"documents/{doc.id}/references/{r.id}"),
+            "id": r.id,
+            "referenceDate": r.reference_date,
+            "number": r.number,
+            "reason": r.reason,
+            "dte_code": self.stub("dte_codes", r.dte_code_id),
+        }
 
     def document_tax(self, doc: Document, t: Any) -> dict[str, Any]:
-        return {"href": self.href(f"documents/{doc.id}/document_taxes/{t.id}"), "id": t.id,
-                "totalAmount": t.total_amount, "exemptAmount": t.exempt_amount, "tax": self.stub("taxes", t.tax_id)}
+        return {
+            "href": self.href(f"documents/{doc.id}/document_taxes/{t.id}"),
+            "id": t.id,
+            "totalAmount": t.total_amount,
+            "exemptAmount": t.exempt_amount,
+            "tax": self.stub("taxes", t.tax_id),
+        }
 
     def seller(self, user_id: int) -> dict[str, Any]:
         user = self.instance.records["users"][user_id]
-        return {"href": self.href(f"users/{user_id}"), "id": user_id, "firstName": user["firstName"],
-                "lastName": user["lastName"]}
+        return {
+            "href": self.href(f"users/{user_id}"),
+            "id": user_id,
+            "firstName": user["firstName"],
+            "lastName": user["lastName"],
+        }
 
     def attribute(self, attribute: tuple[int, str]) -> dict[str, Any]:
         record = self.instance.records["dynamic_attributes"][attribute[0]]
-        return {"href": self.href(f"dynamic_attributes/{attribute[0]}"), "id": attribute[0],
-                "name": record["name"], "value": attribute[1]}
+        return {
+            "href": self.href(f"dynamic_attributes/{attribute[0]}"),
+            "id": attribute[0],
+            "name": record["name"],
+            "value": attribute[1],
+        }
 
     def payment(self, p: Payment) -> dict[str, Any]:
-        return {"href": self.href(f"payments/{p.id}"), "id": p.id, "recordDate": p.record_date, "amount": p.amount,
-                "operationNumber": "", "accountingDate": "", "checkDate": 0, "checkNumber": 0, "checkAmount": 0,
-                "checkTaken": 0, "isCreditPayment": 0, "createdAt": p.created_at, "state": 0,
-                "payment_type": self.stub("payment_types", p.payment_type_id),
-                "document": {"href": self.href(f"documents/{p.document_id}"), "id": str(p.document_id)}}
+        return {
+            "href": self.href(f"payments/{p.id}"),
+            "id": p.id,
+            "recordDate": p.record_date,
+            "amount": p.amount,
+            "operationNumber": "",
+            "accountingDate": "",
+            "checkDate": 0,
+            "checkNumber": 0,
+            "checkAmount": 0,
+            "checkTaken": 0,
+            "isCreditPayment": 0,
+            "createdAt": p.created_at,
+            "state": 0,
+            "payment_type": self.stub("payment_types", p.payment_type_id),
+            "document": {"href": self.href(f"documents/{p.document_id}"), "id": str(p.document_id)},
+        }
 
 
 _RELATION_NAMES = {

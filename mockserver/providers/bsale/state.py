@@ -54,8 +54,9 @@ class BsaleState:
 
     def create(self, instance: Instance, body: dict[str, Any]) -> tuple[Document, bool]:
         api_user = next(u for u in instance.records["users"].values() if u.get("api"))
-        doc, created = creation.create(instance, body, now=self.clock.now(), token=self.ids.hex(12),
-                                       user_id=api_user["id"])
+        doc, created = creation.create(
+            instance, body, now=self.clock.now(), token=self.ids.hex(12), user_id=api_user["id"]
+        )
         if not created:
             return doc, False
         instance.add_document(doc)
@@ -63,17 +64,23 @@ class BsaleState:
             self._dispatch(instance, doc)
         if body.get("sendEmail"):
             client = instance.get("clients", doc.client_id) if doc.client_id else None
-            instance.emails.append({"documentId": doc.id, "to": (client or {}).get("email", ""),
-                                    "at": int(self.clock.now())})
+            instance.emails.append(
+                {"documentId": doc.id, "to": (client or {}).get("email", ""), "at": int(self.clock.now())}
+            )
         if doc.electronic:
             doc.ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
             if body.get("declareSii", 1):
                 rejected = bool(doc.client_id) and instance.records["clients"][doc.client_id]["code"] == (
-                    creation.SII_REJECTS_CLIENT)
-                self.lifecycles.start(self.name, "sii", f"{instance.access_token}|{doc.id}",
-                                      [Step("declared", self.options["sii_delay"])],
-                                      lambda _: self._declared(instance, doc, rejected),
-                                      tenant=instance.access_token)
+                    creation.SII_REJECTS_CLIENT
+                )
+                self.lifecycles.start(
+                    self.name,
+                    "sii",
+                    f"{instance.access_token}|{doc.id}",
+                    [Step("declared", self.options["sii_delay"])],
+                    lambda _: self._declared(instance, doc, rejected),
+                    tenant=instance.access_token,
+                )
         self.notify(instance, "document", "post", doc.id, doc.office_id)
         for payment in doc.payments:
             self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
@@ -93,9 +100,15 @@ class BsaleState:
             office = str(doc.office_id)
             if not variant["unlimitedStock"]:
                 variant["stock"][office] = variant["stock"].get(office, 0) + sign * detail.quantity
-            lines.append({"id": instance.next_id("shipping_details"), "variant_id": variant["id"],
-                          "quantity": detail.quantity, "stock_after": variant["stock"].get(office, 0),
-                          "cost": variant["cost"]})
+            lines.append(
+                {
+                    "id": instance.next_id("shipping_details"),
+                    "variant_id": variant["id"],
+                    "quantity": detail.quantity,
+                    "stock_after": variant["stock"].get(office, 0),
+                    "cost": variant["cost"],
+                }
+            )
             self.notify(instance, "stock", "put", variant["id"], doc.office_id, resource="variants")
         if sign < 0:
             shipping = Shipping(instance.next_id("shippings"), doc.id, doc.office_id, lines)
@@ -139,30 +152,59 @@ class BsaleState:
                     "variantCost": line["cost"], "variantTotalCost": line["cost"] * line["quantity"],
                 },
             })  # fmt: skip
-        return {"href": f"{base}/v1/documents/{doc.id}.json", "id": doc.id, "name": doc_type["name"],
-                "number": doc.number, "totalCost": sum(d["shipping_detail"]["variantTotalCost"] for d in detail),
-                "cost_detail": detail}
+        return {
+            "href": f"{base}/v1/documents/{doc.id}.json",
+            "id": doc.id,
+            "name": doc_type["name"],
+            "number": doc.number,
+            "totalCost": sum(d["shipping_detail"]["variantTotalCost"] for d in detail),
+            "cost_detail": detail,
+        }
 
     # --- notifications -------------------------------------------------------------------------------
 
     def configure_webhook(self, access_token: str, url: str | None, secret: str | None) -> dict[str, Any]:
         instance = self.instance(access_token)
         instance.webhook_url, instance.webhook_secret = url or None, secret or None
-        return {"cpnId": instance.cpn_id, "url": instance.webhook_url, "signed": bool(instance.webhook_secret)}
+        return {
+            "cpnId": instance.cpn_id,
+            "url": instance.webhook_url,
+            "signed": bool(instance.webhook_secret),
+        }
 
-    def notify(self, instance: Instance, topic: str, action: str, resource_id: int, office_id: int,
-               resource: str = "documents") -> None:
+    def notify(
+        self,
+        instance: Instance,
+        topic: str,
+        action: str,
+        resource_id: int,
+        office_id: int,
+        resource: str = "documents",
+    ) -> None:
         if not instance.webhook_url:
             return
         now = int(self.clock.now())
-        payload = {"cpnId": instance.cpn_id, "resource": f"/{resource}/{resource_id}.json",
-                   "resourceId": str(resource_id), "topic": topic, "action": action, "send": now,
-                   "officeId": str(office_id)}
+        payload = {
+            "cpnId": instance.cpn_id,
+            "resource": f"/{resource}/{resource_id}.json",
+            "resourceId": str(resource_id),
+            "topic": topic,
+            "action": action,
+            "send": now,
+            "officeId": str(office_id),
+        }
         body = json.dumps(payload).encode()
         headers = {}
         if instance.webhook_secret:
             # a mock extension, opt-in: Bsale itself does not sign its notifications
             digest = hmac.new(instance.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
             headers["X-Mock-Signature"] = f"sha256={digest}"
-        self.webhooks.send(provider=self.name, tenant=instance.access_token, event=f"{topic}.{action}",
-                           url=instance.webhook_url, body=body, headers=headers, policy=WEBHOOK_POLICY)
+        self.webhooks.send(
+            provider=self.name,
+            tenant=instance.access_token,
+            event=f"{topic}.{action}",
+            url=instance.webhook_url,
+            body=body,
+            headers=headers,
+            policy=WEBHOOK_POLICY,
+        )

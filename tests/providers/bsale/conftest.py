@@ -1,0 +1,71 @@
+"""Bsale helpers: a token per instance, document posts, the seed's own example bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Mock
+
+V1 = "/bsale/v1"
+TOKEN = "f4c1c7b5e2a94f0c9a6d8e7b3c2a1f00"
+
+
+def seed_example() -> dict[str, Any]:
+    """The seed's "Ejemplo JSON / Envío", verbatim."""
+    return {
+        "documentTypeId": 8, "officeId": 1, "emissionDate": 1407715200, "expirationDate": 1407715200,
+        "declareSii": 1, "priceListId": 18,
+        "client": {"code": "12345678-9", "city": "Puerto Varas", "company": "Imaginex", "municipality": "comuna",
+                   "activity": "giro", "address": "direccion"},
+        "details": [{"variantId": 1, "netUnitValue": 23438, "quantity": 1, "taxId": "[1,2]", "comment": "Producto 1",
+                     "discount": 0}],
+        "payments": [{"paymentTypeId": 1, "amount": 27891, "recordDate": 1407715200}],
+        "references": [{"number": 123, "referenceDate": 1407715200, "reason": "Orden de Compra 123", "codeSii": 801}],
+        "dynamicAttributes": [{"description": "098 codigo servicio", "dynamicAttributeId": 17},
+                              {"description": "Observacion nomal, sin anotaciones", "dynamicAttributeId": 18}],
+    }  # fmt: skip
+
+
+def boleta(net: float, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "codeSii": 39,
+        "details": [{"comment": "Item", "netUnitValue": net, "quantity": 1, "taxId": "[1]"}],
+    }
+    body.update(overrides)
+    return body
+
+
+class Bsale:
+    def __init__(self, mock: Mock, token: str = TOKEN) -> None:
+        self.mock = mock
+        self.headers = {"access_token": token}
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.mock.client.get(f"{V1}/{path}", headers=self.headers, params=params)
+
+    async def get_json(self, path: str, **params: Any) -> Any:
+        response = await self.get(path, **params)
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+    async def post(self, body: Any) -> Any:
+        return await self.mock.client.post(f"{V1}/documents.json", json=body, headers=self.headers)
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.post(body)
+        assert response.status == 201, await response.text()
+        data: dict[str, Any] = await response.json()
+        return data
+
+
+@pytest.fixture
+async def mock(make_mock: Any) -> Mock:
+    result: Mock = await make_mock(providers=("bsale",), rate_limits={"bsale": 100.0})
+    return result
+
+
+@pytest.fixture
+async def bsale(mock: Mock) -> Bsale:
+    return Bsale(mock)
