@@ -53,7 +53,7 @@ class Totals:
 
 
 def totals(lines: list[Line], decimals: int, *, exempt_document: bool) -> Totals:
-    """net = round(Σ taxed line nets); each tax = round(Σ its lines' nets × %) half-up; exempt apart."""
+    """net = round(sum of taxed line nets); each tax = round(its lines' nets * %) half-up; exempt apart."""
     out = Totals()
     taxed = Decimal(0)
     exempt = Decimal(0)

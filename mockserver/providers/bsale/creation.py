@@ -83,15 +83,31 @@ def _client(instance: Instance, body: dict[str, Any], doc_type: dict[str, Any]) 
 def _new_client(instance: Instance, given: dict[str, Any], now: float) -> dict[str, Any]:
     ident = instance.next_id("clients")
     client = {
-        "id": ident, "firstName": given.get("firstName", ""), "lastName": given.get("lastName", ""),
-        "email": given.get("email", ""), "code": str(given.get("code") or ""), "phone": given.get("phone", ""),
-        "company": given.get("company", ""), "note": "", "hasCredit": 0, "maxCredit": 0, "state": 0,
-        "activity": given.get("activity", ""), "city": given.get("city", ""),
-        "municipality": given.get("municipality", ""), "address": given.get("address", ""),
-        "companyOrPerson": int(given.get("companyOrPerson", 0) or 0), "points": 0, "pointsUpdated": None,
-        "sendDte": 1, "isForeigner": int(given.get("isForeigner", 0) or 0), "prestashopClienId": 0,
-        "createdAt": int(now), "updatedAt": int(now), "addresses": [],
-    }  # fmt: skip
+        "id": ident,
+        "firstName": given.get("firstName", ""),
+        "lastName": given.get("lastName", ""),
+        "email": given.get("email", ""),
+        "code": str(given.get("code") or ""),
+        "phone": given.get("phone", ""),
+        "company": given.get("company", ""),
+        "note": "",
+        "hasCredit": 0,
+        "maxCredit": 0,
+        "state": 0,
+        "activity": given.get("activity", ""),
+        "city": given.get("city", ""),
+        "municipality": given.get("municipality", ""),
+        "address": given.get("address", ""),
+        "companyOrPerson": int(given.get("companyOrPerson", 0) or 0),
+        "points": 0,
+        "pointsUpdated": None,
+        "sendDte": 1,
+        "isForeigner": int(given.get("isForeigner", 0) or 0),
+        "prestashopClienId": 0,
+        "createdAt": int(now),
+        "updatedAt": int(now),
+        "addresses": [],
+    }
     instance.records["clients"][ident] = client
     return client
 
@@ -220,22 +236,54 @@ def create(
     for payment in payments:
         payment.id, payment.document_id = instance.next_id("payments"), doc_id
     document = Document(
-        id=doc_id, document_type_id=doc_type["id"], code_sii=doc_type["codeSii"], office_id=office["id"],
-        client_id=client["id"] if client else None, user_id=user_id, coin_id=coin["id"],
-        price_list_id=price_list["id"], emission_date=emission,
-        expiration_date=int(body.get("expirationDate") or emission), generation_date=int(now),
-        rcof_date=emission, number=folio, amounts=doc_amounts, token=token, electronic=electronic,
-        address=(address or {}).get("address"), municipality=(address or {}).get("municipality"),
-        city=(address or {}).get("city"), sales_id=str(sales_id) if sales_id else None,
-        sale_condition_id=int(body.get("saleConditionId", 1)), details=details, references=references,
-        taxes=[DocumentTax(instance.next_id("document_taxes"), tax_id, am.number(amount, decimals), 0)
-               for tax_id, amount in totals.by_tax.items()],
-        sellers=[seller_id], attributes=attributes, payments=payments,
-        extra={k: body[k] for k in ("observation", "exchangeRate", "customsData", "hasCustomsData", "sendEmail",
-                                    "dispatch", "commissionCodeSii", "declareSii", "renovationId",
-                                    "renovationDate") if k in body},
+        id=doc_id,
+        document_type_id=doc_type["id"],
+        code_sii=doc_type["codeSii"],
+        office_id=office["id"],
+        client_id=client["id"] if client else None,
+        user_id=user_id,
+        coin_id=coin["id"],
+        price_list_id=price_list["id"],
+        emission_date=emission,
+        expiration_date=int(body.get("expirationDate") or emission),
+        generation_date=int(now),
+        rcof_date=emission,
+        number=folio,
+        amounts=doc_amounts,
+        token=token,
+        electronic=electronic,
+        address=(address or {}).get("address"),
+        municipality=(address or {}).get("municipality"),
+        city=(address or {}).get("city"),
+        sales_id=str(sales_id) if sales_id else None,
+        sale_condition_id=int(body.get("saleConditionId", 1)),
+        details=details,
+        references=references,
+        taxes=[
+            DocumentTax(instance.next_id("document_taxes"), tax_id, am.number(amount, decimals), 0)
+            for tax_id, amount in totals.by_tax.items()
+        ],
+        sellers=[seller_id],
+        attributes=attributes,
+        payments=payments,
+        extra={
+            k: body[k]
+            for k in (
+                "observation",
+                "exchangeRate",
+                "customsData",
+                "hasCustomsData",
+                "sendEmail",
+                "dispatch",
+                "commissionCodeSii",
+                "declareSii",
+                "renovationId",
+                "renovationDate",
+            )
+            if k in body
+        },
         informed_sii=1 if electronic else 0,
-    )  # fmt: skip
+    )
     return document, True
 
 
@@ -301,26 +349,49 @@ def _details(
         net = line.net
         tax = net * line.rate / 100
         comment = str(raw.get("comment") or (source.comment if source else "") or "")
-        details.append(Detail(
-            id=0, document_id=0, line_number=0, quantity=float(quantity),
-            net_unit_value=float(net_unit), total_unit_value=float(net_unit * (1 + line.rate / 100)),
-            net_amount=float(net), tax_amount=float(tax), total_amount=float(net + tax),
-            net_discount=float(line.net_discount), total_discount=float(line.net_discount * (1 + line.rate / 100)),
-            variant_id=variant["id"] if variant else None, note=comment, related_detail_id=related,
-            tax_ids=[(t, float(p)) for t, p in taxes], discount=float(discount), comment=comment,
-        ))  # fmt: skip
+        details.append(
+            Detail(
+                id=0,
+                document_id=0,
+                line_number=0,
+                quantity=float(quantity),
+                net_unit_value=float(net_unit),
+                total_unit_value=float(net_unit * (1 + line.rate / 100)),
+                net_amount=float(net),
+                tax_amount=float(tax),
+                total_amount=float(net + tax),
+                net_discount=float(line.net_discount),
+                total_discount=float(line.net_discount * (1 + line.rate / 100)),
+                variant_id=variant["id"] if variant else None,
+                note=comment,
+                related_detail_id=related,
+                tax_ids=[(t, float(p)) for t, p in taxes],
+                discount=float(discount),
+                comment=comment,
+            )
+        )
     return lines, details
 
 
 def _amounts(body: dict[str, Any], totals: am.Totals, decimals: int) -> dict[str, float]:
     n = am.number
     out: dict[str, float] = {
-        "totalAmount": n(totals.total, decimals), "netAmount": n(totals.net, decimals),
-        "taxAmount": n(totals.tax, decimals), "exemptAmount": n(totals.exempt, decimals),
-        "exportTotalAmount": 0, "exportNetAmount": 0, "exportTaxAmount": 0, "exportExemptAmount": 0,
-        "commissionRate": 0, "commissionNetAmount": 0, "commissionTaxAmount": 0, "commissionTotalAmount": 0,
-        "percentageTaxWithheld": 0, "purchaseTaxAmount": 0, "purchaseTotalAmount": 0,
-    }  # fmt: skip
+        "totalAmount": n(totals.total, decimals),
+        "netAmount": n(totals.net, decimals),
+        "taxAmount": n(totals.tax, decimals),
+        "exemptAmount": n(totals.exempt, decimals),
+        "exportTotalAmount": 0,
+        "exportNetAmount": 0,
+        "exportTaxAmount": 0,
+        "exportExemptAmount": 0,
+        "commissionRate": 0,
+        "commissionNetAmount": 0,
+        "commissionTaxAmount": 0,
+        "commissionTotalAmount": 0,
+        "percentageTaxWithheld": 0,
+        "purchaseTaxAmount": 0,
+        "purchaseTotalAmount": 0,
+    }
     if "exchangeRate" in body and decimals > 0:
         # an export document: amounts are in the foreign coin; the peso amounts follow the exchange rate
         rate = _decimal(body["exchangeRate"], "Invalid JSON object")

@@ -35,8 +35,7 @@ class BsaleErrors:
             error.kind in GENERIC
             and error.code is None
             and error.message in ("No such resource", "Too many requests", "Internal error")
-            or (error.kind is Kind.METHOD_NOT_ALLOWED)
-        ):
+        ) or (error.kind is Kind.METHOD_NOT_ALLOWED):
             message = GENERIC[error.kind]
         return web.Response(
             status=status_of(error),

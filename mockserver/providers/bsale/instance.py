@@ -12,9 +12,20 @@ from typing import Any
 from mockserver.core.plugin import FIXTURES
 
 CATALOGUE = (
-    "offices", "book_types", "document_types", "taxes", "coins", "price_lists", "products", "variants",
-    "clients", "payment_types", "users", "dte_codes", "dynamic_attributes",
-)  # fmt: skip
+    "offices",
+    "book_types",
+    "document_types",
+    "taxes",
+    "coins",
+    "price_lists",
+    "products",
+    "variants",
+    "clients",
+    "payment_types",
+    "users",
+    "dte_codes",
+    "dynamic_attributes",
+)
 
 
 @cache

@@ -131,12 +131,23 @@ def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]
         row = groups.get(key)
         if row is None:
             row = groups[key] = {
-                "generationDate": "", "emissionDate": "", "documentTypeName": doc_type["name"],
-                "codeSii": doc_type["codeSii"], "month": month, "year": year, "officeId": office["id"],
-                "officeName": office["name"], "officeCostCenter": office["costCenter"], "count": 0,
-                "totalNetAmount": 0, "totalTaxAmount": 0, "totalAmount": 0, "totalExemptAmount": 0,
-                "taxes": {}, "details": {"": 0},
-            }  # fmt: skip
+                "generationDate": "",
+                "emissionDate": "",
+                "documentTypeName": doc_type["name"],
+                "codeSii": doc_type["codeSii"],
+                "month": month,
+                "year": year,
+                "officeId": office["id"],
+                "officeName": office["name"],
+                "officeCostCenter": office["costCenter"],
+                "count": 0,
+                "totalNetAmount": 0,
+                "totalTaxAmount": 0,
+                "totalAmount": 0,
+                "totalExemptAmount": 0,
+                "taxes": {},
+                "details": {"": 0},
+            }
             if per_document:
                 row["documentId"], row["documentNumber"] = doc.id, doc.number
         row["count"] += 1

@@ -124,11 +124,15 @@ class Renderer:
             value = variant["prices"].get(str(price_list["id"]))
             if value is None:
                 continue
-            out.append({
-                "href": self.href(f"price_lists/{price_list['id']}/details/{variant['id']}"),
-                "id": variant["id"], "variantValue": value, "variantValueWithTaxes": round(value * iva, 2),
-                "variant": self.stub("variants", variant["id"]),
-            })  # fmt: skip
+            out.append(
+                {
+                    "href": self.href(f"price_lists/{price_list['id']}/details/{variant['id']}"),
+                    "id": variant["id"],
+                    "variantValue": value,
+                    "variantValueWithTaxes": round(value * iva, 2),
+                    "variant": self.stub("variants", variant["id"]),
+                }
+            )
         return out
 
     # --- documents -----------------------------------------------------------------------------------
@@ -136,21 +140,38 @@ class Renderer:
     def document(self, doc: Document) -> dict[str, Any]:
         base, cpn, tok = self.base, self.instance.cpn_id, doc.token
         out: dict[str, Any] = {
-            "href": self.href(f"documents/{doc.id}"), "id": doc.id, "emissionDate": doc.emission_date,
-            "expirationDate": doc.expiration_date, "generationDate": doc.generation_date,
-            "rcofDate": doc.rcof_date, "number": doc.number, "trackingNumber": "",
+            "href": self.href(f"documents/{doc.id}"),
+            "id": doc.id,
+            "emissionDate": doc.emission_date,
+            "expirationDate": doc.expiration_date,
+            "generationDate": doc.generation_date,
+            "rcofDate": doc.rcof_date,
+            "number": doc.number,
+            "trackingNumber": "",
             **doc.amounts,
-            "urlTimbre": None, "ted": doc.ted,
-            "urlPublicView": f"{base}/view/{cpn}/{tok}?sfd=99", "urlPdf": f"{base}/view/{cpn}/{tok}.pdf?sfd=99",
-            "urlPublicViewOriginal": f"{base}/view/{cpn}/{tok}", "urlPdfOriginal": f"{base}/view/{cpn}/{tok}.pdf",
-            "token": tok, "state": doc.state, "commercialState": 0, "userId": doc.user_id,
+            "urlTimbre": None,
+            "ted": doc.ted,
+            "urlPublicView": f"{base}/view/{cpn}/{tok}?sfd=99",
+            "urlPdf": f"{base}/view/{cpn}/{tok}.pdf?sfd=99",
+            "urlPublicViewOriginal": f"{base}/view/{cpn}/{tok}",
+            "urlPdfOriginal": f"{base}/view/{cpn}/{tok}.pdf",
+            "token": tok,
+            "state": doc.state,
+            "commercialState": 0,
+            "userId": doc.user_id,
             "urlXml": f"{base}/v1/{cpn}/files/{tok}.xml" if doc.electronic else None,
-            "address": doc.address, "municipality": doc.municipality, "city": doc.city, "salesId": doc.sales_id,
-            "informedSii": doc.informed_sii, "responseMsgSii": doc.response_msg_sii,
+            "address": doc.address,
+            "municipality": doc.municipality,
+            "city": doc.city,
+            "salesId": doc.sales_id,
+            "informedSii": doc.informed_sii,
+            "responseMsgSii": doc.response_msg_sii,
             "document_type": self.stub("document_types", doc.document_type_id),
-            "client": self.stub("clients", doc.client_id), "office": self.stub("offices", doc.office_id),
-            "user": self.stub("users", doc.user_id), "coin": self.stub("coins", doc.coin_id),
-        }  # fmt: skip
+            "client": self.stub("clients", doc.client_id),
+            "office": self.stub("offices", doc.office_id),
+            "user": self.stub("users", doc.user_id),
+            "coin": self.stub("coins", doc.coin_id),
+        }
         prefix = f"documents/{doc.id}"
         out["references"] = self.collection(
             "references", f"{prefix}/references", lambda: [self.reference(doc, r) for r in doc.references]
@@ -187,12 +208,21 @@ class Renderer:
                     "code": variant["code"],
                 }
         return {
-            "href": self.href(f"documents/{doc.id}/details/{d.id}"), "id": d.id, "lineNumber": d.line_number,
-            "quantity": d.quantity, "netUnitValue": d.net_unit_value, "totalUnitValue": d.total_unit_value,
-            "netAmount": d.net_amount, "taxAmount": d.tax_amount, "totalAmount": d.total_amount,
-            "netDiscount": d.net_discount, "totalDiscount": d.total_discount, "variant": variant_json,
-            "note": d.note, "relatedDetailId": d.related_detail_id,
-        }  # fmt: skip
+            "href": self.href(f"documents/{doc.id}/details/{d.id}"),
+            "id": d.id,
+            "lineNumber": d.line_number,
+            "quantity": d.quantity,
+            "netUnitValue": d.net_unit_value,
+            "totalUnitValue": d.total_unit_value,
+            "netAmount": d.net_amount,
+            "taxAmount": d.tax_amount,
+            "totalAmount": d.total_amount,
+            "netDiscount": d.net_discount,
+            "totalDiscount": d.total_discount,
+            "variant": variant_json,
+            "note": d.note,
+            "relatedDetailId": d.related_detail_id,
+        }
 
     def reference(self, doc: Document, r: Any) -> dict[str, Any]:
         return {
@@ -252,7 +282,15 @@ class Renderer:
 
 
 _RELATION_NAMES = {
-    "document_types": "document_type", "clients": "client", "offices": "office", "users": "user",
-    "coins": "coin", "variants": "variant", "products": "product", "book_types": "book_type",
-    "payment_types": "payment_type", "taxes": "tax", "dte_codes": "dte_code",
-}  # fmt: skip
+    "document_types": "document_type",
+    "clients": "client",
+    "offices": "office",
+    "users": "user",
+    "coins": "coin",
+    "variants": "variant",
+    "products": "product",
+    "book_types": "book_type",
+    "payment_types": "payment_type",
+    "taxes": "tax",
+    "dte_codes": "dte_code",
+}

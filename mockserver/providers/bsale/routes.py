@@ -6,11 +6,21 @@ from mockserver.core.plugin import Handler, Unsupported
 from mockserver.providers.bsale import handlers as h
 
 SINGULAR = {
-    "document_types": "DocumentType", "clients": "Client", "offices": "Office", "price_lists": "PriceList",
-    "taxes": "Tax", "variants": "Variant", "products": "Product", "payment_types": "PaymentType", "coins": "Coin",
-    "users": "User", "dte_codes": "DteCode", "dynamic_attributes": "DynamicAttribute", "book_types": "BookType",
+    "document_types": "DocumentType",
+    "clients": "Client",
+    "offices": "Office",
+    "price_lists": "PriceList",
+    "taxes": "Tax",
+    "variants": "Variant",
+    "products": "Product",
+    "payment_types": "PaymentType",
+    "coins": "Coin",
+    "users": "User",
+    "dte_codes": "DteCode",
+    "dynamic_attributes": "DynamicAttribute",
+    "book_types": "BookType",
     "payments": "Payment",
-}  # fmt: skip
+}
 
 
 def _camel(name: str) -> str:

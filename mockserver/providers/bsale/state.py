@@ -60,6 +60,9 @@ class BsaleState:
         if not created:
             return doc, False
         instance.add_document(doc)
+        self.notify(instance, "document", "post", doc.id, doc.office_id)
+        for payment in doc.payments:
+            self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
         if body.get("dispatch"):
             self._dispatch(instance, doc)
         if body.get("sendEmail"):
@@ -70,9 +73,8 @@ class BsaleState:
         if doc.electronic:
             doc.ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
             if body.get("declareSii", 1):
-                rejected = bool(doc.client_id) and instance.records["clients"][doc.client_id]["code"] == (
-                    creation.SII_REJECTS_CLIENT
-                )
+                client = instance.get("clients", doc.client_id) or {}
+                rejected = client.get("code") == creation.SII_REJECTS_CLIENT
                 self.lifecycles.start(
                     self.name,
                     "sii",
@@ -81,9 +83,6 @@ class BsaleState:
                     lambda _: self._declared(instance, doc, rejected),
                     tenant=instance.access_token,
                 )
-        self.notify(instance, "document", "post", doc.id, doc.office_id)
-        for payment in doc.payments:
-            self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
         return doc, True
 
     def _declared(self, instance: Instance, doc: Document, rejected: bool) -> None:
@@ -143,15 +142,24 @@ class BsaleState:
         detail = []
         for line in shipping.lines if shipping else []:
             variant = instance.records["variants"][line["variant_id"]]
-            detail.append({
-                "variant": {"href": f"{base}/v1/variants/{variant['id']}.json", "id": variant["id"],
-                            "description": variant["description"], "code": variant["code"]},
-                "shipping_detail": {
-                    "href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json",  # type: ignore[union-attr]
-                    "id": line["id"], "quantity": line["quantity"], "variantStock": line["stock_after"],
-                    "variantCost": line["cost"], "variantTotalCost": line["cost"] * line["quantity"],
-                },
-            })  # fmt: skip
+            detail.append(
+                {
+                    "variant": {
+                        "href": f"{base}/v1/variants/{variant['id']}.json",
+                        "id": variant["id"],
+                        "description": variant["description"],
+                        "code": variant["code"],
+                    },
+                    "shipping_detail": {
+                        "href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json",  # type: ignore[union-attr]
+                        "id": line["id"],
+                        "quantity": line["quantity"],
+                        "variantStock": line["stock_after"],
+                        "variantCost": line["cost"],
+                        "variantTotalCost": line["cost"] * line["quantity"],
+                    },
+                }
+            )
         return {
             "href": f"{base}/v1/documents/{doc.id}.json",
             "id": doc.id,

@@ -15,17 +15,39 @@ TOKEN = "f4c1c7b5e2a94f0c9a6d8e7b3c2a1f00"
 def seed_example() -> dict[str, Any]:
     """The seed's "Ejemplo JSON / Envío", verbatim."""
     return {
-        "documentTypeId": 8, "officeId": 1, "emissionDate": 1407715200, "expirationDate": 1407715200,
-        "declareSii": 1, "priceListId": 18,
-        "client": {"code": "12345678-9", "city": "Puerto Varas", "company": "Imaginex", "municipality": "comuna",
-                   "activity": "giro", "address": "direccion"},
-        "details": [{"variantId": 1, "netUnitValue": 23438, "quantity": 1, "taxId": "[1,2]", "comment": "Producto 1",
-                     "discount": 0}],
+        "documentTypeId": 8,
+        "officeId": 1,
+        "emissionDate": 1407715200,
+        "expirationDate": 1407715200,
+        "declareSii": 1,
+        "priceListId": 18,
+        "client": {
+            "code": "12345678-9",
+            "city": "Puerto Varas",
+            "company": "Imaginex",
+            "municipality": "comuna",
+            "activity": "giro",
+            "address": "direccion",
+        },
+        "details": [
+            {
+                "variantId": 1,
+                "netUnitValue": 23438,
+                "quantity": 1,
+                "taxId": "[1,2]",
+                "comment": "Producto 1",
+                "discount": 0,
+            }
+        ],
         "payments": [{"paymentTypeId": 1, "amount": 27891, "recordDate": 1407715200}],
-        "references": [{"number": 123, "referenceDate": 1407715200, "reason": "Orden de Compra 123", "codeSii": 801}],
-        "dynamicAttributes": [{"description": "098 codigo servicio", "dynamicAttributeId": 17},
-                              {"description": "Observacion nomal, sin anotaciones", "dynamicAttributeId": 18}],
-    }  # fmt: skip
+        "references": [
+            {"number": 123, "referenceDate": 1407715200, "reason": "Orden de Compra 123", "codeSii": 801}
+        ],
+        "dynamicAttributes": [
+            {"description": "098 codigo servicio", "dynamicAttributeId": 17},
+            {"description": "Observacion nomal, sin anotaciones", "dynamicAttributeId": 18},
+        ],
+    }
 
 
 def boleta(net: float, **overrides: Any) -> dict[str, Any]:

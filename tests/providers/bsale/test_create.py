@@ -285,17 +285,49 @@ async def test_factura_de_compra_withholds_the_given_percentage(bsale: Bsale) ->
 
 async def test_the_seed_export_example(bsale: Bsale) -> None:
     body = {
-        "documentTypeId": 16, "officeId": 1, "coinId": 2, "hasCustomsData": 1, "exchangeRate": 800,
-        "exportNetAmount": 32.60, "exportTaxAmount": 0, "exportTotalAmount": 32.60, "exportExemptAmount": 32.60,
-        "emissionDate": 1604431469, "expirationDate": 1604431469, "observation": "Aditional text..", "clientId": 65,
-        "details": [{"netUnitValue": 7.5, "quantity": 1, "discount": 0, "exportNetAmount": 7.5, "exportTaxAmount": 0,
-                     "exportTotalAmount": 7.5, "comment": "fish fillet- trout (Oncorhynchus mykiss) code:877363655355CL"},
-                    {"netUnitValue": 25.1, "quantity": 1, "comment": "Despacho", "discount": 0, "exportNetAmount": 25.1,
-                     "exportTaxAmount": 0, "exportTotalAmount": 25.1}],
+        "documentTypeId": 16,
+        "officeId": 1,
+        "coinId": 2,
+        "hasCustomsData": 1,
+        "exchangeRate": 800,
+        "exportNetAmount": 32.60,
+        "exportTaxAmount": 0,
+        "exportTotalAmount": 32.60,
+        "exportExemptAmount": 32.60,
+        "emissionDate": 1604431469,
+        "expirationDate": 1604431469,
+        "observation": "Aditional text..",
+        "clientId": 65,
+        "details": [
+            {
+                "netUnitValue": 7.5,
+                "quantity": 1,
+                "discount": 0,
+                "exportNetAmount": 7.5,
+                "exportTaxAmount": 0,
+                "exportTotalAmount": 7.5,
+                "comment": "fish fillet- trout (Oncorhynchus mykiss) code:877363655355CL",
+            },
+            {
+                "netUnitValue": 25.1,
+                "quantity": 1,
+                "comment": "Despacho",
+                "discount": 0,
+                "exportNetAmount": 25.1,
+                "exportTaxAmount": 0,
+                "exportTotalAmount": 25.1,
+            },
+        ],
         "payments": [{"paymentTypeId": 8, "amount": 32.56, "recordDate": 1604431469}],
-        "customsData": {"clauseCode": "CIF", "clauseAmount": 175175.78, "saleModeId": 3, "countryCode": "225",
-                        "transportPathId": 4, "totalPackages": 480},
-    }  # fmt: skip
+        "customsData": {
+            "clauseCode": "CIF",
+            "clauseAmount": 175175.78,
+            "saleModeId": 3,
+            "countryCode": "225",
+            "transportPathId": 4,
+            "totalPackages": 480,
+        },
+    }
     doc = await bsale.create(body)
     assert (doc["exportTotalAmount"], doc["exportExemptAmount"], doc["exportTaxAmount"]) == (32.6, 32.6, 0.0)
     assert (doc["exemptAmount"], doc["totalAmount"]) == (26080, 26080)
@@ -335,7 +367,7 @@ async def test_electronic_documents_carry_a_signed_ted_and_serve_xml_pdf_and_vie
     assert (ted.findtext("DD/TD"), ted.findtext("DD/F"), ted.findtext("DD/MNT")) == ("33", "1", "27891")
     key = bsale.mock.runtime.keys.private_key.public_key()
     signature = base64.b64decode(ted.findtext("FRMT") or "")
-    key.verify(signature, etree.tostring(ted.find("DD"), method="c14n"), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+    key.verify(signature, etree.tostring(ted.find("DD"), method="c14n"), padding.PKCS1v15(), hashes.SHA1())
     for url, kind in ((doc["urlXml"], "xml"), (doc["urlPdf"], "pdf"), (doc["urlPublicView"], "html")):
         response = await bsale.mock.client.get("/" + url.split("/", 3)[3])
         assert response.status == 200, url
