@@ -27,10 +27,30 @@ def _sign(key: SigningKey, element: etree._Element) -> str:
     return base64.b64encode(key.private_key.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()
 
 
+def _caf_block(instance: Instance, doc: Document, key: SigningKey) -> etree._Element:
+    """The CAF the SII grants for the type: its range, the key's public half, signed (FRMA)."""
+    caf = instance.records["document_types"][doc.document_type_id].get("caf") or {}
+    caf_node = etree.Element("CAF", version="1.0")
+    da = etree.SubElement(caf_node, "DA")
+    company = instance.company
+    for name, value in (("RE", company["rut"]), ("RS", company["name"]), ("TD", doc.code_sii)):
+        etree.SubElement(da, name).text = value
+    rng = etree.SubElement(da, "RNG")
+    etree.SubElement(rng, "D").text = str(caf.get("startNumber", 1))
+    etree.SubElement(rng, "H").text = str(caf.get("endNumber", 1))
+    etree.SubElement(da, "FA").text = _date(int(caf.get("startDate", doc.emission_date)))
+    rsapk = etree.SubElement(da, "RSAPK")
+    numbers = key.private_key.public_key().public_numbers()
+    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
+    etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
+    etree.SubElement(da, "IDK").text = "300"
+    etree.SubElement(caf_node, "FRMA", algoritmo="SHA1withRSA").text = _sign(key, da)
+    return caf_node
+
+
 def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
     """The TED XML: DD with the document's facts and its CAF, signed (FRMT)."""
     client = instance.get("clients", doc.client_id) if doc.client_id else None
-    caf = instance.records["document_types"][doc.document_type_id].get("caf") or {}
     root = etree.Element("TED", version="1.0")
     dd = etree.SubElement(root, "DD")
     first = doc.details[0].note if doc.details else ""
@@ -53,24 +73,10 @@ def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
         ("IT1", first[:40]),
     ):
         etree.SubElement(dd, name).text = value
-    caf_node = etree.SubElement(dd, "CAF", version="1.0")
-    da = etree.SubElement(caf_node, "DA")
-    for name, value in (
-        ("RE", instance.company["rut"]),
-        ("RS", instance.company["name"]),
-        ("TD", doc.code_sii),
-    ):
-        etree.SubElement(da, name).text = value
-    rng = etree.SubElement(da, "RNG")
-    etree.SubElement(rng, "D").text = str(caf.get("startNumber", 1))
-    etree.SubElement(rng, "H").text = str(caf.get("endNumber", 1))
-    etree.SubElement(da, "FA").text = _date(int(caf.get("startDate", doc.emission_date)))
-    rsapk = etree.SubElement(da, "RSAPK")
-    numbers = key.private_key.public_key().public_numbers()
-    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
-    etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
-    etree.SubElement(da, "IDK").text = "300"
-    etree.SubElement(caf_node, "FRMA", algoritmo="SHA1withRSA").text = _sign(key, da)
+    block = instance.caf_blocks.get(doc.document_type_id)
+    if block is None:
+        block = instance.caf_blocks[doc.document_type_id] = etree.tostring(_caf_block(instance, doc, key))
+    dd.append(etree.fromstring(block))
     etree.SubElement(dd, "TSTED").text = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = _sign(key, dd)
     return etree.tostring(root, encoding="unicode")

@@ -151,6 +151,8 @@ class Instance:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     emails: list[dict[str, Any]] = field(default_factory=list)
+    # the CAF block of a TED (its DA and FRMA) is the same for every document of a type: signed once
+    caf_blocks: dict[int, bytes] = field(default_factory=dict)
 
     @classmethod
     def seeded(cls, cpn_id: int, access_token: str) -> Instance:

@@ -1,0 +1,131 @@
+"""Bsale at scale: one instance with N documents, then filtered, expanded pages timed over loopback.
+
+usage: python benchmarks/bsale_scale.py [--quick] [--documents 100000] [--repeats 200] [--json PATH]
+
+Documents are created through the mock's own creation path (state.create, the code POST runs), a mix
+of 40 % electronic boletas/facturas and 60 % notas de venta, with 1 to 3 lines, three clients, three
+offices and a year of emission dates. Each query is then requested sequentially over HTTP on
+127.0.0.1 against the same process, and its latency recorded (median and p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mockserver.admin import RUNTIME
+from mockserver.app import create_app
+from mockserver.settings import Settings
+
+TOKEN = "benchmark-instance"
+DAY = 86400
+YEAR_START = 1735689600  # 2025-01-01
+
+
+def populate(app: Any, count: int) -> float:
+    state = app[RUNTIME].providers["bsale"].state
+    instance = state.instance(TOKEN)
+    instance.records["document_types"][8]["caf"]["endNumber"] = count + 10
+    instance.records["document_types"][1]["caf"]["endNumber"] = count + 10
+    started = time.perf_counter()
+    for i in range(count):
+        kind = i % 10
+        body: dict[str, Any] = {
+            "emissionDate": YEAR_START + (i % 365) * DAY,
+            "officeId": 1 + i % 3,
+            "details": [
+                {"variantId": (1, 157, 6884)[j % 3], "quantity": 1 + j, "taxId": "[1]"}
+                for j in range(1 + i % 3)
+            ],
+        }
+        if kind < 2:
+            body.update(documentTypeId=8, clientId=(7, 24, 65)[i % 3])
+        elif kind < 4:
+            body.update(codeSii=39)
+        else:
+            body.update(documentTypeId=2, clientId=(7, 24, 65)[i % 3])
+        state.create(instance, body)
+    return time.perf_counter() - started
+
+
+QUERIES = {
+    "facturas, expanded details+client": "documents.json?documenttypeid=8&expand=[details,client]&limit=50",
+    "codesii + date range, 3 expands, offset": (
+        "documents.json?codesii=[33,39]&emissiondaterange=[1740787200,1748736000]"
+        "&expand=[details,client,document_type]&limit=50&offset=100"
+    ),
+    "client + state, expanded details+payments": (
+        "documents.json?clientid=24&state=0&expand=[details,payments]&limit=25"
+    ),
+    "one folio": "documents.json?number=1234&documenttypeid=2",
+    "count of active documents (full scan)": "documents/count.json?state=0",
+}
+
+
+async def measure(count: int, repeats: int) -> dict[str, Any]:
+    app = create_app(Settings(providers=("bsale",), rate_limits={"*": None}, log_level="warning"))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        seconds = populate(app, count)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results: dict[str, Any] = {}
+        async with aiohttp.ClientSession(headers={"access_token": TOKEN}) as session:
+            for name, path in QUERIES.items():
+                url = str(server.make_url(f"/bsale/v1/{path}"))
+                timings = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    async with session.get(url) as response:
+                        body = await response.read()
+                        assert response.status == 200, body[:200]
+                    timings.append((time.perf_counter() - t0) * 1000)
+                timings.sort()
+                data = json.loads(body)
+                results[name] = {
+                    "path": path,
+                    "median_ms": round(statistics.median(timings), 2),
+                    "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+                    "matching": data.get("count"),
+                    "bytes": len(body),
+                }
+        return {
+            "documents": count,
+            "populate_s": round(seconds, 1),
+            "populate_us_per_document": round(seconds / count * 1e6),
+            "max_rss_mb": round(rss_mb, 1),
+            "repeats": repeats,
+            "queries": results,
+        }
+    finally:
+        await server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 documents, 20 repeats (a smoke run)")
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    count, repeats = (5_000, 20) if args.quick else (args.documents, args.repeats)
+    figures = asyncio.run(measure(count, repeats))
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
