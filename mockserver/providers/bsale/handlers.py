@@ -77,9 +77,9 @@ def _item(data: dict[str, Any] | None, what: str) -> web.Response:
 
 async def list_documents(call: Call) -> web.StreamResponse:
     instance = _instance(call)
-    docs = query.filter_documents(instance, call.request.query)
+    ids = query.matching_ids(instance, call.request.query)
     renderer = _renderer(call)
-    return _listing(call, "documents", docs, renderer.document)
+    return _listing(call, "documents", ids, lambda i: renderer.document(instance.documents[i]))
 
 
 async def create_document(call: Call) -> web.StreamResponse:
@@ -103,7 +103,7 @@ async def delete_document(call: Call) -> web.StreamResponse:
 
 
 async def count_documents(call: Call) -> web.StreamResponse:
-    return _json({"count": len(query.filter_documents(_instance(call), call.request.query))})
+    return _json({"count": len(query.matching_ids(_instance(call), call.request.query))})
 
 
 async def get_documents_summary(call: Call) -> web.StreamResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections import defaultdict
@@ -130,7 +131,17 @@ class Document:
 
 
 # the filters that narrow most, kept as value → document ids (in creation order)
-INDEXED = ("number", "token", "document_type_id", "client_id", "office_id", "code_sii", "emission_date")
+INDEXED = (
+    "number",
+    "token",
+    "document_type_id",
+    "client_id",
+    "office_id",
+    "code_sii",
+    "emission_date",
+    "rcof_date",
+    "state",
+)
 
 
 @dataclass
@@ -190,3 +201,9 @@ class Instance:
             self.payments[payment.id] = payment
         if doc.sales_id:
             self.by_sales_id[(doc.document_type_id, doc.sales_id)] = doc.id
+
+    def set_state(self, doc: Document, state: int) -> None:
+        """Keep the state index true (deletes are rare: the list surgery is fine)."""
+        self.indexes["state"][doc.state].remove(doc.id)
+        doc.state = state
+        bisect.insort(self.indexes["state"][state], doc.id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,53 +34,82 @@ def _amount_equals(value: str) -> Callable[[Document], bool]:
     return lambda d: d.amounts["totalAmount"] == wanted
 
 
-def filter_documents(instance: Instance, query: Mapping[str, str]) -> list[Document]:
-    """Documents matching every filter given, in creation order (id ascending)."""
-    # indexed equality filters first: the smallest candidate list is scanned with the rest
-    indexed: dict[str, list[Any]] = {}
-    preds: list[Predicate] = []
+def _between(key: str, lo: int, hi: int) -> Predicate:
+    return lambda d: lo <= getattr(d, key) <= hi
+
+
+@dataclass
+class Narrowing:
+    """An indexed filter: its id lists (ascending each) and the same test as a predicate."""
+
+    lists: list[list[int]]
+    test: Predicate
+
+    @property
+    def size(self) -> int:
+        return sum(len(ids) for ids in self.lists)
+
+
+def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
+    """Ids of the documents matching every filter, ascending. The indexed filter with the fewest
+    documents picks the candidates; every other filter is checked on those only."""
     q = {k.lower(): v for k, v in query.items()}
+    index = instance.indexes
+    narrowing: list[Narrowing] = []
+
+    def equal(key: str, values: list[Any]) -> None:
+        wanted = set(values)
+        narrowing.append(
+            Narrowing([index[key].get(v, []) for v in wanted], lambda d: getattr(d, key) in wanted)
+        )
+
     for param, key in (
         ("number", "number"),
         ("documenttypeid", "document_type_id"),
         ("clientid", "client_id"),
         ("officeid", "office_id"),
         ("emissiondate", "emission_date"),
+        ("rcofdate", "rcof_date"),
+        ("state", "state"),
     ):
         if param in q:
-            indexed[key] = _ints(q[param], param)
-    if "token" in q:
-        indexed["token"] = bracket_list(q["token"])
-    if "codesii" in q:
-        indexed["code_sii"] = bracket_list(q["codesii"])
+            equal(key, _ints(q[param], param))
+    for param, key in (("token", "token"), ("codesii", "code_sii")):
+        if param in q:
+            equal(key, bracket_list(q[param]))
+    for param, key in (("emissiondaterange", "emission_date"), ("rcofdaterange", "rcof_date")):
+        if param in q:
+            lo, hi = _range(q[param], param)
+            narrowing.append(
+                Narrowing(
+                    [ids for day, ids in index[key].items() if lo <= day <= hi],
+                    _between(key, lo, hi),
+                )
+            )
     if "expirationdate" in q:
-        exp = _ints(q["expirationdate"], "expirationdate")
-        preds.append(lambda d: d.expiration_date in exp)
-    if "emissiondaterange" in q:
-        lo, hi = _range(q["emissiondaterange"], "emissiondaterange")
-        preds.append(lambda d: lo <= d.emission_date <= hi)
+        exp = set(_ints(q["expirationdate"], "expirationdate"))
+        # not indexed: its list is computed exactly, since the chosen narrowing's own test is not re-run
+        narrowing.append(
+            Narrowing(
+                [[d.id for d in instance.documents.values() if d.expiration_date in exp]],
+                lambda d: d.expiration_date in exp,
+            )
+        )
+
+    preds: list[Predicate] = []
     if "generationdaterange" in q:
         glo, ghi = _range(q["generationdaterange"], "generationdaterange")
         preds.append(lambda d: glo <= d.generation_date <= ghi)
-    if "rcofdate" in q:
-        rcof = _ints(q["rcofdate"], "rcofdate")
-        preds.append(lambda d: d.rcof_date in rcof)
-    if "rcofdaterange" in q:
-        rlo, rhi = _range(q["rcofdaterange"], "rcofdaterange")
-        preds.append(lambda d: rlo <= d.rcof_date <= rhi)
     if "clientcode" in q:
         codes = set(bracket_list(q["clientcode"]))
         client_ids = {c["id"] for c in instance.records["clients"].values() if c["code"] in codes}
         preds.append(lambda d: d.client_id in client_ids)
     if "saleconditionid" in q:
-        conditions = _ints(q["saleconditionid"], "saleconditionid")
+        conditions = set(_ints(q["saleconditionid"], "saleconditionid"))
         preds.append(lambda d: d.sale_condition_id in conditions)
     if "informedsii" in q:
-        informed = _ints(q["informedsii"], "informedsii")
+        informed = set(_ints(q["informedsii"], "informedsii"))
         preds.append(lambda d: d.informed_sii in informed)
-    if "state" in q:
-        states = _ints(q["state"], "state")
-        preds.append(lambda d: d.state in states)
     if "totalamount" in q:
         try:
             preds.append(_amount_equals(q["totalamount"]))
@@ -95,21 +126,29 @@ def filter_documents(instance: Instance, query: Mapping[str, str]) -> list[Docum
         owners = {instance.details[i].document_id for i in detail_ids if i in instance.details}
         preds.append(lambda d: d.id in owners)
 
-    if indexed:
-        candidates: list[int] | None = None
-        for key, values in indexed.items():
-            ids = [i for v in values for i in instance.indexes[key].get(v, ())]
-            if candidates is None or len(ids) < len(candidates):
-                candidates, chosen = ids, key
-        others = {k: set(v) for k, v in indexed.items() if k != chosen}
-        for key, allowed in others.items():
-            preds.append(lambda d, key=key, allowed=allowed: getattr(d, key) in allowed)  # type: ignore[misc]
-        pool = [instance.documents[i] for i in sorted(set(candidates or []))]
+    if narrowing:
+        narrowing.sort(key=lambda n: n.size)
+        first = narrowing[0]
+        ids = first.lists[0] if len(first.lists) == 1 else sorted(itertools.chain.from_iterable(first.lists))
+        for other in narrowing[1:]:
+            if other.size <= 2 * len(ids):
+                keep = set().union(*other.lists)  # membership in C beats a Python test per document
+                ids = [i for i in ids if i in keep]
+            else:
+                preds.insert(0, other.test)
     else:
-        pool = list(instance.documents.values())
+        ids = list(instance.documents)
     if not preds:
-        return pool
-    return [d for d in pool if all(p(d) for p in preds)]
+        return ids
+    documents = instance.documents
+    if len(preds) == 1:
+        test = preds[0]
+        return [i for i in ids if test(documents[i])]
+    return [i for i in ids if all(p(documents[i]) for p in preds)]
+
+
+def filter_documents(instance: Instance, query: Mapping[str, str]) -> list[Document]:
+    return [instance.documents[i] for i in matching_ids(instance, query)]
 
 
 def _month_year(moment: int) -> tuple[int, int]:

@@ -130,7 +130,7 @@ class BsaleState:
             raise MockError(Kind.VALIDATION, "This document may not be removed because it was used")
         if doc.state == 1:
             raise MockError(Kind.NOT_FOUND, "document not found")
-        doc.state = 1
+        instance.set_state(doc, 1)
         if doc.shipping_id is not None:
             self._dispatch(instance, doc, sign=+1)
         self.notify(instance, "document", "delete", doc.id, doc.office_id)
