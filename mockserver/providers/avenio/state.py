@@ -13,6 +13,7 @@ from mockserver.core import rut
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
 from mockserver.core.signed_urls import SignedUrls
+from mockserver.core.state import ProviderState
 from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.avenio import cut, retention
 from mockserver.providers.avenio.oauth import Authority
@@ -83,15 +84,10 @@ class Books:
     folios: dict[str, int] = field(default_factory=dict)
 
 
-class AvenioState:
+class AvenioState(ProviderState):
     def __init__(self, pr: ProviderRuntime) -> None:
+        super().__init__(pr)
         rt = pr.runtime
-        self.name = pr.name
-        self.clock = rt.clock
-        self.ids = rt.ids
-        self.lifecycles = rt.lifecycles
-        self.webhooks = rt.webhooks
-        self.options = pr.options
         self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"])
         secret = hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest()
         self.links = SignedUrls(secret, rt.clock)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
+from mockserver.core.state import ProviderState
 from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.bsale import artifacts, creation
 from mockserver.providers.bsale.instance import Document, Instance, Shipping
@@ -24,16 +25,9 @@ BLOCKED_PREFIX = "blocked"
 WEBHOOK_POLICY = RetryPolicy(max_attempts=5, base=10.0, factor=2.0, timeout=10.0)
 
 
-class BsaleState:
+class BsaleState(ProviderState):
     def __init__(self, pr: ProviderRuntime) -> None:
-        rt = pr.runtime
-        self.name = pr.name
-        self.clock = rt.clock
-        self.ids = rt.ids
-        self.keys = rt.keys
-        self.lifecycles = rt.lifecycles
-        self.webhooks = rt.webhooks
-        self.options = pr.options
+        super().__init__(pr)
         self.instances: dict[str, Instance] = {}
         self._next_cpn = 1
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
+from mockserver.core.state import ProviderState
 from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.hacienda import respuesta
 from mockserver.providers.hacienda.clave import (
@@ -86,17 +87,12 @@ def _party_json(party: Party | None) -> dict[str, str]:
     }
 
 
-class HaciendaState:
+class HaciendaState(ProviderState):
     """Per-sandbox comprobantes; a submission is read at once and decided on the lifecycle's clock."""
 
     def __init__(self, pr: ProviderRuntime) -> None:
+        super().__init__(pr)
         rt = pr.runtime
-        self.name = pr.name
-        self.clock = rt.clock
-        self.lifecycles = rt.lifecycles
-        self.webhooks = rt.webhooks
-        self.key = rt.keys
-        self.options = pr.options
         self.idp = IdentityProvider(
             rt.keys, rt.ids, rt.clock, pr.options["access_token_ttl"], pr.options["refresh_token_ttl"]
         )
@@ -254,7 +250,7 @@ class HaciendaState:
                 total_factura=r.total or "0",
                 version=r.version if r.version in ("v4.3", "v4.4") else "v4.4",
             ),
-            self.key,
+            self.keys,
         )
 
     def get(self, tenant: str, key: str) -> Comprobante:
