@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ALL_PROVIDERS = ("hacienda", "avenio", "bsale")
+ALL_PROVIDERS = ("hacienda", "avenio", "bsale", "tupana")
 
 
 @dataclass(frozen=True)

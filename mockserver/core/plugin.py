@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mockserver.core.pipeline import Call
     from mockserver.core.runtime import ProviderRuntime
     from mockserver.core.specs import Operation
-    from mockserver.core.webhooks import Delivery
+    from mockserver.core.webhooks import Attempt, Delivery
 
 # specs/ and fixtures/ live beside the package in a checkout; an installed copy is told where (Docker)
 ROOT = Path(os.environ.get("MOCKSERVER_ROOT") or Path(__file__).resolve().parents[2])
@@ -101,6 +101,7 @@ class Provider:
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
     webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None
+    webhook_observer: Callable[[ProviderRuntime, Delivery, Attempt], None] | None = None
     spec_file: Path | None = None
     # echoed on every response (one is made up when the client sent none) and written to the log
     correlation_header: str | None = None

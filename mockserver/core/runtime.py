@@ -24,6 +24,7 @@ PROVIDERS: dict[str, str] = {
     "hacienda": "mockserver.providers.hacienda",
     "avenio": "mockserver.providers.avenio",
     "bsale": "mockserver.providers.bsale",
+    "tupana": "mockserver.providers.tupana",
 }
 
 
@@ -121,6 +122,8 @@ class Runtime:
             pr.state = provider.make_state(pr)
             if provider.webhook_signer:
                 runtime.webhooks.signers[name] = functools.partial(provider.webhook_signer, pr)
+            if provider.webhook_observer:
+                runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
         return runtime
 

@@ -18,6 +18,7 @@ from mockserver.core.scheduler import Scheduler
 log = logging.getLogger("mockserver.webhooks")
 
 Signer = Callable[["Delivery", float], dict[str, str]]
+Observer = Callable[["Delivery", "Attempt"], None]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class WebhookDispatcher:
         self.scheduler = scheduler
         self.ids = ids
         self.signers: dict[str, Signer] = {}
+        # told of every attempt (Tu Pana keeps success_rate and last_status_code on its webhooks)
+        self.observers: dict[str, Observer] = {}
         self.deliveries: OrderedDict[str, Delivery] = OrderedDict()
         self._log_size = log_size
         self._session: aiohttp.ClientSession | None = None
@@ -175,7 +178,11 @@ class WebhookDispatcher:
             error = f"no answer within {delivery.policy.timeout:g} s"
         except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        delivery.attempts.append(Attempt(number, started, status, error, (loop.time() - real_start) * 1000))
+        attempt = Attempt(number, started, status, error, (loop.time() - real_start) * 1000)
+        delivery.attempts.append(attempt)
+        observer = self.observers.get(delivery.provider)
+        if observer:
+            observer(delivery, attempt)
         if status is not None and 200 <= status < 300:
             delivery.state, delivery.next_attempt_at = "delivered", None
             return

@@ -1,0 +1,34 @@
+"""Tu Pana API de Facturación (Chile): batch emission through the SII's free invoicer, v1 and v2."""
+
+from mockserver.core.plugin import Option, Provider
+from mockserver.providers.tupana import events
+from mockserver.providers.tupana.auth import ApiKey
+from mockserver.providers.tupana.errors import TupanaErrors
+from mockserver.providers.tupana.ratelimits import TupanaLimits
+from mockserver.providers.tupana.routes import OPERATIONS
+from mockserver.providers.tupana.state import TupanaState
+
+PROVIDER = Provider(
+    name="tupana",
+    title="Tu Pana (Chile) — API de Facturación",
+    mount="/tupana",
+    hosts=("api.tupana.ai",),
+    operations=OPERATIONS,
+    errors=TupanaErrors(),
+    make_state=TupanaState,
+    auth=ApiKey(),
+    rate_limits=TupanaLimits(),
+    webhook_signer=events.sign,
+    webhook_observer=events.observe,
+    correlation_header="X-Request-Id",
+    options=(
+        Option("processing_delay", float, 1.0, "seconds from created to processing"),
+        Option("sii_delay", float, 2.0, "seconds from processing to the SII's answer"),
+        Option(
+            "download_ttl",
+            int,
+            7200,
+            "seconds a presigned PDF/XML URL stays valid (2 hours, as the SDK says)",
+        ),
+    ),
+)

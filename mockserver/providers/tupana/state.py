@@ -1,0 +1,453 @@
+"""Tu Pana's state: users (API keys), enrolled companies, credentials, batches, documents, webhooks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from mockserver.core import rut
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.lifecycle import Step
+from mockserver.core.signed_urls import SignedUrls
+from mockserver.core.state import ProviderState
+from mockserver.core.webhooks import Attempt, Delivery, RetryPolicy
+from mockserver.providers.tupana import entities
+from mockserver.providers.tupana.documents import Batch, Document, build_document, validate
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import ProviderRuntime
+
+CHILE = ZoneInfo("America/Santiago")
+ENVIRONMENT = "sandbox"
+# magic SII passwords for credentials (documented in the README)
+WRONG_PASSWORD = "wrong-password"
+LOCKED_PASSWORD = "locked-account"
+WEBHOOK_POLICY = RetryPolicy(max_attempts=6, base=10.0, factor=3.0, timeout=10.0)
+STATE_EVENTS = {
+    "PAID": ("document.paid", "Pago registrado"),
+    "ANNULLED": ("document.cancelled", "Documento anulado"),
+    "UNPAID": ("document.updated", "Pago revertido"),
+    "DELIVERED": ("document.updated", "Mercadería entregada"),
+    "ACD": ("document.updated", "Acepta contenido del documento"),
+    "RCD": ("document.updated", "Reclamo al contenido del documento"),
+}
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Credential:
+    id: str
+    master_entity_id: str
+    tax_id: str
+    status: str  # active | invalid
+    error: dict[str, str] | None
+    created_at: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "master_entity_id": self.master_entity_id,
+            "tax_id": self.tax_id,
+            "status": self.status,
+            "environment": ENVIRONMENT,
+            "error": self.error,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+        }
+
+
+@dataclass
+class Webhook:
+    id: str
+    master_entity_id: str
+    url: str
+    events: list[str]
+    secret: str | None
+    is_active: bool
+    environment: str
+    api_version: int
+    created_at: float
+    updated_at: float
+    attempts: int = 0
+    successes: int = 0
+    last_status_code: int | None = None
+    last_sent_at: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "master_entity_id": self.master_entity_id,
+            "url": self.url,
+            "events": self.events,
+            # the secret is write-only: only whether one is set shows
+            "secret": "********" if self.secret else None,
+            "is_active": self.is_active,
+            "environment": self.environment,
+            "api_version": self.api_version,
+            "success_rate": round(100 * self.successes / self.attempts, 1) if self.attempts else 100.0,
+            "last_status_code": self.last_status_code,
+            "last_sent_at": iso(self.last_sent_at) if self.last_sent_at else None,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+        }
+
+
+@dataclass
+class User:
+    key: str
+    companies: dict[str, dict[str, Any]] = field(default_factory=dict)  # ment id → master entity
+    credentials: dict[str, Credential] = field(default_factory=dict)
+    batches: dict[str, Batch] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)
+    folios: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+class TupanaState(ProviderState):
+    def __init__(self, pr: ProviderRuntime) -> None:
+        super().__init__(pr)
+        self.users: dict[str, User] = {}
+        self.delivery_hooks: dict[str, str] = {}  # webhook delivery → the webhook it came from
+        secret = hashlib.sha256(b"tupana-downloads\0" + pr.runtime.keys.private_pem).digest()
+        self.links = SignedUrls(secret, self.clock)
+
+    def reset(self, tenant: str) -> None:
+        self.users.pop(tenant, None)
+
+    def user(self, key: str) -> User:
+        return self.users.setdefault(key, User(key))
+
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.clock.now(), CHILE).date()
+
+    # --- master entities and credentials ------------------------------------------------------------
+
+    @staticmethod
+    def lookup(tax_id: str) -> dict[str, Any]:
+        if not rut.is_valid(tax_id) or rut.parse(tax_id) is None:
+            raise MockError(
+                Kind.VALIDATION, f"'{tax_id}' is not a valid RUT", code="invalid_rut", field="rut"
+            )
+        return entities.lookup(tax_id)
+
+    def create_credential(self, user: User, body: dict[str, Any]) -> Credential:
+        if "master_entity_id" in body:
+            company = next((c for c in self._known(user) if c["id"] == body["master_entity_id"]), None)
+            if company is None:
+                raise MockError(
+                    Kind.NOT_FOUND,
+                    f"No master entity {body['master_entity_id']}",
+                    code="master_entity_not_found",
+                    field="master_entity_id",
+                )
+        else:
+            company = self.lookup(body.get("rut", ""))
+        password = body.get("password", "")
+        error = None
+        if password == WRONG_PASSWORD:
+            error = {
+                "code": "sii_invalid_password",
+                "message": "El SII rechazó la clave: RUT o clave incorrecta",
+            }
+        elif password == LOCKED_PASSWORD:
+            error = {
+                "code": "sii_account_locked",
+                "message": "La cuenta SII está bloqueada por intentos fallidos; desbloquéela en sii.cl",
+            }
+        credential = Credential(
+            "cred_" + self.ids.hex(16),
+            company["id"],
+            company["tax_id"],
+            "invalid" if error else "active",
+            error,
+            self.clock.now(),
+        )
+        user.companies[company["id"]] = company  # a credential enrols the company under this user
+        for old in [c for c in user.credentials.values() if c.master_entity_id == company["id"]]:
+            if credential.status == "active":
+                old.status = "invalid"
+        user.credentials[credential.id] = credential
+        event = "credential.invalid" if error else "credential.validated"
+        self.emit(user, company["id"], event, credential.as_json())
+        return credential
+
+    def _known(self, user: User) -> list[dict[str, Any]]:
+        return list(user.companies.values())
+
+    def active_credential(self, user: User, ment: str) -> Credential | None:
+        return next(
+            (c for c in user.credentials.values() if c.master_entity_id == ment and c.status == "active"),
+            None,
+        )
+
+    # --- batches -------------------------------------------------------------------------------------
+
+    def create_batch(
+        self,
+        user: User,
+        body: dict[str, Any],
+        *,
+        use_defaults: bool,
+        idempotency_key: str | None,
+        base_url: str,
+    ) -> Batch:
+        now = self.clock.now()
+        batch = Batch(
+            self.ids.uuid(),
+            idempotency_key,
+            now,
+            now,
+            body.get("state", "issued") == "draft",
+            bool(body.get("preview")),
+        )
+        for index, given in enumerate(body["documents"]):
+            problems, warnings, prepared = validate(self, user, given, index, use_defaults=use_defaults)
+            batch.warnings.extend(warnings)
+            doc = build_document(self, user, batch, index, prepared, problems, base_url)
+            batch.documents.append(doc)
+            user.documents[doc.id] = doc
+        user.batches[batch.id] = batch
+        if all(d.problems for d in batch.documents):
+            # nothing in the batch can be issued: it fails at intake
+            batch.status = "failed"
+            for doc in batch.documents:
+                doc.status = "invalid"
+            self.emit(user, batch.documents[0].sender_id, "batch.intake_failed", self.batch_json(batch))
+            return batch
+        self.lifecycles.start(
+            self.name,
+            "batch",
+            batch.id,
+            [Step("processing", self.options["processing_delay"]), Step("done", self.options["sii_delay"])],
+            lambda s: self._advance(user, batch, s),
+            tenant=user.key,
+        )
+        return batch
+
+    def _advance(self, user: User, batch: Batch, step: str) -> None:
+        batch.updated_at = self.clock.now()
+        if step == "processing":
+            batch.status = "processing"
+            for doc in batch.documents:
+                doc.status = "invalid" if doc.problems else "processing"
+            return
+        for doc in batch.documents:
+            if doc.problems:
+                continue
+            self._finish(user, doc)
+        ok = any(d.status == "success" for d in batch.documents)
+        batch.status = "completed" if ok else "failed"
+
+    def _finish(self, user: User, doc: Document) -> None:
+        now = self.clock.now()
+        doc.updated_at = now
+        outcome = doc.planned_outcome
+        if outcome == "temporary_error":
+            doc.status, doc.error = (
+                "temporary_error",
+                {"code": "sii_unavailable", "message": "El SII no respondió; reintente la emisión"},
+            )
+            self.emit(user, doc.sender_id, "document.issue_failed", self.document_json(doc))
+            return
+        if doc.is_draft:
+            doc.status = "success"
+            return
+        key = (doc.sender_id, doc.dte_type)
+        user.folios[key] = doc.folio = user.folios.get(key, 0) + 1
+        doc.traces = [
+            {"code": "REC", "description": "Envío recibido por el SII", "date": iso(now)},
+            {"code": "EPR", "description": "Envío procesado", "date": iso(now)},
+        ]
+        if outcome == "rejected":
+            doc.status, doc.state = "permanent_error", "rejected"
+            doc.error = {
+                "code": "sii_rejected",
+                "message": "El SII rechazó el documento: RUT del receptor no autorizado",
+            }
+            doc.traces.append(
+                {"code": "RCH", "description": "Documento rechazado por el SII", "date": iso(now)}
+            )
+            self.emit(user, doc.sender_id, "document.rejected", self.document_json(doc))
+            return
+        doc.status, doc.state = "success", "accepted"
+        doc.traces.append(
+            {
+                "code": "DOK",
+                "description": "Documento recibido por el SII. Datos coinciden con los registrados",
+                "date": iso(now),
+            }
+        )
+        doc.history.append(
+            {
+                "event_code": "ISSUED",
+                "description": "Documento emitido y aceptado por el SII",
+                "created_at": iso(now),
+                "source": "sii",
+            }
+        )
+        self.emit(user, doc.sender_id, "document.issued", self.document_json(doc))
+
+    def batch(self, user: User, batch_id: str) -> Batch:
+        found = user.batches.get(batch_id)
+        if found is None:
+            raise MockError(Kind.NOT_FOUND, f"No batch {batch_id}", code="resource_missing", field="batch_id")
+        return found
+
+    def batch_json(self, batch: Batch, *, created: bool = False) -> dict[str, Any]:
+        docs = [d.batch_entry(self) for d in batch.documents]
+        if created:
+            return {
+                "batch_id": batch.id,
+                "status": batch.status,
+                "created_at": iso(batch.created_at),
+                "documents": docs,
+                "warnings": batch.warnings,
+            }
+        return {
+            "id": batch.id,
+            "status": batch.status,
+            "idempotency_key": batch.idempotency_key,
+            "created_at": iso(batch.created_at),
+            "updated_at": iso(batch.updated_at),
+            "documents": docs,
+        }
+
+    # --- documents -----------------------------------------------------------------------------------
+
+    def document(self, user: User, document_id: str) -> Document:
+        found = user.documents.get(document_id)
+        if found is None:
+            raise MockError(
+                Kind.NOT_FOUND, f"No document {document_id}", code="resource_missing", field="document_id"
+            )
+        return found
+
+    def document_json(self, doc: Document) -> dict[str, Any]:
+        return doc.detail(self)
+
+    def register_state(self, user: User, doc: Document, body: dict[str, Any]) -> dict[str, Any]:
+        code = str(body.get("event_code", "")).upper()
+        if code not in STATE_EVENTS:
+            raise MockError(
+                Kind.VALIDATION,
+                f"event_code must be one of {', '.join(STATE_EVENTS)}",
+                code="invalid_event_code",
+                field="event_code",
+                status=422,
+            )
+        if doc.status != "success" or doc.is_draft:
+            raise MockError(
+                Kind.CONFLICT, "Only issued documents can change state", code="document_not_issued"
+            )
+        event, description = STATE_EVENTS[code]
+        if code == "PAID":
+            doc.is_paid = True
+        elif code == "UNPAID":
+            doc.is_paid = False
+        elif code == "ANNULLED":
+            doc.state = "annulled"
+        entry = {
+            "event_code": code,
+            "description": body.get("description") or description,
+            "created_at": iso(self.clock.now()),
+            "source": "api",
+        }
+        doc.history.append(entry)
+        doc.updated_at = self.clock.now()
+        self.emit(user, doc.sender_id, event, self.document_json(doc))
+        return entry
+
+    # --- webhooks ------------------------------------------------------------------------------------
+
+    def create_webhook(self, user: User, body: dict[str, Any]) -> Webhook:
+        ment = body["master_entity_id"]
+        if ment not in user.companies:
+            raise MockError(
+                Kind.NOT_FOUND,
+                f"No enrolled company {ment}: create a credential for it first",
+                code="master_entity_not_found",
+                field="master_entity_id",
+            )
+        if any(w.master_entity_id == ment for w in user.webhooks.values()):
+            raise MockError(
+                Kind.CONFLICT,
+                "This company already has a webhook: one webhook per company",
+                code="webhook_already_exists",
+                field="master_entity_id",
+            )
+        now = self.clock.now()
+        hook = Webhook(
+            "dowe_" + self.ids.hex(16),
+            ment,
+            body["url"],
+            list(body["events"]),
+            body.get("secret"),
+            body.get("is_active", True),
+            body.get("environment", "both"),
+            body.get("api_version", 2),
+            now,
+            now,
+        )
+        user.webhooks[hook.id] = hook
+        return hook
+
+    def webhook(self, user: User, webhook_id: str) -> Webhook:
+        found = user.webhooks.get(webhook_id)
+        if found is None:
+            raise MockError(
+                Kind.NOT_FOUND, f"No webhook {webhook_id}", code="resource_missing", field="webhook_id"
+            )
+        return found
+
+    def update_webhook(self, hook: Webhook, body: dict[str, Any]) -> Webhook:
+        for key in ("url", "events", "secret", "is_active", "environment", "api_version"):
+            if key in body:
+                setattr(hook, key, body[key])
+        hook.updated_at = self.clock.now()
+        return hook
+
+    def emit(self, user: User, ment: str, event: str, data: dict[str, Any]) -> None:
+        hook = next((w for w in user.webhooks.values() if w.master_entity_id == ment), None)
+        if hook is None or not hook.is_active or hook.environment not in ("both", ENVIRONMENT):
+            return
+        if event != "webhook.test" and hook.events and event not in hook.events:
+            return
+        body = json.dumps(
+            {"event": event, "created_at": iso(self.clock.now()), "data": data}, ensure_ascii=False
+        ).encode()
+        headers = {
+            "User-Agent": "Pana-Webhook/1.0",
+            "X-Pana-Event-Id": self.ids.uuid(),
+            "X-Pana-Event-Type": event,
+        }
+        if hook.secret:
+            # hex HMAC-SHA256 of exactly the bytes sent; the timestamp is not signed (the SDK says so)
+            headers["X-Pana-Signature"] = hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
+        delivery = self.webhooks.send(
+            provider=self.name,
+            tenant=user.key,
+            event=event,
+            url=hook.url,
+            body=body,
+            headers=headers,
+            policy=WEBHOOK_POLICY,
+        )
+        self.delivery_hooks[delivery.id] = hook.id
+
+    def observe(self, delivery: Delivery, attempt: Attempt) -> None:
+        user = self.users.get(delivery.tenant)
+        hook = user.webhooks.get(self.delivery_hooks.get(delivery.id, "")) if user else None
+        if hook is None:
+            return
+        hook.attempts += 1
+        hook.successes += int(attempt.status is not None and 200 <= attempt.status < 300)
+        hook.last_status_code = attempt.status
+        hook.last_sent_at = attempt.at

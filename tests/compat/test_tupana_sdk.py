@@ -1,0 +1,110 @@
+"""The official Python SDK `tupana` (pinned 0.1.1) against a live mock on loopback, unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from mockserver.app import create_app
+from mockserver.core.pipeline import VIOLATIONS
+from tests.conftest import make_settings
+
+tupana = pytest.importorskip("tupana")
+pytestmark = pytest.mark.compat
+
+
+async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
+    deliveries: list[tuple[bytes, dict[str, str]]] = []
+
+    async def receiver(request: web.Request) -> web.Response:
+        deliveries.append((await request.read(), dict(request.headers)))
+        return web.Response(status=200)
+
+    hook_app = web.Application()
+    hook_app.router.add_post("/pana", receiver)
+    hooks = TestServer(hook_app, host="127.0.0.1")
+    await hooks.start_server()
+    settings = make_settings(
+        providers=("tupana",),
+        clock_start=None,
+        clock_frozen=False,
+        provider_options={"tupana": {"processing_delay": 0.1, "sii_delay": 0.2, "download_ttl": 7200}},
+    )
+    app = create_app(settings)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    base = str(server.make_url("/tupana/v2"))
+    hook_url = str(hooks.make_url("/pana"))
+
+    def drive() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        with tupana.Tupana(api_key="sandbox_sdk_key", base_url=base, max_retries=0) as client:
+            entity = client.master_entities.lookup("76543210-3")
+            seen["entity"] = entity["name"]
+            credential = client.request(
+                "POST", "/credentials/", body={"rut": "76543210-3", "password": "clave"}
+            )
+            seen["credential"] = credential["status"]
+            hook = client.webhooks.create(
+                {
+                    "master_entity_id": entity["id"],
+                    "url": hook_url,
+                    "secret": "sdk-secret",
+                    "events": ["document.issued"],
+                }
+            )
+            seen["webhook_listed"] = [
+                w["id"] for w in client.webhooks.list(master_entity_id=entity["id"])["data"]
+            ]
+            document = {
+                "dte_type": {"code": "33"},
+                "document_issuer": {"rut": "76543210-3"},
+                "document_receiver": {"rut": "76369187-K"},
+                "details": [{"item_name": "Soporte", "quantity": 1, "unit_price": 50000}],
+            }
+            created = client.documents.create_batch([document], use_defaults=True)
+            batch = client.documents.wait_for_batch(created["batch_id"], interval=0.2, timeout=20)
+            seen["batch"] = (batch["status"], batch["documents"][0]["status"])
+            listed = client.documents.list(entity["id"], document_type="issued", page_size=10)
+            seen["listed"] = listed["meta"]["total"]
+            doc = client.documents.retrieve(listed["data"][0]["id"])
+            seen["amount"] = doc["amount_with_iva"]
+            client.documents.create_state(doc["id"], {"event_code": "PAID"})
+            seen["states"] = [s["event_code"] for s in client.documents.list_states(doc["id"])["data"]]
+            seen["updated"] = client.webhooks.update(hook["id"], {"is_active": True})["is_active"]
+            seen["connections"] = [c["tax_id"] for c in client.connections.list()["data"]]
+            try:
+                client.documents.retrieve("docu_does_not_exist")
+            except tupana.NotFoundError as error:
+                seen["not_found"] = (error.status_code, error.code, bool(error.request_id))
+            seen["hook_id"] = hook["id"]
+        return seen
+
+    try:
+        seen = await asyncio.wait_for(asyncio.to_thread(drive), timeout=60)
+        for _ in range(50):  # the delivery runs on this loop, after the SDK's last call
+            if deliveries:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await server.close()
+        await hooks.close()
+    assert seen["entity"] == "EMPRESA DEMO TUPANA SPA"
+    assert seen["credential"] == "active"
+    assert seen["webhook_listed"] == [seen["hook_id"]]
+    assert seen["batch"] == ("completed", "success")
+    assert (seen["listed"], seen["amount"]) == (1, 59500)
+    assert seen["states"] == ["PAID", "ISSUED"]
+    assert seen["updated"] is True
+    assert seen["connections"] == ["76543210-3"]
+    assert seen["not_found"] == (404, "resource_missing", True)
+    body, headers = deliveries[0]
+    event = tupana.Tupana(api_key="x").webhooks.unwrap(body, headers, "sdk-secret")
+    assert event["event"] == "document.issued"
+    with pytest.raises(tupana.WebhookVerificationError):
+        tupana.Tupana(api_key="x").webhooks.unwrap(body, headers, "another-secret")
+    assert app[VIOLATIONS] == [], "responses broke specs/tupana"
