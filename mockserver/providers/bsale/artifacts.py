@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
+from mockserver.core import dte
 from mockserver.core.keys import SigningKey
 from mockserver.core.pdf import Document as Pdf
 from mockserver.providers.bsale.instance import Document, Instance
@@ -84,56 +85,51 @@ def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
 
 def dte_xml(instance: Instance, doc: Document) -> bytes:
     """A DTE in the SII's layout (Encabezado, Detalle, Referencia, TED) for `urlXml`."""
-    ns = "http://www.sii.cl/SiiDte"
-    root = etree.Element(f"{{{ns}}}DTE", version="1.0", nsmap={None: ns})  # type: ignore[dict-item]
-    body = etree.SubElement(root, f"{{{ns}}}Documento", ID=f"T{doc.code_sii}F{doc.number}")
-
-    def add(parent: etree._Element, name: str, value: object) -> etree._Element:
-        node = etree.SubElement(parent, f"{{{ns}}}{name}")
-        node.text = str(value)
-        return node
-
-    header = etree.SubElement(body, f"{{{ns}}}Encabezado")
-    ident = etree.SubElement(header, f"{{{ns}}}IdDoc")
-    add(ident, "TipoDTE", doc.code_sii)
-    add(ident, "Folio", doc.number)
-    add(ident, "FchEmis", _date(doc.emission_date))
-    emisor = etree.SubElement(header, f"{{{ns}}}Emisor")
-    add(emisor, "RUTEmisor", instance.company["rut"])
-    add(emisor, "RznSoc", instance.company["name"])
-    add(emisor, "GiroEmis", instance.company["activity"])
     client = instance.get("clients", doc.client_id) if doc.client_id else None
-    receptor = etree.SubElement(header, f"{{{ns}}}Receptor")
-    add(receptor, "RUTRecep", client["code"] if client else BOLETA_RECEPTOR)
-    if client:
-        add(receptor, "RznSocRecep", client["company"] or f"{client['firstName']} {client['lastName']}")
-    totals = etree.SubElement(header, f"{{{ns}}}Totales")
-    for name, key in (
-        ("MntNeto", "netAmount"),
-        ("MntExe", "exemptAmount"),
-        ("IVA", "taxAmount"),
-        ("MntTotal", "totalAmount"),
-    ):
-        add(totals, name, f"{doc.amounts[key]:g}")
-    for n, detail in enumerate(doc.details, start=1):
-        line = etree.SubElement(body, f"{{{ns}}}Detalle")
-        add(line, "NroLinDet", n)
-        add(line, "NmbItem", detail.note or "Producto")
-        add(line, "QtyItem", f"{detail.quantity:g}")
-        add(line, "PrcItem", f"{detail.net_unit_value:g}")
-        add(line, "MontoItem", f"{detail.net_amount:g}")
-    for n, ref in enumerate(doc.references, start=1):
-        node = etree.SubElement(body, f"{{{ns}}}Referencia")
-        add(node, "NroLinRef", n)
-        add(node, "TpoDocRef", ref.code_sii)
-        add(node, "FolioRef", ref.number)
-        add(node, "FchRef", _date(ref.reference_date))
-        add(node, "RazonRef", ref.reason)
-    if doc.ted:
-        body.append(etree.fromstring(doc.ted))
-    serialized = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
-    assert isinstance(serialized, bytes)  # an encoding was given, so lxml answers bytes
-    return serialized
+    amounts = doc.amounts
+    return dte.build(
+        dte.Dte(
+            tipo=doc.code_sii,
+            folio=doc.number,
+            fecha=_date(doc.emission_date),
+            emisor={
+                "RUTEmisor": instance.company["rut"],
+                "RznSoc": instance.company["name"],
+                "GiroEmis": instance.company["activity"],
+            },
+            receptor={
+                "RUTRecep": client["code"] if client else BOLETA_RECEPTOR,
+                "RznSocRecep": (client["company"] or f"{client['firstName']} {client['lastName']}")
+                if client
+                else None,
+            },
+            totales={
+                "MntNeto": f"{amounts['netAmount']:g}",
+                "MntExe": f"{amounts['exemptAmount']:g}",
+                "IVA": f"{amounts['taxAmount']:g}",
+                "MntTotal": f"{amounts['totalAmount']:g}",
+            },
+            detalles=[
+                {
+                    "NmbItem": d.note or "Producto",
+                    "QtyItem": f"{d.quantity:g}",
+                    "PrcItem": f"{d.net_unit_value:g}",
+                    "MontoItem": f"{d.net_amount:g}",
+                }
+                for d in doc.details
+            ],
+            referencias=[
+                {
+                    "TpoDocRef": r.code_sii,
+                    "FolioRef": r.number,
+                    "FchRef": _date(r.reference_date),
+                    "RazonRef": r.reason,
+                }
+                for r in doc.references
+            ],
+            ted=doc.ted,
+        )
+    )
 
 
 def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]:
