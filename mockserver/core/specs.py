@@ -41,18 +41,33 @@ class Violation:
     keyword: str = ""
 
 
+class LazyValidator:
+    """Compiled on first use: start-up parses the specs but compiles only what requests touch."""
+
+    def __init__(self, spec: Spec, schema: Mapping[str, Any]) -> None:
+        self._spec = spec
+        self._schema = schema
+
+    @cached_property
+    def compiled(self) -> Validator:
+        return self._spec.compile(self._schema)
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        return self.compiled.iter_errors(instance)
+
+
 @dataclass
 class Param:
     name: str
     location: str
     required: bool
     schema: dict[str, Any]
-    validator: Validator
+    validator: LazyValidator
 
 
 @dataclass
 class ResponseSpec:
-    bodies: dict[str, Validator]
+    bodies: dict[str, LazyValidator]
     required_headers: tuple[str, ...]
 
 
@@ -65,7 +80,7 @@ class Operation:
     secured: bool
     scopes: frozenset[str]  # every scope the operation's security requirements name
     params: list[Param]
-    bodies: dict[str, Validator]
+    bodies: dict[str, LazyValidator]
     body_required: bool
     responses: dict[str, ResponseSpec]
     extensions: dict[str, Any] = field(default_factory=dict)
@@ -157,7 +172,10 @@ class Spec:
             schema = node
         return dict(schema)
 
-    def validator(self, schema: Mapping[str, Any]) -> Validator:
+    def validator(self, schema: Mapping[str, Any]) -> LazyValidator:
+        return LazyValidator(self, schema)
+
+    def compile(self, schema: Mapping[str, Any]) -> Validator:
         """Draft from the schema's own `$schema` (Hacienda keeps draft-04), else 2020-12."""
         resolved = self.resolve(schema)
         if "$schema" not in resolved:
@@ -218,7 +236,7 @@ def load_spec(path: Path) -> Spec:
     return Spec(path)
 
 
-def violations(validator: Validator, instance: Any, location: str) -> list[Violation]:
+def violations(validator: LazyValidator, instance: Any, location: str) -> list[Violation]:
     found: list[Violation] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
         found.append(_violation(error, location))
