@@ -1,4 +1,4 @@
-"""Every provider's spec: its operations and every schema in it compile (validators compile lazily at run time)."""
+"""Every provider spec: its operations and every schema in them compile (validators compile lazily)."""
 
 from __future__ import annotations
 
