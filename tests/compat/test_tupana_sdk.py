@@ -82,7 +82,13 @@ async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
             except tupana.NotFoundError as error:
                 seen["not_found"] = (error.status_code, error.code, bool(error.request_id))
             seen["hook_id"] = hook["id"]
-        return seen
+            seen["retrieved"] = client.webhooks.retrieve(hook["id"])["url"]
+            return seen
+
+    def delete_hook(hook_id: str) -> int:
+        with tupana.Tupana(api_key="sandbox_sdk_key", base_url=base, max_retries=0) as client:
+            client.webhooks.delete(hook_id)
+            return len(client.webhooks.list()["data"])
 
     try:
         seen = await asyncio.wait_for(asyncio.to_thread(drive), timeout=60)
@@ -90,12 +96,15 @@ async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
             if deliveries:
                 break
             await asyncio.sleep(0.05)
+        remaining = await asyncio.to_thread(delete_hook, seen["hook_id"])
     finally:
         await server.close()
         await hooks.close()
     assert seen["entity"] == "EMPRESA DEMO TUPANA SPA"
     assert seen["credential"] == "active"
     assert seen["webhook_listed"] == [seen["hook_id"]]
+    assert seen["retrieved"] == hook_url
+    assert remaining == 0
     assert seen["batch"] == ("completed", "success")
     assert (seen["listed"], seen["amount"]) == (1, 59500)
     assert seen["states"] == ["PAID", "ISSUED"]
