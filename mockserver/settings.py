@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ALL_PROVIDERS = ("hacienda", "avenio", "bsale", "tupana")
+ALL_PROVIDERS = ("hacienda", "avenio", "bsale", "tupana", "tuimprenta")
 
 
 @dataclass(frozen=True)

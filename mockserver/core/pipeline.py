@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
@@ -135,7 +136,7 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     response = await handler(request)
     ms = round((loop_time() - started) * 1000, 3)
     tenant = call.principal.tenant if call.principal else None
-    if op is None and request.path.endswith(("/openapi.json", "/openapi.yaml")):
+    if op is None and request.path.endswith((".json", ".yaml")) and "openapi" in request.path:
         return response
     runtime.journal.record(
         Entry(
@@ -256,7 +257,7 @@ async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
     if limits is None:
         return await handler(request)
     try:
-        usage = limiter.admit(limits.key, limits.guard, limits.charge)
+        usage = limiter.admit(limits.key, limits.guard, limits.charge, shown=limits.shown)
     except Exceeded as exceeded:
         u = exceeded.usage
         if limits.headers:
@@ -305,7 +306,9 @@ async def validate(request: web.Request, handler: Next) -> web.StreamResponse:
     problems += more
     if request.body_exists or op.bodies:
         call.raw_body = await request.read()
-        body, more = _read_body(op, request.content_type, call.raw_body)
+        body, more = _read_body(
+            op, request.content_type, call.raw_body, request.headers.get("Content-Type", "")
+        )
         call.body = body
         problems += more
     if problems:
@@ -315,7 +318,7 @@ async def validate(request: web.Request, handler: Next) -> web.StreamResponse:
     return await handler(request)
 
 
-def _read_body(op: Operation, content_type: str, raw: bytes) -> tuple[Any, list[Violation]]:
+def _read_body(op: Operation, content_type: str, raw: bytes, header: str) -> tuple[Any, list[Violation]]:
     if not raw:
         if op.body_required:
             return None, [Violation("body", "", "A request body is required", "required")]
@@ -330,6 +333,12 @@ def _read_body(op: Operation, content_type: str, raw: bytes) -> tuple[Any, list[
                 "body", "", f"Content-Type {content_type!r} is not accepted; use {expected}", "content-type"
             )
         ]
+    if content_type == "multipart/form-data":
+        try:
+            form = multipart.parse(header, raw)
+        except multipart.MultipartError as error:
+            return None, [Violation("body", "", str(error), "content-type")]
+        return form, violations(validator, form, "body")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

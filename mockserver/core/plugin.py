@@ -74,6 +74,7 @@ class Limits:
     guard: Sequence[Bucket]
     charge: Sequence[Bucket]
     headers: bool = True  # whether responses show the provider's rate-limit headers
+    shown: Bucket | None = None  # with nothing guarded: a bucket to report without counting (exempt calls)
 
 
 class RateLimitPolicy(Protocol):
@@ -105,6 +106,8 @@ class Provider:
     spec_file: Path | None = None
     # echoed on every response (one is made up when the client sent none) and written to the log
     correlation_header: str | None = None
+    # further paths the provider's own docs promise its OpenAPI document at (YAML)
+    spec_aliases: tuple[str, ...] = ()
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
     admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict

@@ -55,14 +55,18 @@ class RateLimiter:
         start, count = self._window(key, bucket)
         return Usage(bucket, max(0, self.limit_of(bucket) - count), start + bucket.window)
 
-    def admit(self, key: str, guard: Sequence[Bucket], charge: Sequence[Bucket]) -> Usage | None:
+    def admit(
+        self, key: str, guard: Sequence[Bucket], charge: Sequence[Bucket], shown: Bucket | None = None
+    ) -> Usage | None:
         """Refuse if any guarded bucket is spent; else count `charge` now.
 
         Answers the usage to show clients: the first bucket charged on admission (it counts exactly,
         request by request), else the tightest guarded one.
         """
-        if not self.enabled or not guard:
+        if not self.enabled:
             return None
+        if not guard:
+            return self.usage(key, shown) if shown else None
         usages = [self.usage(key, b) for b in guard]
         spent = [u for u in usages if u.remaining <= 0]
         if spent:

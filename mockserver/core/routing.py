@@ -50,4 +50,6 @@ def build_provider_app(pr: ProviderRuntime, prefix: str, violations: list[str]) 
 
     app.router.add_get("/openapi.json", spec_json)
     app.router.add_get("/openapi.yaml", spec_yaml)
+    for alias in pr.provider.spec_aliases:
+        app.router.add_get(alias, spec_yaml)
     return app

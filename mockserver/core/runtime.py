@@ -25,6 +25,7 @@ PROVIDERS: dict[str, str] = {
     "avenio": "mockserver.providers.avenio",
     "bsale": "mockserver.providers.bsale",
     "tupana": "mockserver.providers.tupana",
+    "tuimprenta": "mockserver.providers.tuimprenta",
 }
 
 

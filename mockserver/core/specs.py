@@ -21,7 +21,7 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.core import rut
+from mockserver.core import rif, rut
 from mockserver.core.masking import SECRET_KEYS
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -29,6 +29,7 @@ SPEC_URI = "urn:mockserver:spec"
 DRAFT202012_URI = "https://json-schema.org/draft/2020-12/schema"
 FORMATS = FormatChecker()
 FORMATS.checks("rut")(rut.is_valid)
+FORMATS.checks("rif")(lambda value: not isinstance(value, str) or rif.problem(value) != "format")
 
 
 @dataclass(frozen=True)

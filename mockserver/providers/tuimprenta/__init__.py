@@ -1,0 +1,45 @@
+"""tuimprenta.digital (Venezuela): invoices, CSV/JSON batches, downloads, cursor lists, signed webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.core.plugin import Option, Provider
+from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.tuimprenta.auth import BearerKey
+from mockserver.providers.tuimprenta.errors import TuimprentaErrors
+from mockserver.providers.tuimprenta.ratelimits import TuimprentaLimits
+from mockserver.providers.tuimprenta.routes import OPERATIONS
+from mockserver.providers.tuimprenta.state import TuimprentaState
+
+
+def _webhooks(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
+    """{"tenant": <api key>, "url"?, "secret"?}: add an endpoint (and/or set the key's secret); show them."""
+    state: TuimprentaState = pr.state
+    account = state.account(body["tenant"])
+    if body.get("secret") and not body.get("url"):
+        account.secret = body["secret"]
+    if body.get("url"):
+        account.endpoints.append({"url": body["url"], "secret": body.get("secret")})
+    return {"secret": account.secret, "endpoints": [e["url"] for e in account.endpoints]}
+
+
+def _emails(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
+    state: TuimprentaState = pr.state
+    return {"emails": state.account(body["tenant"]).emails}
+
+
+PROVIDER = Provider(
+    name="tuimprenta",
+    title="tuimprenta.digital (Venezuela)",
+    mount="/tuimprenta",
+    hosts=("api.tuimprenta.digital",),
+    operations=OPERATIONS,
+    errors=TuimprentaErrors(),
+    make_state=TuimprentaState,
+    auth=BearerKey(),
+    rate_limits=TuimprentaLimits(),
+    spec_aliases=("/assets/api/openapi.yaml",),
+    admin_actions={"webhooks": _webhooks, "emails": _emails},
+    options=(Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),),
+)

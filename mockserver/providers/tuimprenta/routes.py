@@ -1,0 +1,22 @@
+"""operationId → handler."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mockserver.core.plugin import Handler, Unsupported
+from mockserver.providers.tuimprenta import handlers as h
+
+OPERATIONS: Mapping[str, Handler | Unsupported] = {
+    "ping": h.ping,
+    "createInvoice": h.create_invoice,
+    "listInvoices": h.list_invoices,
+    "getInvoice": h.get_invoice,
+    "cancelInvoice": h.cancel_invoice,
+    "getInvoicePdf": h.get_invoice_pdf,
+    "getInvoiceXml": h.get_invoice_xml,
+    "createBatch": h.create_batch,
+    "getBatch": h.get_batch,
+    "getBatchResultCsv": h.get_batch_result_csv,
+    "getBatchResultJson": h.get_batch_result_json,
+}
