@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--signing-key", type=Path, default=None, help="PEM RSA key for JWTs and XML signatures")
     add("--public-url", default=None, help="base URL clients use, for absolute links (default: the Host)")
     add(
+        "--callback-allowlist",
+        type=lambda t: tuple(p.strip() for p in t.split(",") if p.strip()),
+        default=(),
+        help="hosts, *.suffix, IPs or CIDRs webhooks may go to (default: any but link-local and metadata)",
+    )
+    add(
         "--provider-ports",
         type=lambda t: {k: int(v) for k, v in _pairs(t, "ports").items()},
         default={},
@@ -145,6 +151,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         signing_key=args.signing_key,
         public_url=args.public_url,
         provider_ports=args.provider_ports,
+        callback_allowlist=args.callback_allowlist,
         provider_options=options,
         strict=bool(args.strict),
     )

@@ -27,5 +27,7 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     # check every response against the spec; mismatches are logged and recorded (the test suite fails on them)
     strict: bool = False
+    # callback URLs the mock may call (hosts, *.suffix, IPs, CIDRs); empty: any but link-local and metadata
+    callback_allowlist: tuple[str, ...] = ()
     clock_start: float | None = None
     clock_frozen: bool = False

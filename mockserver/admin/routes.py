@@ -108,7 +108,9 @@ async def clock_set(request: web.Request) -> web.Response:
 
 
 async def lifecycle(request: web.Request) -> web.Response:
-    """`{provider, kind?, mode}` sets a mode; `{provider, kind?, key?, advance: true}` moves manual tracks."""
+    """`{provider, kind?, mode, seconds?, polls?}` sets how work advances: immediate, timed (every step after
+    `seconds` when given), manual, or polls (a step every `polls` reads); `{provider, kind?, key?, advance:
+    true}` moves unfinished work one step now."""
     runtime = _runtime(request)
     body = await _body(request)
     provider = body.get("provider")
@@ -117,15 +119,21 @@ async def lifecycle(request: web.Request) -> web.Response:
     kind = body.get("kind")
     if "mode" in body:
         try:
-            runtime.lifecycles.set_mode(provider, kind or "*", Mode(body["mode"]))
+            mode = Mode(body["mode"])
         except ValueError:
             raise AdminError(f"mode must be one of {[m.value for m in Mode]}") from None
+        try:
+            runtime.lifecycles.set_mode(
+                provider, kind or "*", mode, seconds=body.get("seconds"), polls=body.get("polls")
+            )
+        except (TypeError, ValueError) as error:
+            raise AdminError(str(error)) from None
     moved = runtime.lifecycles.advance(provider, kind, body.get("key")) if body.get("advance") else 0
     pending = [
-        {"kind": t.kind, "key": t.key, "next": t.steps[t.index].state}
+        {"kind": t.kind, "key": t.key, "next": t.steps[t.index].state, "polls": t.polls}
         for t in runtime.lifecycles.pending(provider)
     ]
-    modes = {f"{p}/{k}": m.value for (p, k), m in runtime.lifecycles.modes.items() if p == provider}
+    modes = {f"{p}/{k}": c.as_json() for (p, k), c in runtime.lifecycles.modes.items() if p == provider}
     return _json({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
 
 
@@ -168,13 +176,9 @@ async def requests(request: web.Request) -> web.Response:
     return _json({"count": len(entries), "requests": [e.as_json() for e in entries]})
 
 
-async def webhooks(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
-    found = runtime.webhooks.list(request.query.get("provider"), request.query.get("tenant"))
-    return _json({"count": len(found), "deliveries": [d.as_json() for d in found]})
-
-
 def add_admin_routes(app: web.Application) -> None:
+    from mockserver.admin import faults, hooks
+
     admin = web.Application(middlewares=[admin_errors])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
@@ -183,5 +187,6 @@ def add_admin_routes(app: web.Application) -> None:
     admin.router.add_post("/lifecycle", lifecycle)
     admin.router.add_post("/actions/{provider}/{action}", action)
     admin.router.add_get("/requests", requests)
-    admin.router.add_get("/webhooks", webhooks)
+    faults.add_routes(admin.router)
+    hooks.add_routes(admin.router)
     app.add_subapp("/__admin", admin)

@@ -30,6 +30,10 @@ class Ids:
             self._faker.seed_instance(self._random.getrandbits(64))
         return self._faker
 
+    def random_fraction(self) -> float:
+        """In [0, 1): probabilistic scenarios draw here, so a seed repeats them."""
+        return self._random.random()
+
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 

@@ -23,6 +23,7 @@ class Entry:
     request_headers: dict[str, str]
     request_body: Any = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    scenario: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

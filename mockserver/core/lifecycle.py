@@ -13,6 +13,19 @@ class Mode(StrEnum):
     IMMEDIATE = "immediate"
     TIMED = "timed"
     MANUAL = "manual"
+    POLLS = "polls"  # one step every N reads of the entity (moto's state manager does this)
+
+
+@dataclass(frozen=True)
+class Control:
+    """How one provider's kind of entity advances; `seconds` replaces every step's delay when timed."""
+
+    mode: Mode
+    seconds: float | None = None
+    polls: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {"mode": self.mode.value, "seconds": self.seconds, "polls": self.polls}
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,7 @@ class Track:
     steps: Sequence[Step]
     on_enter: Callable[[str], None]
     index: int = 0
+    polls: int = 0
     job: Job | None = field(default=None, repr=False)
 
     @property
@@ -45,14 +59,34 @@ class Lifecycles:
     def __init__(self, scheduler: Scheduler, default: Mode = Mode.TIMED) -> None:
         self.scheduler = scheduler
         self.default = default
-        self.modes: dict[tuple[str, str], Mode] = {}
+        self.modes: dict[tuple[str, str], Control] = {}
         self._tracks: dict[tuple[str, str, str], Track] = {}
 
-    def mode(self, provider: str, kind: str) -> Mode:
-        return self.modes.get((provider, kind), self.modes.get((provider, "*"), self.default))
+    def control(self, provider: str, kind: str) -> Control:
+        return self.modes.get((provider, kind), self.modes.get((provider, "*"), Control(self.default)))
 
-    def set_mode(self, provider: str, kind: str, mode: Mode) -> None:
-        self.modes[(provider, kind)] = mode
+    def mode(self, provider: str, kind: str) -> Mode:
+        return self.control(provider, kind).mode
+
+    def set_mode(
+        self, provider: str, kind: str, mode: Mode, *, seconds: float | None = None, polls: int | None = None
+    ) -> None:
+        if mode is Mode.POLLS and (polls is None or polls < 1):
+            raise ValueError("the polls mode needs polls: a positive number of reads per step")
+        if seconds is not None and seconds < 0:
+            raise ValueError("seconds cannot be negative")
+        self.modes[(provider, kind)] = Control(mode, seconds, polls)
+
+    def poll(self, provider: str, kind: str, key: str) -> None:
+        """A read of the entity: in polls mode, every Nth read moves it one step."""
+        track = self._tracks.get((provider, kind, key))
+        control = self.control(provider, kind)
+        if track is None or control.mode is not Mode.POLLS:
+            return
+        track.polls += 1
+        if track.polls >= (control.polls or 1):
+            track.polls = 0
+            self._step(track)
 
     def start(
         self,
@@ -108,7 +142,8 @@ class Lifecycles:
 
     def _schedule(self, track: Track, base: float) -> None:
         # each step is due `delay` after the previous one was due, however far the clock jumped
-        when = base + track.steps[track.index].delay
+        seconds = self.control(track.provider, track.kind).seconds
+        when = base + (track.steps[track.index].delay if seconds is None else seconds)
         track.job = self.scheduler.at(when, lambda: self._fire(track, when))
 
     def _fire(self, track: Track, due: float) -> None:

@@ -1,7 +1,8 @@
 """The request pipeline, one middleware per concern, shared by every provider.
 
-Order (outermost first): journal → error envelope → rate limit → auth → validation → idempotency →
-handler. The journal sits outside the envelope so it records the status the client really got, and
+Order (outermost first): journal → error envelope → scenarios → rate limit → auth → validation →
+idempotency → handler. The journal sits outside the envelope so it records the status the client
+really got; scenarios sit inside it so injected faults come out in the provider's own error shape;
 rate limiting sits before auth because providers count failed authentications (Hacienda's sandbox
 allows 5 unauthorized POSTs a minute).
 """
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.payload import AsyncIterablePayload
 
 from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
@@ -27,6 +29,7 @@ from mockserver.core.masking import mask_headers, mask_value
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
 from mockserver.core.runtime import ProviderRuntime
+from mockserver.core.scenarios import HEADER as SCENARIO_HEADER
 from mockserver.core.specs import Operation, Violation, check_response, read_params, violations
 
 log = logging.getLogger("mockserver.access")
@@ -64,6 +67,7 @@ class Call:
     raw_body: bytes = b""
     extra_headers: dict[str, str] = field(default_factory=dict)
     correlation_id: str | None = None
+    scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
     _trace_id: str = ""
 
     @property
@@ -153,6 +157,7 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
             request_headers=mask_headers(request.headers),
             request_body=_journal_body(call),
             response_headers=mask_headers(response.headers),
+            scenario=call.scenario,
         )
     )
     if log.isEnabledFor(logging.INFO):
@@ -202,6 +207,8 @@ async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
         response = provider.provider.errors.render(
             MockError(Kind.PAYLOAD_TOO_LARGE, "Request body too large"), request
         )
+    except ConnectionResetError:
+        raise  # a scenario dropped the connection: there is no one to answer
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -240,6 +247,94 @@ def _enforce_spec(op: Operation, response: web.Response, request: web.Request) -
 
 
 VIOLATIONS = web.AppKey("violations", list)
+
+
+STATUS_KINDS = {
+    400: Kind.VALIDATION,
+    401: Kind.UNAUTHORIZED,
+    403: Kind.FORBIDDEN,
+    404: Kind.NOT_FOUND,
+    405: Kind.METHOD_NOT_ALLOWED,
+    409: Kind.CONFLICT,
+    413: Kind.PAYLOAD_TOO_LARGE,
+    429: Kind.RATE_LIMITED,
+    500: Kind.INTERNAL,
+    501: Kind.UNSUPPORTED,
+}
+
+
+@web.middleware
+async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
+    if passthrough(request):
+        return await handler(request)
+    call = call_of(request)
+    engine = call.provider.runtime.scenarios
+    header = request.headers.get(SCENARIO_HEADER)
+    if not engine.rules and not header:
+        return await handler(request)
+    body: Any = None
+    if request.body_exists and any(r.match is not None for r in engine.rules):
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            body = None
+    auth = call.provider.provider.auth
+    action = engine.pick(
+        provider=call.provider.name,
+        operation=call.op.id if call.op else None,
+        tenant=auth.peek_tenant(request) if auth else None,
+        method=request.method,
+        path=request.path,
+        body=body,
+        header=header,
+    )
+    if action is None:
+        return await handler(request)
+    call.scenario = action.get("name")
+    if action.get("delay"):
+        await asyncio.sleep(float(action["delay"]))
+    if action.get("drop"):
+        if request.transport is not None:
+            request.transport.abort()  # the client sees the connection reset, no answer
+        raise ConnectionResetError("dropped by scenario")
+    status = action.get("status")
+    if status:
+        headers = {"Retry-After": str(action["retry_after"])} if action.get("retry_after") else {}
+        kind = STATUS_KINDS.get(status, Kind.UNAVAILABLE if status >= 500 else Kind.VALIDATION)
+        raise MockError(
+            kind,
+            action.get("message") or f"Scenario {call.scenario or action.get('rule')}",
+            code=action.get("code"),
+            status=status,
+            headers=headers,
+        )
+    response = await handler(request)
+    if action.get("slow_body") and isinstance(response, web.Response):
+        return _slow(response, float(action["slow_body"]))
+    return response
+
+
+def _slow(response: web.Response, seconds: float) -> web.Response:
+    """The same answer, its body trickled out over `seconds` (headers go first, as from a slow server)."""
+    body = body_bytes(response)
+    chunks = [
+        body[i : i + max(1, len(body) // 10)] for i in range(0, len(body), max(1, len(body) // 10))
+    ] or [b""]
+
+    async def trickle() -> Any:
+        for chunk in chunks:
+            await asyncio.sleep(seconds / len(chunks))
+            yield chunk
+
+    slow = web.Response(
+        status=response.status,
+        headers={
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+        },
+        body=AsyncIterablePayload(trickle()),
+    )
+    slow.content_type = response.content_type
+    return slow
 
 
 @web.middleware
@@ -411,4 +506,4 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-MIDDLEWARES = (journal, envelope, rate_limit, authenticate, validate, idempotency)
+MIDDLEWARES = (journal, envelope, scenarios, rate_limit, authenticate, validate, idempotency)

@@ -106,6 +106,8 @@ class Provider:
     spec_file: Path | None = None
     # echoed on every response (one is made up when the client sent none) and written to the log
     correlation_header: str | None = None
+    # named scenarios beyond the common ones (X-Mock-Scenario); an entry without an action only marks the call
+    scenarios: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # further paths the provider's own docs promise its OpenAPI document at (YAML)
     spec_aliases: tuple[str, ...] = ()
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer

@@ -7,6 +7,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core import callbacks
 from mockserver.core.clock import Clock
 from mockserver.core.idempotency import IdempotencyStore
 from mockserver.core.ids import Ids
@@ -15,6 +16,7 @@ from mockserver.core.keys import SigningKey, load_signing_key
 from mockserver.core.lifecycle import Lifecycles, Mode
 from mockserver.core.plugin import Provider, Unsupported
 from mockserver.core.ratelimit import RateLimiter
+from mockserver.core.scenarios import Scenarios
 from mockserver.core.scheduler import Scheduler
 from mockserver.core.specs import Spec, load_spec
 from mockserver.core.webhooks import WebhookDispatcher
@@ -92,6 +94,8 @@ class Runtime:
     journal: Journal
     idempotency: IdempotencyStore
     keys: SigningKey
+    scenarios: Scenarios
+    inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
 
     @classmethod
@@ -109,7 +113,9 @@ class Runtime:
             journal=Journal(settings.journal_size),
             idempotency=IdempotencyStore(),
             keys=load_signing_key(settings.signing_key, clock.now()),
+            scenarios=Scenarios(ids),
         )
+        runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
         for name in settings.providers:
             provider = load_provider(name)
             spec = load_spec(provider.spec_path)
@@ -123,6 +129,7 @@ class Runtime:
             pr.state = provider.make_state(pr)
             if provider.webhook_signer:
                 runtime.webhooks.signers[name] = functools.partial(provider.webhook_signer, pr)
+            runtime.scenarios.catalogues[name] = dict(provider.scenarios)
             if provider.webhook_observer:
                 runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
@@ -133,4 +140,6 @@ class Runtime:
             if provider is None or pr.name == provider:
                 pr.reset(tenant)
         self.journal.clear(provider, tenant)
+        if tenant is None:
+            self.scenarios.remove(provider=provider)
         self.webhooks.clear(provider, tenant)

@@ -89,6 +89,10 @@ class WebhookDispatcher:
         self._log_size = log_size
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.paused = False
+        self._held: list[Delivery] = []
+        # decides whether a URL may be called (link-local and cloud metadata addresses are refused by default)
+        self.guard: Callable[[str], str | None] = lambda url: None
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
@@ -125,8 +129,38 @@ class WebhookDispatcher:
         self.deliveries[delivery.id] = delivery
         while len(self.deliveries) > self._log_size:
             self.deliveries.popitem(last=False)
+        refusal = self.guard(url)
+        if refusal:
+            delivery.state = "refused"
+            delivery.attempts.append(Attempt(0, delivery.created_at, None, refusal, 0.0))
+            return delivery
         self._plan(delivery, self.clock.now())
         return delivery
+
+    def replay(self, delivery_id: str) -> Delivery | None:
+        """Send a logged delivery's event again, as a new delivery with its own attempts."""
+        original = self.deliveries.get(delivery_id)
+        if original is None:
+            return None
+        return self.send(
+            provider=original.provider,
+            tenant=original.tenant,
+            event=original.event,
+            url=original.url,
+            body=original.body,
+            headers=dict(original.headers),
+            policy=original.policy,
+        )
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> int:
+        self.paused = False
+        held, self._held = self._held, []
+        for delivery in held:
+            self._plan(delivery, self.clock.now())
+        return len(held)
 
     def list(self, provider: str | None = None, tenant: str | None = None) -> list[Delivery]:
         return [
@@ -150,6 +184,9 @@ class WebhookDispatcher:
 
     def _launch(self, delivery: Delivery) -> None:
         if delivery.state != "pending" or delivery.id not in self.deliveries:
+            return
+        if self.paused:
+            self._held.append(delivery)  # sent when delivery resumes
             return
         task = asyncio.get_running_loop().create_task(self._attempt(delivery))
         self._tasks.add(task)

@@ -1,0 +1,42 @@
+"""Which callback URLs the mock will call: an allowlist, and never link-local or cloud-metadata addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+METADATA_HOSTS = {"metadata", "metadata.google.internal", "metadata.azure.internal", "instance-data"}
+LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+
+
+def guard(allowlist: Sequence[str]) -> Callable[[str], str | None]:
+    """A function URL → reason it is refused (None when allowed). Entries: host, *.suffix, IP or CIDR."""
+    networks = []
+    names = []
+    for entry in allowlist:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            names.append(entry.lower())
+
+    def check(url: str) -> str | None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not host:
+            return f"refused: {url!r} is not an http(s) URL"
+        try:
+            address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if host in METADATA_HOSTS or (address is not None and any(address in n for n in LINK_LOCAL)):
+            return f"refused: {host} is a link-local or cloud metadata address"
+        if not allowlist:
+            return None
+        if address is not None and any(address in n for n in networks):
+            return None
+        if any(host == n or (n.startswith("*.") and host.endswith(n[1:])) for n in names):
+            return None
+        return f"refused: {host} is not in the callback allowlist"
+
+    return check
