@@ -68,6 +68,7 @@ class Call:
     extra_headers: dict[str, str] = field(default_factory=dict)
     correlation_id: str | None = None
     scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
+    injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
     _trace_id: str = ""
 
     @property
@@ -207,8 +208,6 @@ async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
         response = provider.provider.errors.render(
             MockError(Kind.PAYLOAD_TOO_LARGE, "Request body too large"), request
         )
-    except ConnectionResetError:
-        raise  # a scenario dropped the connection: there is no one to answer
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -220,7 +219,12 @@ async def envelope(request: web.Request, handler: Next) -> web.StreamResponse:
         response = provider.provider.errors.render(MockError(Kind.INTERNAL, "Internal error"), request)
     for name, value in call.extra_headers.items():
         response.headers.setdefault(name, value)
-    if provider.runtime.settings.strict and call.op is not None and isinstance(response, web.Response):
+    if (
+        provider.runtime.settings.strict
+        and call.op is not None
+        and not call.injected
+        and isinstance(response, web.Response)
+    ):
         _enforce_spec(call.op, response, request)
     return response
 
@@ -294,11 +298,13 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
     if action.get("delay"):
         await asyncio.sleep(float(action["delay"]))
     if action.get("drop"):
+        call.injected = True
         if request.transport is not None:
-            request.transport.abort()  # the client sees the connection reset, no answer
-        raise ConnectionResetError("dropped by scenario")
+            request.transport.abort()  # the client sees the connection reset; what follows is never sent
+        return web.Response(status=499)
     status = action.get("status")
     if status:
+        call.injected = True
         headers = {"Retry-After": str(action["retry_after"])} if action.get("retry_after") else {}
         kind = STATUS_KINDS.get(status, Kind.UNAVAILABLE if status >= 500 else Kind.VALIDATION)
         raise MockError(
@@ -310,6 +316,7 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
         )
     response = await handler(request)
     if action.get("slow_body") and isinstance(response, web.Response):
+        call.injected = True  # checked before it was slowed; the streamed copy is not read again
         return _slow(response, float(action["slow_body"]))
     return response
 

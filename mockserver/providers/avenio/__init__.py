@@ -33,6 +33,10 @@ PROVIDER = Provider(
     rate_limits=AvenioLimits(),
     webhook_signer=events.sign,
     correlation_header="X-Correlation-Id",
+    scenarios={
+        "rejected-by-tax-authority": {"description": "the emission fails with sii_rejected"},
+        "tax-authority-down": {"description": "the emission fails with sii_unavailable (retryable)"},
+    },
     admin_actions={
         # the receptor answers a late annulment ({"tenant", "rutUsuario", "folio"})
         "confirm-annulment": lambda pr, body: _settle(pr, body, True),

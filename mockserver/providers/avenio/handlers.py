@@ -48,7 +48,7 @@ def _accepted(call: Call, operation_id: str, callback: bool) -> web.Response:
 
 
 async def emitir_boleta(call: Call) -> web.StreamResponse:
-    op = _state(call).emit(call.tenant, call.body, call.base_url(), call.correlation_id)
+    op = _state(call).emit(call.tenant, call.body, call.base_url(), call.correlation_id, call.scenario)
     return _accepted(call, op.id, bool(op.callback_url))
 
 
@@ -59,6 +59,8 @@ async def anular_boleta(call: Call) -> web.StreamResponse:
 
 async def get_operacion(call: Call) -> web.StreamResponse:
     state = _state(call)
+    for kind in ("emision", "anulacion"):
+        call.provider.runtime.lifecycles.poll(call.provider.name, kind, call.path["operationId"])
     return _reply(call, state.as_json(state.operation(call.tenant, call.path["operationId"])))
 
 

@@ -116,7 +116,14 @@ class AvenioState(ProviderState):
 
     # --- emission ------------------------------------------------------------------------------------
 
-    def emit(self, tenant: str, body: dict[str, Any], base_url: str, correlation: str | None) -> Operation:
+    def emit(
+        self,
+        tenant: str,
+        body: dict[str, Any],
+        base_url: str,
+        correlation: str | None,
+        scenario: str | None = None,
+    ) -> Operation:
         receptor = body["receptor"]
         fecha = date.fromisoformat(body["fechaEmision"])
         problems = []
@@ -149,9 +156,11 @@ class AvenioState(ProviderState):
             )
         receptor_rut = rut.normalize(receptor["rut"])
         outcome = self._login_failure(body)
-        if outcome is None and receptor_rut == RECEPTOR_SII_REJECTS:
+        if outcome is None and (
+            receptor_rut == RECEPTOR_SII_REJECTS or scenario == "rejected-by-tax-authority"
+        ):
             outcome = ("sii_rejected", "El SII rechazó la emisión de la boleta", False)
-        if outcome is None and receptor_rut == RECEPTOR_SII_DOWN:
+        if outcome is None and (receptor_rut == RECEPTOR_SII_DOWN or scenario == "tax-authority-down"):
             outcome = ("sii_unavailable", "El SII no está disponible; reintente más tarde", True)
         request = {k: v for k, v in body.items() if k != "passwordSII"}
         op = self._start(

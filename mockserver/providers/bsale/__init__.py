@@ -33,6 +33,7 @@ PROVIDER = Provider(
     make_state=BsaleState,
     auth=AccessToken(),
     rate_limits=BsaleLimits(),
+    scenarios={"rejected-by-tax-authority": {"description": "the SII rejects the document (informedSii 2)"}},
     admin_actions={
         # Bsale sets notification URLs by support request; here: {"tenant": <access_token>, "url", "secret"?}
         "configure-webhook": _configure_webhook,

@@ -85,7 +85,7 @@ async def list_documents(call: Call) -> web.StreamResponse:
 async def create_document(call: Call) -> web.StreamResponse:
     if not isinstance(call.body, dict):
         raise MockError(Kind.VALIDATION, "Invalid JSON object")
-    doc, created = _state(call).create(_instance(call), call.body)
+    doc, created = _state(call).create(_instance(call), call.body, call.scenario)
     return _json(_renderer(call).document(doc), status=201 if created else 200)
 
 
@@ -94,6 +94,7 @@ def _document(call: Call) -> Document:
 
 
 async def get_document(call: Call) -> web.StreamResponse:
+    call.provider.runtime.lifecycles.poll(call.provider.name, "sii", f"{call.tenant}|{call.path['id']}")
     return _item(_renderer(call).document(_document(call)), "document")
 
 

@@ -46,7 +46,9 @@ class BsaleState(ProviderState):
 
     # --- documents -----------------------------------------------------------------------------------
 
-    def create(self, instance: Instance, body: dict[str, Any]) -> tuple[Document, bool]:
+    def create(
+        self, instance: Instance, body: dict[str, Any], scenario: str | None = None
+    ) -> tuple[Document, bool]:
         api_user = next(u for u in instance.records["users"].values() if u.get("api"))
         doc, created = creation.create(
             instance, body, now=self.clock.now(), token=self.ids.hex(12), user_id=api_user["id"]
@@ -68,7 +70,10 @@ class BsaleState(ProviderState):
             doc.ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
             if body.get("declareSii", 1):
                 client = instance.get("clients", doc.client_id) or {}
-                rejected = client.get("code") == creation.SII_REJECTS_CLIENT
+                rejected = (
+                    client.get("code") == creation.SII_REJECTS_CLIENT
+                    or scenario == "rejected-by-tax-authority"
+                )
                 self.lifecycles.start(
                     self.name,
                     "sii",

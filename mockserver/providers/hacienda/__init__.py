@@ -17,6 +17,11 @@ PROVIDER = Provider(
     make_state=HaciendaState,
     auth=BearerAuth(),
     rate_limits=HaciendaLimits(),
+    scenarios={
+        "rejected-by-tax-authority": {"description": "the comprobante ends rechazado (Mensaje 3)"},
+        "stays-processing": {"description": "the comprobante never leaves procesando"},
+        "processing-error": {"description": "the comprobante ends in ind-estado error"},
+    },
     options=(
         Option(
             "accept_status",

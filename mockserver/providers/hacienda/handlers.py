@@ -66,12 +66,15 @@ def _api_base(call: Call) -> str:
 
 
 async def post_recepcion(call: Call) -> web.StreamResponse:
-    doc = _state(call).receive(call.tenant, call.body)
+    doc = _state(call).receive(call.tenant, call.body, call.scenario)
     location = call.url(f"{_api_base(call)}/recepcion/{doc.key}/")
     return web.Response(status=call.provider.options["accept_status"], headers={"Location": location})
 
 
 async def get_recepcion(call: Call) -> web.StreamResponse:
+    call.provider.runtime.lifecycles.poll(
+        call.provider.name, "comprobante", f"{call.tenant}|{call.path['clave']}"
+    )
     return _json(_state(call).get(call.tenant, call.path["clave"]).status_body())
 
 

@@ -105,7 +105,7 @@ class HaciendaState(ProviderState):
     def _docs(self, tenant: str) -> dict[str, Comprobante]:
         return self.tenants.setdefault(tenant, {})
 
-    def receive(self, tenant: str, payload: dict[str, Any]) -> Comprobante:
+    def receive(self, tenant: str, payload: dict[str, Any], scenario: str | None = None) -> Comprobante:
         """Intake checks answer 400 at once; content problems are found now but told only on `rechazado`."""
         try:
             clave = Clave.parse(payload["clave"])
@@ -161,7 +161,7 @@ class HaciendaState(ProviderState):
             sandbox=tenant.startswith(SANDBOX + "/"),
         )
         doc.errors = self._content_errors(doc, payload)
-        doc.final = self._outcome(doc, clave)
+        doc.final = self._outcome(doc, clave, scenario)
         docs[key] = doc
         steps = [Step("procesando", self.options["processing_delay"])]
         if doc.final != "procesando":
@@ -201,14 +201,16 @@ class HaciendaState(ProviderState):
             errors.append("La firma del comprobante electrónico no es válida")
         return errors
 
-    def _outcome(self, doc: Comprobante, clave: Clave) -> str:
+    def _outcome(self, doc: Comprobante, clave: Clave, scenario: str | None) -> str:
         code = clave.codigo_seguridad
-        if code == FORCE_PROCESANDO:
+        if code == FORCE_PROCESANDO or scenario == "stays-processing":
             return "procesando"
-        if code == FORCE_ERROR:
+        if code == FORCE_ERROR or scenario == "processing-error":
             return "error"
         if code == FORCE_RECHAZADO:
             doc.errors.append(f"Rechazo simulado por el código de seguridad {FORCE_RECHAZADO} (mockserver).")
+        if scenario == "rejected-by-tax-authority":
+            doc.errors.append("Rechazo simulado por el escenario rejected-by-tax-authority (mockserver).")
         return "rechazado" if doc.errors else "aceptado"
 
     def _enter(self, tenant: str, doc: Comprobante, estado: str) -> None:

@@ -40,6 +40,13 @@ PROVIDER = Provider(
     auth=BearerKey(),
     rate_limits=TuimprentaLimits(),
     spec_aliases=("/assets/api/openapi.yaml",),
+    scenarios={
+        "rejected-by-tax-authority": {
+            "status": 402,
+            "code": "E2000",
+            "message": "Rechazado por validación fiscal (escenario)",
+        }
+    },
     admin_actions={"webhooks": _webhooks, "emails": _emails},
     options=(Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),),
 )

@@ -153,6 +153,7 @@ async def create_batch(call: Call) -> web.StreamResponse:
 
 async def get_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
+    call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["id"])
     return _json(state.batch(_account(call), call.path["id"]).as_json(call.base_url()))
 
 

@@ -21,6 +21,10 @@ PROVIDER = Provider(
     webhook_signer=events.sign,
     webhook_observer=events.observe,
     correlation_header="X-Request-Id",
+    scenarios={
+        "rejected-by-tax-authority": {"description": "every document of the batch is rejected by the SII"},
+        "tax-authority-down": {"description": "every document of the batch ends temporary_error"},
+    },
     options=(
         Option("processing_delay", float, 1.0, "seconds from created to processing"),
         Option("sii_delay", float, 2.0, "seconds from processing to the SII's answer"),

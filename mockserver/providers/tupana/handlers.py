@@ -100,6 +100,7 @@ async def create_batch(call: Call) -> web.StreamResponse:
         use_defaults=use_defaults,
         idempotency_key=call.request.headers.get("Idempotency-Key"),
         base_url=call.base_url(),
+        scenario=call.scenario,
     )
     reply = state.batch_json(batch, created=True)
     if batch.is_draft and batch.preview:
@@ -111,6 +112,7 @@ async def create_batch(call: Call) -> web.StreamResponse:
 
 async def retrieve_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
+    call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["batch_id"])
     return _json(state.batch_json(state.batch(_user(call), call.path["batch_id"])))
 
 

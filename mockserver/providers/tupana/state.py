@@ -28,6 +28,7 @@ ENVIRONMENT = "sandbox"
 WRONG_PASSWORD = "wrong-password"
 LOCKED_PASSWORD = "locked-account"
 WEBHOOK_POLICY = RetryPolicy(max_attempts=6, base=10.0, factor=3.0, timeout=10.0)
+SCENARIO_OUTCOMES = {"rejected-by-tax-authority": "rejected", "tax-authority-down": "temporary_error"}
 STATE_EVENTS = {
     "PAID": ("document.paid", "Pago registrado"),
     "ANNULLED": ("document.cancelled", "Documento anulado"),
@@ -198,6 +199,7 @@ class TupanaState(ProviderState):
         use_defaults: bool,
         idempotency_key: str | None,
         base_url: str,
+        scenario: str | None = None,
     ) -> Batch:
         now = self.clock.now()
         batch = Batch(
@@ -212,6 +214,8 @@ class TupanaState(ProviderState):
             problems, warnings, prepared = validate(self, user, given, index, use_defaults=use_defaults)
             batch.warnings.extend(warnings)
             doc = build_document(self, user, batch, index, prepared, problems, base_url)
+            if scenario in SCENARIO_OUTCOMES:
+                doc.planned_outcome = SCENARIO_OUTCOMES[scenario]
             batch.documents.append(doc)
             user.documents[doc.id] = doc
         user.batches[batch.id] = batch
