@@ -81,6 +81,16 @@ async def reset(request: web.Request) -> web.Response:
     return _json({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
 
 
+async def reset_controls(request: web.Request) -> web.Response:
+    """Back to defaults: no scenario rules, default lifecycle modes, delivery running, empty inboxes."""
+    runtime = _runtime(request)
+    runtime.scenarios.remove()
+    runtime.lifecycles.modes.clear()
+    runtime.webhooks.resume()
+    runtime.inboxes.clear()
+    return _json({"reset": "controls"})
+
+
 async def clock_get(request: web.Request) -> web.Response:
     return _json(_runtime(request).clock.snapshot())
 
@@ -182,6 +192,7 @@ def add_admin_routes(app: web.Application) -> None:
     admin = web.Application(middlewares=[admin_errors])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
+    admin.router.add_post("/reset/controls", reset_controls)
     admin.router.add_get("/clock", clock_get)
     admin.router.add_post("/clock", clock_set)
     admin.router.add_post("/lifecycle", lifecycle)
