@@ -9,12 +9,14 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from mockserver.core import tls
 from mockserver.core.runtime import PROVIDERS, load_provider
 from mockserver.settings import ALL_PROVIDERS, Settings
 
@@ -93,6 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
     add("--journal-size", type=int, default=1000, help="requests kept in the journal (default 1000)")
     add("--signing-key", type=Path, default=None, help="PEM RSA key for JWTs and XML signatures")
     add("--public-url", default=None, help="base URL clients use, for absolute links (default: the Host)")
+    p.add_argument(
+        "--port-per-provider",
+        action="store_true",
+        default=(_env("port-per-provider") or "").lower() in ("1", "true", "yes"),
+        help="also serve each provider alone on --port+1, +2, … in the order of --providers",
+    )
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        default=(_env("tls") or "").lower() in ("1", "true", "yes"),
+        help="serve https with a self-signed certificate for localhost and the providers' real hosts",
+    )
+    add(
+        "--tls-dir",
+        type=Path,
+        default=None,
+        help="where --tls writes cert.pem and key.pem (default: a temp dir)",
+    )
     add(
         "--callback-allowlist",
         type=lambda t: tuple(p.strip() for p in t.split(",") if p.strip()),
@@ -150,14 +170,23 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         journal_size=args.journal_size,
         signing_key=args.signing_key,
         public_url=args.public_url,
-        provider_ports=args.provider_ports,
+        provider_ports=args.provider_ports
+        or ({name: args.port + 1 + n for n, name in enumerate(providers)} if args.port_per_provider else {}),
         callback_allowlist=args.callback_allowlist,
+        tls=bool(args.tls),
+        tls_dir=args.tls_dir,
         provider_options=options,
         strict=bool(args.strict),
     )
 
 
 async def serve(settings: Settings) -> None:
+    # signals first: a container stopped while starting still shuts down cleanly
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     from mockserver.app import create_app, create_provider_port_app
 
     app = create_app(settings)
@@ -170,17 +199,22 @@ async def serve(settings: Settings) -> None:
             raise SystemExit(f"mockserver: --provider-ports names {name!r}, which is not enabled")
         runners.append(web.AppRunner(create_provider_port_app(runtime, name, []), access_log=None))
     ports = [settings.port, *settings.provider_ports.values()]
+    context = None
+    if settings.tls:
+        hosts = [h for pr in runtime.providers.values() for h in pr.provider.hosts]
+        directory = settings.tls_dir or Path(tempfile.mkdtemp(prefix="mockserver-tls-"))
+        cert, key = tls.self_signed(directory, hosts, runtime.clock.now())
+        context = tls.server_context(cert, key)
+        logging.getLogger("mockserver").info("https with the self-signed certificate %s", cert)
     for runner, port in zip(runners, ports, strict=True):
         await runner.setup()
-        await web.TCPSite(runner, settings.host, port, shutdown_timeout=5).start()
+        await web.TCPSite(runner, settings.host, port, shutdown_timeout=5, ssl_context=context).start()
+    scheme = "https" if settings.tls else "http"
     logging.getLogger("mockserver").info(
-        "listening on http://%s:%d with %s", settings.host, settings.port, ", ".join(runtime.providers)
+        "listening on %s://%s:%d with %s", scheme, settings.host, settings.port, ", ".join(runtime.providers)
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    for name, port in settings.provider_ports.items():
+        logging.getLogger("mockserver").info("%s alone on %s://%s:%d", name, scheme, settings.host, port)
     await stop.wait()
     for runner in reversed(runners):
         await runner.cleanup()

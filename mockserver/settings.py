@@ -27,6 +27,9 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     # check every response against the spec; mismatches are logged and recorded (the test suite fails on them)
     strict: bool = False
+    # serve https with a self-signed certificate written to tls_dir (made at start)
+    tls: bool = False
+    tls_dir: Path | None = None
     # callback URLs the mock may call (hosts, *.suffix, IPs, CIDRs); empty: any but link-local and metadata
     callback_allowlist: tuple[str, ...] = ()
     clock_start: float | None = None

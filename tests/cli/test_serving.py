@@ -1,0 +1,129 @@
+"""The command line as users run it: a real process, env variables, a port per provider, https, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cryptography import x509
+
+from mockserver.cli import settings_from_args
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _consecutive_free_ports(count: int) -> int:
+    """A base port with the next count-1 ports free too: --port-per-provider takes those after --port."""
+    for _ in range(50):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        base = probe.getsockname()[1]
+        probe.close()
+        taken = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                taken.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in taken:
+                s.close()
+    raise RuntimeError("no run of free ports")
+
+
+def _wait(url: str, context: ssl.SSLContext | None = None) -> dict[str, object]:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1, context=context) as response:
+                data: dict[str, object] = json.loads(response.read())
+                return data
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_every_flag_has_an_environment_variable(monkeypatch: object) -> None:
+    env = {
+        "MOCKSERVER_PORT": "9999",
+        "MOCKSERVER_PROVIDERS": "bsale,tupana",
+        "MOCKSERVER_SEED": "3",
+        "MOCKSERVER_RATE_LIMITS": "off",
+        "MOCKSERVER_HACIENDA_ACCEPT_STATUS": "202",
+        "MOCKSERVER_TLS": "true",
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        settings = settings_from_args([])
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert (settings.port, settings.providers, settings.seed) == (9999, ("bsale", "tupana"), 3)
+    assert settings.rate_limits == {"*": None}
+    assert settings.provider_options["hacienda"]["accept_status"] == 202
+    assert settings.tls is True
+
+
+def test_port_per_provider_and_tls_in_a_real_process(tmp_path: Path) -> None:
+    port = _consecutive_free_ports(6)
+    log = tmp_path / "stderr.log"
+    err = log.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "--port",
+            str(port),
+            "--port-per-provider",
+            "--tls",
+            "--tls-dir",
+            str(tmp_path),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=err,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "cert.pem").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        health = _wait(f"https://localhost:{port}/__admin/health", context)
+        assert health["status"] == "ok"
+        # bsale is the third provider: alone on port + 3, at the root as on api.bsale.io
+        request = urllib.request.Request(
+            f"https://localhost:{port + 3}/v1/coins/count.json", headers={"access_token": "t"}
+        )
+        with urllib.request.urlopen(request, context=context, timeout=5) as response:
+            assert json.loads(response.read()) == {"count": 3}
+        cert = x509.load_pem_x509_certificate((tmp_path / "cert.pem").read_bytes())
+        names = cert.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        ).value.get_values_for_type(x509.DNSName)
+        assert {"localhost", "api.bsale.io", "api.tupana.ai", "idp.comprobanteselectronicos.go.cr"} <= set(
+            names
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=15)
+        err.close()
+        assert code == 0, log.read_text()
