@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from mockserver.admin import RUNTIME, add_admin_routes
+from mockserver.core import persistence
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.routing import build_provider_app
 from mockserver.core.runtime import Runtime
@@ -18,10 +19,13 @@ from mockserver.settings import Settings
 log = logging.getLogger("mockserver")
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> web.Application:
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, background: bool = True
+) -> web.Application:
+    """`background`: run the clock's timers and webhook delivery (a replay drives them itself)."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[persistence.record])
     app[RUNTIME] = runtime
     app[VIOLATIONS] = []
     add_admin_routes(app)
@@ -33,13 +37,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             add_admin_routes(host_app)
             host_app[RUNTIME] = runtime
             app.add_domain(host, host_app)
-    app.cleanup_ctx.append(_background)
+    if background:
+        app.cleanup_ctx.append(_background)
     return app
 
 
 def create_provider_port_app(runtime: Runtime, name: str, violations: list[str]) -> web.Application:
     """A provider alone on its own port, at the root of the URL space as on its real host."""
-    app = build_provider_app(runtime.providers[name], "", violations)
+    app = build_provider_app(runtime.providers[name], "", violations, outer=[persistence.record])
     app[RUNTIME] = runtime
     add_admin_routes(app)
     return app

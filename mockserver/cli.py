@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core import tls
-from mockserver.core.runtime import PROVIDERS, load_provider
+from mockserver.core import persistence, tls
+from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
 from mockserver.settings import ALL_PROVIDERS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"
@@ -114,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="where --tls writes cert.pem and key.pem (default: a temp dir)",
     )
     add(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="keep all state in this SQLite file: every write durable before its answer (default: memory)",
+    )
+    add(
+        "--fixtures",
+        type=Path,
+        default=None,
+        help="seed an empty state with the requests in this directory's <provider>*.yaml|json files",
+    )
+    add(
         "--callback-allowlist",
         type=lambda t: tuple(p.strip() for p in t.split(",") if p.strip()),
         default=(),
@@ -177,6 +189,8 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         tls_dir=args.tls_dir,
         provider_options=options,
         strict=bool(args.strict),
+        state_file=args.state_file,
+        fixtures=args.fixtures,
     )
 
 
@@ -194,6 +208,7 @@ async def serve(settings: Settings) -> None:
     from mockserver.admin import RUNTIME
 
     runtime = app[RUNTIME]
+    await _load_state(runtime)
     for name in settings.provider_ports:
         if name not in runtime.providers:
             raise SystemExit(f"mockserver: --provider-ports names {name!r}, which is not enabled")
@@ -218,6 +233,22 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     for runner in reversed(runners):
         await runner.cleanup()
+
+
+async def _load_state(runtime: Runtime) -> None:
+    """Before the first port opens: replay the state file, or seed an empty state from --fixtures."""
+    say = logging.getLogger("mockserver").info
+    settings = runtime.settings
+    persistence.open_store(runtime)
+    if settings.state_file:
+        say("restored %d writes from %s", await persistence.restore(runtime), settings.state_file)
+    if settings.fixtures and runtime.store.count() == 0:
+        try:
+            fixtures = persistence.load_fixtures(runtime, settings.fixtures)
+            await persistence.apply_fixtures(runtime, fixtures)
+        except (OSError, persistence.FixtureError) as error:
+            raise SystemExit(f"mockserver: --fixtures: {error}") from None
+        say("seeded %d requests from %s", len(fixtures), settings.fixtures)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -32,5 +32,8 @@ class Settings:
     tls_dir: Path | None = None
     # callback URLs the mock may call (hosts, *.suffix, IPs, CIDRs); empty: any but link-local and metadata
     callback_allowlist: tuple[str, ...] = ()
+    # SQLite file holding every write (None: in memory); fixtures: a directory of requests to seed with
+    state_file: Path | None = None
+    fixtures: Path | None = None
     clock_start: float | None = None
     clock_frozen: bool = False

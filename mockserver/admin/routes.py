@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver import __version__
+from mockserver.core import persistence
 from mockserver.core.lifecycle import Mode
 from mockserver.core.runtime import Runtime
 
@@ -83,12 +84,25 @@ async def reset(request: web.Request) -> web.Response:
 
 async def reset_controls(request: web.Request) -> web.Response:
     """Back to defaults: no scenario rules, default lifecycle modes, delivery running, empty inboxes."""
-    runtime = _runtime(request)
-    runtime.scenarios.remove()
-    runtime.lifecycles.modes.clear()
-    runtime.webhooks.resume()
-    runtime.inboxes.clear()
+    _runtime(request).reset_controls()
     return _json({"reset": "controls"})
+
+
+async def state_export(request: web.Request) -> web.Response:
+    """Everything, as the writes that made it: import it here or into another mock to get it back."""
+    return _json(persistence.export(_runtime(request)))
+
+
+async def state_import(request: web.Request) -> web.Response:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise AdminError("the body is not JSON: send what GET /__admin/state answered") from None
+    try:
+        replayed = await persistence.import_state(_runtime(request), data)
+    except ValueError as error:
+        raise AdminError(str(error)) from None
+    return _json({"imported": replayed})
 
 
 async def clock_get(request: web.Request) -> web.Response:
@@ -193,6 +207,8 @@ def add_admin_routes(app: web.Application) -> None:
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
     admin.router.add_post("/reset/controls", reset_controls)
+    admin.router.add_get("/state", state_export)
+    admin.router.add_put("/state", state_import)
     admin.router.add_get("/clock", clock_get)
     admin.router.add_post("/clock", clock_set)
     admin.router.add_post("/lifecycle", lifecycle)

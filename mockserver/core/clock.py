@@ -84,6 +84,20 @@ class Clock:
             "speed": self._speed,
         }
 
+    def state(self) -> dict[str, float | bool]:
+        """Enough to carry on after a restart: a running clock counts the time the process was down."""
+        return {
+            "mock": self._mock_anchor,
+            "real": self._real_anchor,
+            "frozen": self._frozen,
+            "speed": self._speed,
+        }
+
+    def restore(self, state: dict[str, float | bool]) -> None:
+        self._mock_anchor, self._real_anchor = float(state["mock"]), float(state["real"])
+        self._frozen, self._speed = bool(state["frozen"]), float(state["speed"])
+        self._notify()
+
     def _rebase(self, mock_now: float) -> None:
         self._real_anchor = _real()
         self._mock_anchor = mock_now

@@ -15,10 +15,15 @@ class Ids:
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self._random = (
-            random.Random(seed) if seed is not None else random.Random(random.SystemRandom().random())
-        )
+        # the root every reseed derives from: the seed, or a random one (kept with a state file)
+        self.base = seed if seed is not None else random.SystemRandom().getrandbits(64)
+        self._random = random.Random(self.base)
         self._faker: Faker | None = None
+
+    def reseed(self, token: str) -> None:
+        """Each request and each timer draws from its own stream, so replaying one repeats its ids
+        whatever ran between (reads, other timers)."""
+        self._random.seed(f"{self.base}:{token}")
 
     @property
     def faker(self) -> Faker:

@@ -61,6 +61,7 @@ class Lifecycles:
         self.default = default
         self.modes: dict[tuple[str, str], Control] = {}
         self._tracks: dict[tuple[str, str, str], Track] = {}
+        self.polls = 0  # reads counted so far: a read that counted is a write to persist
 
     def control(self, provider: str, kind: str) -> Control:
         return self.modes.get((provider, kind), self.modes.get((provider, "*"), Control(self.default)))
@@ -84,6 +85,7 @@ class Lifecycles:
         if track is None or control.mode is not Mode.POLLS:
             return
         track.polls += 1
+        self.polls += 1
         if track.polls >= (control.polls or 1):
             track.polls = 0
             self._step(track)
@@ -144,7 +146,8 @@ class Lifecycles:
         # each step is due `delay` after the previous one was due, however far the clock jumped
         seconds = self.control(track.provider, track.kind).seconds
         when = base + (track.steps[track.index].delay if seconds is None else seconds)
-        track.job = self.scheduler.at(when, lambda: self._fire(track, when))
+        key = f"{track.provider}/{track.kind}/{track.key}/{track.index}"
+        track.job = self.scheduler.at(when, lambda: self._fire(track, when), key)
 
     def _fire(self, track: Track, due: float) -> None:
         self._step(track)

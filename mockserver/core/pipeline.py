@@ -38,6 +38,10 @@ errlog = logging.getLogger("mockserver.errors")
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PROVIDER = web.AppKey("provider", ProviderRuntime)
 PREFIX = web.AppKey("prefix", str)
+# set on requests a replay sends (see persistence): the base URL the original client used, and the
+# tenant a fixtures request stands for in place of credentials
+REPLAY_BASE = web.RequestKey("replay_base", str)
+REPLAY_TENANT = web.RequestKey("replay_tenant", str)
 
 
 def endpoint(op: Operation, fn: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -90,6 +94,8 @@ class Call:
 
     def base_url(self) -> str:
         """Scheme, host and mount as the client reached the mock (or --public-url)."""
+        if self.request.get(REPLAY_BASE):
+            return self.request[REPLAY_BASE]
         public = self.provider.runtime.settings.public_url
         origin = public.rstrip("/") if public else str(self.request.url.origin())
         return origin + self.request.app[PREFIX]
@@ -295,7 +301,8 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
     if action is None:
         return await handler(request)
     call.scenario = action.get("name")
-    if action.get("delay"):
+    replaying = REPLAY_BASE in request  # a replay repeats the outcome, not the wait
+    if action.get("delay") and not replaying:
         await asyncio.sleep(float(action["delay"]))
     if action.get("drop"):
         call.injected = True
@@ -315,7 +322,7 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
             headers=headers,
         )
     response = await handler(request)
-    if action.get("slow_body") and isinstance(response, web.Response):
+    if action.get("slow_body") and isinstance(response, web.Response) and not replaying:
         call.injected = True  # checked before it was slowed; the streamed copy is not read again
         return _slow(response, float(action["slow_body"]))
     return response
@@ -389,7 +396,9 @@ async def authenticate(request: web.Request, handler: Next) -> web.StreamRespons
         return await handler(request)
     call = call_of(request)
     auth = call.provider.provider.auth
-    if call.op is not None and call.op.secured and auth is not None:
+    if call.op is not None and call.op.secured and request.get(REPLAY_TENANT):
+        call.principal = Principal(request[REPLAY_TENANT], call.op.scopes)
+    elif call.op is not None and call.op.secured and auth is not None:
         call.principal = await auth.authenticate(request, call.op)
     return await handler(request)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import MIDDLEWARES, PREFIX, PROVIDER, VIOLATIONS, Call, endpoint
@@ -22,9 +24,14 @@ def unsupported(reason: Unsupported) -> Handler:
     return answer
 
 
-def build_provider_app(pr: ProviderRuntime, prefix: str, violations: list[str]) -> web.Application:
-    """`prefix` is the mount ("/hacienda") or "" for an app reached through the provider's real host."""
-    app = web.Application(middlewares=MIDDLEWARES, client_max_size=pr.runtime.settings.max_body_bytes)
+def build_provider_app(
+    pr: ProviderRuntime, prefix: str, violations: list[str], outer: Sequence[Middleware] = ()
+) -> web.Application:
+    """`prefix` is the mount ("/hacienda") or "" for an app reached through the provider's real host;
+    `outer` middlewares wrap the pipeline when the app stands alone on its own port."""
+    app = web.Application(
+        middlewares=[*outer, *MIDDLEWARES], client_max_size=pr.runtime.settings.max_body_bytes
+    )
     app[PROVIDER] = pr
     app[PREFIX] = prefix
     app[VIOLATIONS] = violations

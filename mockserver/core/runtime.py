@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import importlib
-from dataclasses import dataclass, field
+import itertools
+import secrets
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mockserver.core import callbacks
@@ -19,6 +21,7 @@ from mockserver.core.ratelimit import RateLimiter
 from mockserver.core.scenarios import Scenarios
 from mockserver.core.scheduler import Scheduler
 from mockserver.core.specs import Spec, load_spec
+from mockserver.core.store import Store
 from mockserver.core.webhooks import WebhookDispatcher
 from mockserver.settings import Settings
 
@@ -95,6 +98,10 @@ class Runtime:
     idempotency: IdempotencyStore
     keys: SigningKey
     scenarios: Scenarios
+    store: Store
+    boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
+    replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
 
@@ -114,8 +121,14 @@ class Runtime:
             idempotency=IdempotencyStore(),
             keys=load_signing_key(settings.signing_key, clock.now()),
             scenarios=Scenarios(ids),
+            store=Store(settings.state_file),
         )
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
+        runtime.webhooks.recorder = lambda d: runtime.store.record_delivery(
+            d.id, d.state, [asdict(a) for a in d.attempts]
+        )
+        # each timer draws its ids from its own stream, named by its work: a replay repeats them
+        scheduler.before_job = lambda job: ids.reseed(f"job:{job.when!r}:{job.key or job.seq}")
         for name in settings.providers:
             provider = load_provider(name)
             spec = load_spec(provider.spec_path)
@@ -134,6 +147,19 @@ class Runtime:
                 runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
         return runtime
+
+    def next_token(self) -> str:
+        return f"{self.boot}.{next(self._requests)}"
+
+    def reset_controls(self) -> None:
+        self.scenarios.remove()
+        self.lifecycles.modes.clear()
+        self.webhooks.resume()
+        self.inboxes.clear()
+
+    def reset_everything(self) -> None:
+        self.reset()
+        self.reset_controls()
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
         for pr in self.providers.values():

@@ -20,6 +20,7 @@ class Job:
     when: float
     seq: int
     fn: Callable[[], None] = field(compare=False)
+    key: str = field(default="", compare=False)  # names the job's work, stable across a replay
     cancelled: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
@@ -35,15 +36,16 @@ class Scheduler:
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         clock.subscribe(self._wake.set)
+        self.before_job: Callable[[Job], None] = lambda job: None
 
-    def at(self, when: float, fn: Callable[[], None]) -> Job:
-        job = Job(when, next(self._seq), fn)
+    def at(self, when: float, fn: Callable[[], None], key: str = "") -> Job:
+        job = Job(when, next(self._seq), fn, key)
         heapq.heappush(self._heap, job)
         self._wake.set()
         return job
 
-    def after(self, delay: float, fn: Callable[[], None]) -> Job:
-        return self.at(self.clock.now() + delay, fn)
+    def after(self, delay: float, fn: Callable[[], None], key: str = "") -> Job:
+        return self.at(self.clock.now() + delay, fn, key)
 
     def pending(self) -> int:
         return sum(1 for job in self._heap if not job.cancelled)
@@ -59,6 +61,7 @@ class Scheduler:
             if job.cancelled:
                 continue
             try:
+                self.before_job(job)
                 job.fn()
             except Exception:  # a broken job must not stop the others
                 log.exception("scheduled job failed")

@@ -90,6 +90,8 @@ class WebhookDispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.paused = False
+        self.muted = False  # during a replay: deliveries are planned, never sent (see persistence)
+        self.recorder: Callable[[Delivery], None] = lambda delivery: None
         self._held: list[Delivery] = []
         # decides whether a URL may be called (link-local and cloud metadata addresses are refused by default)
         self.guard: Callable[[str], str | None] = lambda url: None
@@ -134,7 +136,7 @@ class WebhookDispatcher:
             delivery.state = "refused"
             delivery.attempts.append(Attempt(0, delivery.created_at, None, refusal, 0.0))
             return delivery
-        self._plan(delivery, self.clock.now())
+        self.plan(delivery, self.clock.now())
         return delivery
 
     def replay(self, delivery_id: str) -> Delivery | None:
@@ -159,7 +161,7 @@ class WebhookDispatcher:
         self.paused = False
         held, self._held = self._held, []
         for delivery in held:
-            self._plan(delivery, self.clock.now())
+            self.plan(delivery, self.clock.now())
         return len(held)
 
     def list(self, provider: str | None = None, tenant: str | None = None) -> list[Delivery]:
@@ -178,12 +180,14 @@ class WebhookDispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def _plan(self, delivery: Delivery, when: float) -> None:
+    def plan(self, delivery: Delivery, when: float) -> None:
         delivery.next_attempt_at = when
-        self.scheduler.at(when, lambda: self._launch(delivery))
+        self.scheduler.at(
+            when, lambda: self._launch(delivery), f"webhook/{delivery.id}/{len(delivery.attempts)}"
+        )
 
     def _launch(self, delivery: Delivery) -> None:
-        if delivery.state != "pending" or delivery.id not in self.deliveries:
+        if delivery.state != "pending" or delivery.id not in self.deliveries or self.muted:
             return
         if self.paused:
             self._held.append(delivery)  # sent when delivery resumes
@@ -222,6 +226,7 @@ class WebhookDispatcher:
             observer(delivery, attempt)
         if status is not None and 200 <= status < 300:
             delivery.state, delivery.next_attempt_at = "delivered", None
+            self.recorder(delivery)
             return
         next_at = self.clock.now() + delivery.policy.delay(number)
         window = delivery.policy.give_up_after
@@ -230,5 +235,7 @@ class WebhookDispatcher:
         ):
             delivery.state, delivery.next_attempt_at = "failed", None
             log.info("webhook %s to %s given up after %d attempts", delivery.event, delivery.url, number)
+            self.recorder(delivery)
             return
-        self._plan(delivery, next_at)
+        self.plan(delivery, next_at)
+        self.recorder(delivery)

@@ -1,0 +1,324 @@
+"""State that outlives the process: record every write, rebuild by replaying them.
+
+The mock is deterministic given its writes, their mock times and the ids seed: each request reseeds
+the ids from its own token and each timer from its own key. So the write log in `Store` is the
+whole state: a restart, an import and a fixtures directory all replay writes through the same
+pipeline, on loopback, with the clock frozen at each write's time. Webhooks are not sent during a
+replay; their recorded outcomes are put back and whatever was still pending is sent afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from mockserver.core.pipeline import ADMIN_PREFIX, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
+from mockserver.core.specs import violations
+from mockserver.core.store import Write
+from mockserver.core.webhooks import Attempt
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import Runtime
+
+log = logging.getLogger("mockserver.persistence")
+
+REPLAY = "X-Mock-Replay"
+FORMAT = "mockserver-state/1"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# control-plane writes that change nothing a replay needs
+NOT_RECORDED = ("/__admin/state", "/__admin/verify")
+
+
+def open_store(runtime: Runtime) -> None:
+    """Take the ids root and the boot count from the store, so ids stay unique and repeatable."""
+    store = runtime.store
+    base = store.meta("base")
+    if base is None:
+        store.set_meta("base", runtime.ids.base)
+    else:
+        runtime.ids.base = int(base)
+    runtime.boot = int(store.meta("boot") or 0) + 1
+    store.set_meta("boot", runtime.boot)
+
+
+@web.middleware
+async def record(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> Any:
+    """Outermost: reseed the ids for this request, and commit the write before its response is sent."""
+    from mockserver.admin import RUNTIME
+
+    runtime: Runtime = request.app[RUNTIME]
+    replay = request.headers.get(REPLAY)
+    if replay is not None:
+        token, _, secret = replay.partition(" ")
+        if secret != runtime.replay_secret:
+            raise web.HTTPForbidden(text="bad replay credential")
+        runtime.ids.reseed(token)
+        request = request.clone(headers={k: v for k, v in request.headers.items() if k != REPLAY})
+        request[REPLAY_BASE] = request.headers.get("X-Mock-Replay-Base", "")
+        request[REPLAY_TENANT] = request.headers.get("X-Mock-Replay-Tenant", "")
+        return await handler(request)
+    token = runtime.next_token()
+    runtime.ids.reseed(token)
+    at, polls = runtime.clock.now(), runtime.lifecycles.polls
+    response = await handler(request)
+    if request.method in READS and runtime.lifecycles.polls == polls:
+        return response
+    if request.path.startswith(NOT_RECORDED):
+        return response
+    try:
+        body = await request.read()
+    except web.HTTPException:  # too large: refused, so nothing was written
+        return response
+    provider, mount = _provider_of(request)
+    target = request.path_qs[len(mount) :] if provider else request.path_qs
+    base = None
+    if provider:
+        public = runtime.settings.public_url
+        base = (public.rstrip("/") if public else str(request.url.origin())) + mount
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
+    write = Write(token, at, provider, request.method, target, base, headers, body)
+    if provider is None and request.path == ADMIN_PREFIX + "/reset" and not _scoped_reset(body):
+        runtime.store.forget_provider_writes()
+    runtime.store.append(write, runtime.clock.state())
+    return response
+
+
+def _provider_of(request: web.Request) -> tuple[str | None, str]:
+    if request.path.startswith(ADMIN_PREFIX + "/"):
+        return None, ""
+    for app in reversed(request.match_info.apps):
+        if PROVIDER in app:
+            return app[PROVIDER].name, app[PREFIX]
+    return None, ""
+
+
+def _scoped_reset(body: bytes) -> bool:
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return True
+    return not isinstance(data, dict) or bool(data.get("provider") or data.get("tenant"))
+
+
+async def replay(
+    runtime: Runtime, writes: Sequence[Write], *, record: bool = False, tenants: Sequence[str] = ()
+) -> list[int]:
+    """Run writes through a private copy of the app, each at its mock time; answers their statuses.
+    `record`: append them to the store as they run (imports and fixtures; a restart already has them)."""
+    from mockserver.app import create_app
+
+    app = create_app(runtime.settings, runtime=runtime, background=False)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    runtime.webhooks.muted = True
+    statuses = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            for i, write in enumerate(writes):
+                runtime.clock.freeze(write.at)
+                runtime.scheduler.run_due()
+                headers = [*write.headers, (REPLAY, f"{write.token} {runtime.replay_secret}")]
+                if write.base:
+                    headers.append(("X-Mock-Replay-Base", write.base))
+                if i < len(tenants) and tenants[i]:
+                    headers.append(("X-Mock-Replay-Tenant", tenants[i]))
+                mount = runtime.providers[write.provider].provider.mount if write.provider else ""
+                url = server.make_url(mount + write.target)
+                try:
+                    async with session.request(
+                        write.method, url, headers=headers, data=write.body, allow_redirects=False
+                    ) as response:
+                        await response.read()
+                        statuses.append(response.status)
+                except aiohttp.ClientError:  # a dropped-connection scenario, replayed
+                    statuses.append(0)
+                if record:
+                    runtime.store.append(write, runtime.clock.state())
+    finally:
+        runtime.webhooks.muted = False
+        await server.close()
+    return statuses
+
+
+def settle_deliveries(runtime: Runtime, outcomes: dict[str, tuple[str, list[dict[str, Any]]]]) -> None:
+    """Put back what happened to each webhook; send again whatever was not delivered yet."""
+    hooks = runtime.webhooks
+    for delivery in hooks.deliveries.values():
+        if delivery.id in outcomes:
+            delivery.state, attempts = outcomes[delivery.id]
+            delivery.attempts = [Attempt(**a) for a in attempts]
+            observer = hooks.observers.get(delivery.provider)
+            for attempt in delivery.attempts if observer else ():
+                observer(delivery, attempt)  # type: ignore[misc]
+        if delivery.state == "pending":
+            last = delivery.attempts[-1] if delivery.attempts else None
+            due = last.at + delivery.policy.delay(last.number) if last else delivery.created_at
+            hooks.plan(delivery, due)
+
+
+async def restore(runtime: Runtime) -> int:
+    """At start: rebuild everything from the store; answers how many writes were replayed."""
+    writes = runtime.store.writes()
+    if not writes:
+        return 0
+    await replay(runtime, writes)
+    settle_deliveries(runtime, runtime.store.deliveries())
+    clock = runtime.store.meta("clock")
+    if clock:
+        runtime.clock.restore(clock)
+    runtime.scheduler.run_due()
+    return len(writes)
+
+
+def export(runtime: Runtime) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "seed": runtime.ids.base,
+        "clock": runtime.clock.state(),
+        "writes": [w.as_json() for w in runtime.store.writes()],
+        "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in runtime.store.deliveries().items()},
+    }
+
+
+async def import_state(runtime: Runtime, data: Any) -> int:
+    """Replace everything with an export: reset, replay its writes, put back deliveries and the clock."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f'not a mockserver export: the body needs "format": "{FORMAT}"')
+    try:
+        writes = [Write.from_json(w) for w in data.get("writes", [])]
+        outcomes = {i: (d["state"], d["attempts"]) for i, d in data.get("deliveries", {}).items()}
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"malformed export: {error}") from None
+    unknown = sorted({w.provider for w in writes if w.provider and w.provider not in runtime.providers})
+    if unknown:
+        raise ValueError(f"the export has writes for providers not running here: {', '.join(unknown)}")
+    runtime.reset_everything()
+    runtime.store.clear()
+    runtime.ids.base = int(data.get("seed", runtime.ids.base))
+    runtime.store.set_meta("base", runtime.ids.base)
+    await replay(runtime, writes, record=True)
+    for delivery_id, (state, attempts) in outcomes.items():
+        runtime.store.record_delivery(delivery_id, state, attempts)
+    settle_deliveries(runtime, outcomes)
+    if data.get("clock"):
+        runtime.clock.restore(data["clock"])
+        runtime.store.set_meta("clock", data["clock"])
+    runtime.scheduler.run_due()
+    return len(writes)
+
+
+# --- fixtures: requests in files, checked against the specs, then replayed -----------------------
+
+
+class FixtureError(Exception):
+    """A fixtures file names an unknown operation or a body its spec refuses: start-up stops."""
+
+
+@dataclass(frozen=True)
+class FixtureRequest:
+    write: Write
+    tenant: str
+
+
+def load_fixtures(runtime: Runtime, directory: Path) -> list[FixtureRequest]:
+    """Every `<provider>[-anything].{yaml,yml,json}` in `directory`, in name order: a list of
+    `{method, path, query?, headers?, tenant?, body?}`; `tenant` stands in for credentials."""
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    if not files:
+        raise FixtureError(f"{directory}: no .yaml, .yml or .json fixtures files")
+    loaded: list[FixtureRequest] = []
+    for path in files:
+        provider = re.split(r"[-.]", path.name, maxsplit=1)[0]
+        pr = runtime.providers.get(provider)
+        if pr is None:
+            raise FixtureError(
+                f"{path.name}: {provider!r} is not a running provider (file names start with one)"
+            )
+        try:
+            items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except (OSError, yaml.YAMLError) as error:
+            raise FixtureError(f"{path.name}: {error}") from None
+        if not isinstance(items, list):
+            raise FixtureError(f"{path.name}: expected a list of requests")
+        for index, item in enumerate(items):
+            loaded.append(_fixture_request(runtime, pr.name, f"{path.name}[{index}]", item))
+    return loaded
+
+
+def _fixture_request(runtime: Runtime, provider: str, where: str, item: Any) -> FixtureRequest:
+    if not isinstance(item, dict) or "path" not in item:
+        raise FixtureError(f"{where}: each request needs at least a path (and a method, POST by default)")
+    method = str(item.get("method", "POST")).upper()
+    path = str(item["path"])
+    spec = runtime.providers[provider].spec
+    op = next(
+        (
+            o
+            for o in spec.operations.values()
+            if o.method == method and any(_route_matches(route, path) for route in o.routes)
+        ),
+        None,
+    )
+    if op is None:
+        raise FixtureError(f"{where}: {spec.path} has no operation for {method} {path}")
+    body = item.get("body")
+    headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+    raw = b""
+    if body is not None:
+        validator = op.bodies.get("application/json")
+        if validator is None:
+            raise FixtureError(f"{where}: {op.id} takes no JSON body ({', '.join(op.bodies) or 'none'})")
+        problems = violations(validator, body, "body")
+        if problems:
+            first = problems[0]
+            raise FixtureError(f"{where}: {op.id} refuses the body: {first.field or 'body'}: {first.message}")
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        headers.setdefault("Content-Type", "application/json")
+    query = item.get("query") or {}
+    target = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    write = Write("", 0.0, provider, method, target, None, list(headers.items()), raw)
+    return FixtureRequest(write, str(item.get("tenant", "")))
+
+
+def _route_matches(route: str, path: str) -> bool:
+    pattern = re.sub(r"\\{[^}]*\\}", "[^/]+", re.escape(route.rstrip("/")))
+    return re.fullmatch(pattern + "/?", path) is not None
+
+
+async def apply_fixtures(runtime: Runtime, fixtures: Sequence[FixtureRequest]) -> list[int]:
+    """Run fixtures requests now, recorded like any write; a failed one stops start-up with its answer."""
+    now = runtime.clock.now()
+    writes = [
+        Write(
+            runtime.next_token(),
+            now,
+            f.write.provider,
+            f.write.method,
+            f.write.target,
+            None,
+            f.write.headers,
+            f.write.body,
+        )
+        for f in fixtures
+    ]
+    was_frozen = runtime.clock.frozen
+    statuses = await replay(runtime, writes, record=True, tenants=[f.tenant for f in fixtures])
+    if not was_frozen:
+        runtime.clock.unfreeze()
+    failed = [(w, s) for w, s in zip(writes, statuses, strict=True) if not 200 <= s < 300]
+    if failed:
+        w, s = failed[0]
+        raise FixtureError(f"fixture {w.method} {w.target} ({w.provider}) was answered {s}")
+    return statuses

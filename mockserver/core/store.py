@@ -1,0 +1,162 @@
+"""The write log in SQLite: every acknowledged write, committed before its response is sent.
+
+State is rebuilt by replaying the log (see `persistence`), so the log is the state: an in-memory
+database by default, a file with `--state-file` (WAL, synchronous=FULL: a `kill -9` loses nothing
+that was acknowledged).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS writes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    token TEXT NOT NULL,
+    at REAL NOT NULL,
+    provider TEXT,
+    method TEXT NOT NULL,
+    target TEXT NOT NULL,
+    base TEXT,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, state TEXT NOT NULL, attempts TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One request as it reached the mock: `target` is relative to the provider's mount (or /__admin/…)."""
+
+    token: str  # reseeds the ids, so the replay makes the same ids
+    at: float  # mock time when it arrived
+    provider: str | None  # None: the control plane
+    method: str
+    target: str
+    base: str | None  # scheme, host and mount the client used: URLs in state are built from it
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "at": self.at,
+            "provider": self.provider,
+            "method": self.method,
+            "target": self.target,
+            "base": self.base,
+            "headers": [list(h) for h in self.headers],
+            "body": self.body.decode("latin-1"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Write:
+        return cls(
+            token=str(data["token"]),
+            at=float(data["at"]),
+            provider=data.get("provider"),
+            method=str(data["method"]),
+            target=str(data["target"]),
+            base=data.get("base"),
+            headers=[(str(k), str(v)) for k, v in data.get("headers", [])],
+            body=str(data.get("body", "")).encode("latin-1"),
+        )
+
+
+class Store:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def meta(self, key: str) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def append(self, write: Write, clock: dict[str, Any]) -> None:
+        """The write and the clock after it, in one transaction: both or neither survive a crash."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    write.token,
+                    write.at,
+                    write.provider,
+                    write.method,
+                    write.target,
+                    write.base,
+                    json.dumps(write.headers),
+                    write.body,
+                ),
+            )
+            self.set_meta("clock", clock)
+
+    def writes(self) -> list[Write]:
+        rows = self._db.execute(
+            "SELECT token, at, provider, method, target, base, headers, body FROM writes ORDER BY seq"
+        )
+        return [
+            Write(t, at, p, m, target, base, [(k, v) for k, v in json.loads(h)], bytes(body))
+            for t, at, p, m, target, base, h, body in rows
+        ]
+
+    def count(self) -> int:
+        row = self._db.execute("SELECT count(*) FROM writes").fetchone()
+        return int(row[0])
+
+    def record_delivery(self, delivery_id: str, state: str, attempts: list[dict[str, Any]]) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?)",
+                (delivery_id, state, json.dumps(attempts)),
+            )
+
+    def deliveries(self) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+        rows = self._db.execute("SELECT id, state, attempts FROM deliveries")
+        return {i: (s, json.loads(a)) for i, s, a in rows}
+
+    def forget_provider_writes(self) -> None:
+        """Before a full reset is recorded: nothing provider writes did survives it, nor earlier resets;
+        the control plane's settings (lifecycle modes, inboxes, the clock, a pause) do."""
+        with self._transaction():
+            self._db.execute(
+                "DELETE FROM writes WHERE provider IS NOT NULL OR target LIKE '/__admin/actions/%'"
+                " OR target LIKE '/__admin/webhooks/%/replay' OR target = '/__admin/reset'"
+            )
+            self._db.execute("DELETE FROM deliveries")
+
+    def clear(self) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM writes")
+            self._db.execute("DELETE FROM deliveries")
+            self._db.execute("DELETE FROM meta WHERE key = 'clock'")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,133 @@
+"""State as writes: export and import, the log a full reset compacts, and fixtures checked against specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver.core import persistence
+from tests.conftest import Mock, MockFactory
+from tests.providers.tuimprenta.conftest import Tuimprenta, invoice_body
+
+
+def _unlinked(invoice: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in invoice.items() if k != "links"}
+
+
+async def _mock(make_mock: MockFactory, **overrides: Any) -> Mock:
+    mock: Mock = await make_mock(providers=("tuimprenta", "bsale"), **overrides)
+    return mock
+
+
+async def test_export_and_import_into_another_mock_gives_back_the_same_invoices(
+    make_mock: MockFactory,
+) -> None:
+    source = Tuimprenta(await _mock(make_mock))
+    made = [await source.invoice(series=s) for s in ("A", "A", "B")]
+    await source.ok("POST", f"/invoices/{made[1]['id']}/cancel", json={"reason": "duplicada"})
+    exported = await (await source.mock.client.get("/__admin/state")).json()
+    assert exported["format"] == persistence.FORMAT and len(exported["writes"]) == 4
+
+    target = Tuimprenta(await _mock(make_mock, seed=99))  # another seed: the export's wins
+    await target.invoice(series="Z")  # replaced by the import
+    imported = await target.mock.client.put("/__admin/state", json=exported)
+    assert (imported.status, await imported.json()) == (200, {"imported": 4})
+    before = await source.ok("GET", "/invoices")
+    after = await target.ok("GET", "/invoices")
+    # links are made per read from the reader's own host; everything else is the same
+    assert [_unlinked(i) for i in after["data"]] == [_unlinked(i) for i in before["data"]]
+    assert [i["status"] for i in after["data"]] == ["issued", "canceled", "issued"]
+    again = await (await target.mock.client.get("/__admin/state")).json()
+    assert again["writes"] == exported["writes"]
+
+
+async def test_import_refuses_what_is_not_an_export_and_keeps_the_state(make_mock: MockFactory) -> None:
+    ti = Tuimprenta(await _mock(make_mock))
+    kept = await ti.invoice()
+    for body, message in (
+        ({"writes": []}, 'the body needs "format": "mockserver-state/1"'),
+        ({"format": persistence.FORMAT, "writes": [{"method": "POST"}]}, "malformed export"),
+    ):
+        response = await ti.mock.client.put("/__admin/state", json=body)
+        assert response.status == 400
+        assert message in (await response.json())["error"]
+    assert [i["id"] for i in (await ti.ok("GET", "/invoices"))["data"]] == [kept["id"]]
+
+
+async def test_reads_are_not_recorded_and_a_full_reset_compacts_the_log(make_mock: MockFactory) -> None:
+    ti = Tuimprenta(await _mock(make_mock))
+    store = ti.mock.runtime.store
+    for _ in range(3):
+        await ti.invoice()
+    await ti.ok("GET", "/invoices")
+    assert store.count() == 3
+    await ti.mock.client.post("/__admin/lifecycle", json={"provider": "tuimprenta", "mode": "manual"})
+    await ti.mock.client.post("/__admin/reset", json={"provider": "tuimprenta"})  # scoped: nothing dropped
+    assert store.count() == 5
+    await ti.mock.client.post("/__admin/reset", json={})
+    # the invoices went with the reset; the lifecycle mode outlives it, so its write stays
+    assert [(w.method, w.target) for w in store.writes()] == [
+        ("POST", "/__admin/lifecycle"),
+        ("POST", "/__admin/reset"),
+    ]
+
+
+async def test_fixtures_directory_seeds_requests_as_a_tenant(make_mock: MockFactory, tmp_path: Path) -> None:
+    (tmp_path / "tuimprenta-invoices.yaml").write_text(
+        "- method: POST\n"
+        "  path: /v1/invoices\n"
+        "  tenant: ti_test_key\n"
+        "  body:\n"
+        "    series: FX\n"
+        "    customer: {name: Fixture C.A., tax_id: J-12345678-4}\n"
+        "    items: [{description: Sello, qty: 2, unit_price: 5}]\n",
+        encoding="utf-8",
+    )
+    ti = Tuimprenta(await _mock(make_mock))
+    fixtures = persistence.load_fixtures(ti.mock.runtime, tmp_path)
+    assert await persistence.apply_fixtures(ti.mock.runtime, fixtures) == [201]
+    listed = (await ti.ok("GET", "/invoices"))["data"]
+    assert [(i["series"], i["customer"]["name"], i["totals"]["total"]) for i in listed] == [
+        ("FX", "Fixture C.A.", 11.6)
+    ]
+    assert ti.mock.runtime.store.count() == 1  # recorded: it persists and exports like any write
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "tuimprenta.yaml",
+            "- {path: /v1/invoices, tenant: k, body: {series: X, items: []}}",
+            "tuimprenta.yaml[0]: createInvoice refuses the body",
+        ),
+        ("tuimprenta.json", '[{"method": "PATCH", "path": "/v1/nothing"}]', "has no operation for PATCH"),
+        ("avenio.yaml", "[]", "'avenio' is not a running provider"),
+        ("tuimprenta.yaml", "{path: /v1/invoices}", "expected a list of requests"),
+    ],
+)
+async def test_fixtures_are_checked_against_the_spec_at_load(
+    make_mock: MockFactory, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    mock = await _mock(make_mock)
+    with pytest.raises(persistence.FixtureError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        persistence.load_fixtures(mock.runtime, tmp_path)
+
+
+async def test_a_fixture_the_provider_refuses_stops_start_up(make_mock: MockFactory, tmp_path: Path) -> None:
+    (tmp_path / "tuimprenta.yaml").write_text(
+        "- {path: /v1/invoices, body: " + _flow(invoice_body()) + "}", encoding="utf-8"
+    )  # no tenant, no credentials: 401
+    mock = await _mock(make_mock)
+    fixtures = persistence.load_fixtures(mock.runtime, tmp_path)
+    with pytest.raises(persistence.FixtureError, match="answered 401"):
+        await persistence.apply_fixtures(mock.runtime, fixtures)
+
+
+def _flow(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
