@@ -9,11 +9,11 @@ replay; their recorded outcomes are put back and whatever was still pending is s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockserver.persistence")
 
-REPLAY = "X-Mock-Replay"
+REPLAY = "X-Mock-Replay"  # "<token> <secret>": only replays this process sends carry the secret
+REPLAY_BASE_HEADER = "X-Mock-Replay-Base"
+TENANT_HEADER = "X-Mock-Replay-Tenant"  # kept in a fixture's write: it stands for credentials
 FORMAT = "mockserver-state/1"
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # control-plane writes that change nothing a replay needs
@@ -65,10 +67,11 @@ async def record(
         if secret != runtime.replay_secret:
             raise web.HTTPForbidden(text="bad replay credential")
         runtime.ids.reseed(token)
-        request = request.clone(headers={k: v for k, v in request.headers.items() if k != REPLAY})
-        request[REPLAY_BASE] = request.headers.get("X-Mock-Replay-Base", "")
-        request[REPLAY_TENANT] = request.headers.get("X-Mock-Replay-Tenant", "")
-        return await handler(request)
+        mine = (REPLAY, REPLAY_BASE_HEADER, TENANT_HEADER)
+        clean = request.clone(headers={k: v for k, v in request.headers.items() if k not in mine})
+        clean[REPLAY_BASE] = request.headers.get(REPLAY_BASE_HEADER, "")
+        clean[REPLAY_TENANT] = request.headers.get(TENANT_HEADER, "")
+        return await handler(clean)
     token = runtime.next_token()
     runtime.ids.reseed(token)
     at, polls = runtime.clock.now(), runtime.lifecycles.polls
@@ -112,28 +115,24 @@ def _scoped_reset(body: bytes) -> bool:
     return not isinstance(data, dict) or bool(data.get("provider") or data.get("tenant"))
 
 
-async def replay(
-    runtime: Runtime, writes: Sequence[Write], *, record: bool = False, tenants: Sequence[str] = ()
-) -> list[int]:
+async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = False) -> list[int]:
     """Run writes through a private copy of the app, each at its mock time; answers their statuses.
     `record`: append them to the store as they run (imports and fixtures; a restart already has them)."""
     from mockserver.app import create_app
 
     app = create_app(runtime.settings, runtime=runtime, background=False)
-    server = TestServer(app, host="127.0.0.1", port=0)
+    server = TestServer(app, host="127.0.0.1", port=0, access_log=None)
     await server.start_server()
     runtime.webhooks.muted = True
     statuses = []
     try:
         async with aiohttp.ClientSession() as session:
-            for i, write in enumerate(writes):
+            for write in writes:
                 runtime.clock.freeze(write.at)
                 runtime.scheduler.run_due()
                 headers = [*write.headers, (REPLAY, f"{write.token} {runtime.replay_secret}")]
                 if write.base:
-                    headers.append(("X-Mock-Replay-Base", write.base))
-                if i < len(tenants) and tenants[i]:
-                    headers.append(("X-Mock-Replay-Tenant", tenants[i]))
+                    headers.append((REPLAY_BASE_HEADER, write.base))
                 mount = runtime.providers[write.provider].provider.mount if write.provider else ""
                 url = server.make_url(mount + write.target)
                 try:
@@ -226,19 +225,13 @@ class FixtureError(Exception):
     """A fixtures file names an unknown operation or a body its spec refuses: start-up stops."""
 
 
-@dataclass(frozen=True)
-class FixtureRequest:
-    write: Write
-    tenant: str
-
-
-def load_fixtures(runtime: Runtime, directory: Path) -> list[FixtureRequest]:
+def load_fixtures(runtime: Runtime, directory: Path) -> list[Write]:
     """Every `<provider>[-anything].{yaml,yml,json}` in `directory`, in name order: a list of
     `{method, path, query?, headers?, tenant?, body?}`; `tenant` stands in for credentials."""
     files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
     if not files:
         raise FixtureError(f"{directory}: no .yaml, .yml or .json fixtures files")
-    loaded: list[FixtureRequest] = []
+    loaded: list[Write] = []
     for path in files:
         provider = re.split(r"[-.]", path.name, maxsplit=1)[0]
         pr = runtime.providers.get(provider)
@@ -257,7 +250,7 @@ def load_fixtures(runtime: Runtime, directory: Path) -> list[FixtureRequest]:
     return loaded
 
 
-def _fixture_request(runtime: Runtime, provider: str, where: str, item: Any) -> FixtureRequest:
+def _fixture_request(runtime: Runtime, provider: str, where: str, item: Any) -> Write:
     if not isinstance(item, dict) or "path" not in item:
         raise FixtureError(f"{where}: each request needs at least a path (and a method, POST by default)")
     method = str(item.get("method", "POST")).upper()
@@ -288,8 +281,9 @@ def _fixture_request(runtime: Runtime, provider: str, where: str, item: Any) -> 
         headers.setdefault("Content-Type", "application/json")
     query = item.get("query") or {}
     target = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-    write = Write("", 0.0, provider, method, target, None, list(headers.items()), raw)
-    return FixtureRequest(write, str(item.get("tenant", "")))
+    if item.get("tenant"):
+        headers[TENANT_HEADER] = str(item["tenant"])
+    return Write("", 0.0, provider, method, target, None, list(headers.items()), raw)
 
 
 def _route_matches(route: str, path: str) -> bool:
@@ -297,24 +291,12 @@ def _route_matches(route: str, path: str) -> bool:
     return re.fullmatch(pattern + "/?", path) is not None
 
 
-async def apply_fixtures(runtime: Runtime, fixtures: Sequence[FixtureRequest]) -> list[int]:
+async def apply_fixtures(runtime: Runtime, fixtures: Sequence[Write]) -> list[int]:
     """Run fixtures requests now, recorded like any write; a failed one stops start-up with its answer."""
     now = runtime.clock.now()
-    writes = [
-        Write(
-            runtime.next_token(),
-            now,
-            f.write.provider,
-            f.write.method,
-            f.write.target,
-            None,
-            f.write.headers,
-            f.write.body,
-        )
-        for f in fixtures
-    ]
+    writes = [dataclasses.replace(f, token=runtime.next_token(), at=now) for f in fixtures]
     was_frozen = runtime.clock.frozen
-    statuses = await replay(runtime, writes, record=True, tenants=[f.tenant for f in fixtures])
+    statuses = await replay(runtime, writes, record=True)
     if not was_frozen:
         runtime.clock.unfreeze()
     failed = [(w, s) for w, s in zip(writes, statuses, strict=True) if not 200 <= s < 300]

@@ -1,0 +1,211 @@
+"""--state-file in real processes: a restart restores everything, and kill -9 loses no acknowledged write."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = {"Authorization": "Bearer ti_test_key"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _call(base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _command(state: Path, port: int, *extra: str) -> list[str]:
+    flags = ["--port", str(port), "--providers", "tuimprenta", "--state-file", str(state)]
+    return [
+        sys.executable,
+        "-m",
+        "mockserver",
+        *flags,
+        "--log-level",
+        "warning",
+        "--rate-limits",
+        "off",
+        *extra,
+    ]
+
+
+@contextmanager
+def _mock(state: Path, port: int, log: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as err:
+        process = subprocess.Popen(
+            _command(state, port, *extra),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    _call(f"http://127.0.0.1:{port}", "GET", "/__admin/health")
+                    break
+                except OSError:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "the mock did not start"
+                    time.sleep(0.05)
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+
+
+def _invoice(series: str = "TD") -> dict[str, Any]:
+    return {
+        "series": series,
+        "customer": {"name": "A", "tax_id": "J-12345678-4"},
+        "items": [{"description": "x", "qty": 1, "unit_price": 10}],
+    }
+
+
+def _all_invoices(base: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = _call(base, "GET", f"/tuimprenta/v1/invoices?limit=100{cursor}", headers=KEY)
+        found += page["data"]
+        if not page["next_cursor"]:
+            return found
+        cursor = f"&starting_after={page['next_cursor']}"
+
+
+def test_a_restart_restores_invoices_pending_batches_and_undelivered_webhooks(tmp_path: Path) -> None:
+    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    base = f"http://127.0.0.1:{port}"
+    inbox = f"{base}/__admin/inbox/demo"
+    with _mock(state, port, log):
+        _call(base, "POST", "/__admin/lifecycle", {"provider": "tuimprenta", "mode": "manual"})
+        made = [_call(base, "POST", "/tuimprenta/v1/invoices", _invoice(), KEY) for _ in range(2)]
+        batch = {"type": "invoice.create", "payload": [_invoice("B")], "callback_url": inbox}
+        finished = _call(base, "POST", "/tuimprenta/v1/batches", batch, KEY)
+        waiting = _call(base, "POST", "/tuimprenta/v1/batches", batch, KEY)
+        _call(base, "POST", "/__admin/webhooks/pause", {})
+        _call(
+            base,
+            "POST",
+            "/__admin/lifecycle",
+            {"provider": "tuimprenta", "key": finished["id"], "advance": True},
+        )
+        _call(
+            base,
+            "POST",
+            "/__admin/lifecycle",
+            {"provider": "tuimprenta", "key": finished["id"], "advance": True},
+        )
+        held = _call(base, "GET", "/__admin/webhooks")["deliveries"]
+        assert [(d["event"], d["state"]) for d in held] == [("batch.completed", "pending")]
+
+    with _mock(state, port, log):
+        listed = _all_invoices(base)
+        made_ids = {i["id"] for i in made}
+        assert made_ids <= {i["id"] for i in listed}
+        assert (
+            _call(base, "GET", f"/tuimprenta/v1/batches/{finished['id']}", headers=KEY)["status"]
+            == "completed"
+        )
+        assert (
+            _call(base, "GET", f"/tuimprenta/v1/batches/{waiting['id']}", headers=KEY)["status"] == "queued"
+        )
+        hooks = _call(base, "GET", "/__admin/webhooks")
+        assert hooks["paused"] is True and [d["id"] for d in hooks["deliveries"]] == [held[0]["id"]]
+        _call(base, "POST", "/__admin/webhooks/resume", {})
+        deadline = time.monotonic() + 10
+        while not (messages := _call(base, "GET", "/__admin/inbox/demo")["messages"]):
+            assert time.monotonic() < deadline, "the held webhook was not sent after the restart"
+            time.sleep(0.05)
+        assert json.loads(messages[0]["raw"])["data"]["batch_id"] == finished["id"]
+        _call(
+            base,
+            "POST",
+            "/__admin/lifecycle",
+            {"provider": "tuimprenta", "key": waiting["id"], "advance": True},
+        )
+        assert (
+            _call(base, "GET", f"/tuimprenta/v1/batches/{waiting['id']}", headers=KEY)["status"]
+            == "processing"
+        )
+
+
+def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    base = f"http://127.0.0.1:{port}"
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            try:
+                acknowledged.append(_call(base, "POST", "/tuimprenta/v1/invoices", _invoice(), KEY)["id"])
+            except (OSError, urllib.error.HTTPError):
+                return  # the server is gone
+
+    with _mock(state, port, log) as process:
+        _call(base, "POST", "/__admin/lifecycle", {"provider": "tuimprenta", "mode": "manual"})
+        writers = [threading.Thread(target=writer) for _ in range(4)]
+        for thread in writers:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 150 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.kill()  # SIGKILL while the writers are still sending
+        process.wait(timeout=10)
+        stop.set()
+        for thread in writers:
+            thread.join(timeout=15)
+    assert len(acknowledged) >= 150, "the burst was too slow to test anything"
+
+    with _mock(state, port, log):
+        listed = _all_invoices(base)
+    ids = [i["id"] for i in listed]
+    assert set(acknowledged) <= set(ids), f"lost {len(set(acknowledged) - set(ids))} acknowledged writes"
+    assert len(ids) - len(acknowledged) <= len(writers)  # at most the writes in flight at the kill
+    assert sorted(i["number"] for i in listed) == list(range(1, len(ids) + 1))  # no gap, no repeat
+
+
+def test_fixtures_seed_an_empty_state_file_once_and_bad_ones_stop_start_up(tmp_path: Path) -> None:
+    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    base = f"http://127.0.0.1:{port}"
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "tuimprenta.json").write_text(
+        json.dumps([{"path": "/v1/invoices", "tenant": "ti_test_key", "body": _invoice("FX")}])
+    )
+    for _ in range(2):  # the second start restores the state file and does not seed again
+        with _mock(state, port, log, "--fixtures", str(seeds)):
+            assert [i["series"] for i in _all_invoices(base)] == ["FX"]
+    (seeds / "tuimprenta.json").write_text(json.dumps([{"path": "/v1/invoices", "body": {"series": 1}}]))
+    refused = subprocess.run(
+        _command(tmp_path / "other.sqlite", port, "--fixtures", str(seeds)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert refused.returncode != 0
+    assert "--fixtures: tuimprenta.json[0]: createInvoice refuses the body" in refused.stderr
