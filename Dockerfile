@@ -16,7 +16,10 @@ RUN pip install . && rm -rf build *.egg-info
 COPY specs ./specs
 COPY fixtures ./fixtures
 
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockserver
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockserver \
+ && mkdir /data && chown 10001 /data
+# where a --state-file goes (MOCKSERVER_STATE_FILE=/data/state.sqlite); a volume here keeps it
+VOLUME /data
 USER 10001
 
 EXPOSE 8080

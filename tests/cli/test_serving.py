@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
 from cryptography import x509
 
 from mockserver.cli import settings_from_args
@@ -127,3 +128,24 @@ def test_port_per_provider_and_tls_in_a_real_process(tmp_path: Path) -> None:
         code = process.wait(timeout=15)
         err.close()
         assert code == 0, log.read_text()
+
+
+def test_the_compose_example_settings_and_health_check_work(tmp_path: Path) -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["mockserver"]
+    env = {**os.environ, **service["environment"], "MOCKSERVER_STATE_FILE": str(tmp_path / "state.sqlite")}
+    port = _consecutive_free_ports(1)
+    env["MOCKSERVER_PORT"] = str(port)
+    with (tmp_path / "log").open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+    try:
+        _wait(f"http://127.0.0.1:{port}/__admin/health")
+        check = [sys.executable if c == "python" else c for c in service["healthcheck"]["test"][1:]]
+        check[-1] = check[-1].replace("8080", str(port))
+        assert subprocess.run(check, timeout=10).returncode == 0
+        assert (tmp_path / "state.sqlite").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0, (tmp_path / "log").read_text()
