@@ -131,3 +131,27 @@ def _flow(value: Any) -> str:
     import json
 
     return json.dumps(value)
+
+
+async def test_a_read_that_moves_a_polls_lifecycle_is_recorded_and_replayed(make_mock: MockFactory) -> None:
+    source = Tuimprenta(await _mock(make_mock))
+    await source.mock.client.post(
+        "/__admin/lifecycle", json={"provider": "tuimprenta", "mode": "polls", "polls": 1}
+    )
+    payload = [
+        {
+            "series": "P",
+            "customer": {"name": "A", "tax_id": "J-12345678-4"},
+            "items": [{"description": "x", "qty": 1, "unit_price": 1}],
+        }
+    ]
+    batch = await source.ok("POST", "/batches", 202, json={"payload": payload})
+    assert (await source.ok("GET", f"/batches/{batch['id']}"))["status"] == "processing"
+    assert source.mock.runtime.store.count() == 3  # the mode, the batch, and the read that moved it
+    exported = await (await source.mock.client.get("/__admin/state")).json()
+
+    target = Tuimprenta(await _mock(make_mock))
+    assert (await target.mock.client.put("/__admin/state", json=exported)).status == 200
+    assert target.mock.runtime.store.count() == 3
+    # the replayed read left it processing; the next read completes it, as it would have on the source
+    assert (await target.ok("GET", f"/batches/{batch['id']}"))["status"] == "completed"
