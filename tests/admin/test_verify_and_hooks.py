@@ -138,3 +138,22 @@ async def test_every_timer_follows_the_clock(hacienda: Hacienda) -> None:
     assert reset - hacienda.mock.runtime.clock.now() <= 60
     await hacienda.mock.advance(400)
     assert (await hacienda.mock.client.get(f"{API}/comprobantes", headers=hacienda.headers)).status == 401
+
+
+async def test_reset_controls_clears_rules_modes_pause_and_inboxes(
+    hacienda: Hacienda,
+) -> None:
+    client = hacienda.mock.client
+    await client.post("/__admin/scenarios", json={"provider": "hacienda", "status": 503})
+    await client.post("/__admin/lifecycle", json={"provider": "hacienda", "mode": "manual"})
+    await client.post("/__admin/webhooks/pause")
+    await client.post("/__admin/inbox/demo", json={"hello": 1})
+    runtime = hacienda.mock.runtime
+    assert runtime.scenarios.rules and runtime.lifecycles.modes and runtime.webhooks.paused
+    answer = await client.post("/__admin/reset/controls")
+    assert (answer.status, await answer.json()) == (200, {"reset": "controls"})
+    assert (await (await client.get("/__admin/scenarios")).json())["rules"] == []
+    modes = await (await client.post("/__admin/lifecycle", json={"provider": "hacienda"})).json()
+    assert modes["modes"] == {}
+    assert (await (await client.get("/__admin/webhooks")).json())["paused"] is False
+    assert (await (await client.get("/__admin/inbox/demo")).json())["count"] == 0
