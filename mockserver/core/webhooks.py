@@ -56,7 +56,7 @@ class Delivery:
     headers: dict[str, str]
     created_at: float
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    state: str = "pending"  # pending → delivered | failed
+    state: str = "pending"  # pending → delivered | failed; refused at once; cancelled by a reset
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
 
@@ -129,7 +129,7 @@ class WebhookDispatcher:
             policy=policy or RetryPolicy(),
         )
         self.deliveries[delivery.id] = delivery
-        while len(self.deliveries) > self._log_size:
+        while len(self.deliveries) > self._log_size:  # the log forgets; a pending delivery still goes
             self.deliveries.popitem(last=False)
         refusal = self.guard(url)
         if refusal:
@@ -173,6 +173,7 @@ class WebhookDispatcher:
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
         for d in self.list(provider, tenant):
+            d.state = "cancelled"  # a reset takes its pending deliveries with it
             del self.deliveries[d.id]
 
     async def settle(self) -> None:
@@ -187,7 +188,7 @@ class WebhookDispatcher:
         )
 
     def _launch(self, delivery: Delivery) -> None:
-        if delivery.state != "pending" or delivery.id not in self.deliveries or self.muted:
+        if delivery.state != "pending" or self.muted:
             return
         if self.paused:
             self._held.append(delivery)  # sent when delivery resumes

@@ -98,3 +98,29 @@ async def test_provider_signer_adds_headers_per_attempt(aiohttp_server: Any) -> 
     await _step(scheduler, dispatcher)
     assert seen[0]["headers"]["X-Signature"] == "evt:5:0"
     await dispatcher.stop()
+
+
+async def test_a_pending_delivery_the_log_forgot_is_still_sent_and_a_reset_cancels(
+    aiohttp_server: Any,
+) -> None:
+    server, seen = await _receiver(aiohttp_server, [])
+    clock = Clock(0.0, frozen=True)
+    scheduler = Scheduler(clock)
+    dispatcher = WebhookDispatcher(clock, scheduler, Ids(1), log_size=2)
+    await dispatcher.start()
+    dispatcher.pause()
+    url = str(server.make_url("/hook"))
+    for n in range(5):
+        dispatcher.send(provider="p", tenant="t", event="e", url=url, body=b'{"n": %d}' % n)
+    scheduler.run_due()
+    assert len(dispatcher.deliveries) == 2  # the log keeps the newest two
+    dispatcher.resume()
+    scheduler.run_due()
+    await dispatcher.settle()
+    assert sorted(s["body"] for s in seen) == [b'{"n": %d}' % n for n in range(5)]
+    cancelled = dispatcher.send(provider="p", tenant="t", event="e", url=url, body=b"late")
+    dispatcher.clear()
+    scheduler.run_due()
+    await dispatcher.settle()
+    assert cancelled.state == "cancelled" and len(seen) == 5
+    await dispatcher.stop()
