@@ -29,8 +29,10 @@ def create_app(
     app[RUNTIME] = runtime
     app[VIOLATIONS] = []
     add_admin_routes(app)
+    # aiohttp tries resources in order: the mounts first, so a mounted request never parses the Host
     for pr in runtime.providers.values():
         app.add_subapp(pr.provider.mount, build_provider_app(pr, pr.provider.mount, app[VIOLATIONS]))
+    for pr in runtime.providers.values():
         for host in pr.provider.hosts:
             host_app = build_provider_app(pr, "", app[VIOLATIONS])
             # a Host-routed app takes every path of that host, so it carries the control plane too

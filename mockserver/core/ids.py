@@ -17,13 +17,21 @@ class Ids:
         self.seed = seed
         # the root every reseed derives from: the seed, or a random one (kept with a state file)
         self.base = seed if seed is not None else random.SystemRandom().getrandbits(64)
-        self._random = random.Random(self.base)
+        self._rng = random.Random(self.base)
+        self._token: str | None = None
         self._faker: Faker | None = None
 
     def reseed(self, token: str) -> None:
         """Each request and each timer draws from its own stream, so replaying one repeats its ids
-        whatever ran between (reads, other timers)."""
-        self._random.seed(f"{self.base}:{token}")
+        whatever ran between (reads, other timers). Seeding waits for the first draw: most reads draw none."""
+        self._token = token
+
+    @property
+    def _random(self) -> random.Random:
+        if self._token is not None:
+            self._rng.seed(f"{self.base}:{self._token}")
+            self._token = None
+        return self._rng
 
     @property
     def faker(self) -> Faker:

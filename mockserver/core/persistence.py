@@ -89,7 +89,7 @@ async def record(
     base = None
     if provider:
         public = runtime.settings.public_url
-        base = (public.rstrip("/") if public else str(request.url.origin())) + mount
+        base = (public.rstrip("/") if public else f"{request.scheme}://{request.host}") + mount
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
     write = Write(token, at, provider, request.method, target, base, headers, body)
     if provider is None and request.path == ADMIN_PREFIX + "/reset" and not _scoped_reset(body):

@@ -97,7 +97,7 @@ class Call:
         if self.request.get(REPLAY_BASE):
             return self.request[REPLAY_BASE]
         public = self.provider.runtime.settings.public_url
-        origin = public.rstrip("/") if public else str(self.request.url.origin())
+        origin = public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
         return origin + self.request.app[PREFIX]
 
     def url(self, path: str) -> str:
