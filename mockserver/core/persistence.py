@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import yaml
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from mockserver.core.pipeline import ADMIN_PREFIX, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
 from mockserver.core.specs import violations
@@ -118,6 +117,8 @@ def _scoped_reset(body: bytes) -> bool:
 async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = False) -> list[int]:
     """Run writes through a private copy of the app, each at its mock time; answers their statuses.
     `record`: append them to the store as they run (imports and fixtures; a restart already has them)."""
+    from aiohttp.test_utils import TestServer  # only a replay needs it: not loaded at start
+
     from mockserver.app import create_app
 
     app = create_app(runtime.settings, runtime=runtime, background=False)
