@@ -276,10 +276,31 @@ def read_params(
                 values[param.name] = param.schema["default"]
             continue
         value = _coerce(source[param.name], param.schema)
+        if _plainly_valid(param.schema, value):
+            values[param.name] = value
+            continue
         for v in violations(param.validator, value, location):
             problems.append(Violation(location, param.name, v.message, v.keyword))
         values[param.name] = value
     return values, problems
+
+
+PLAIN_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+}
+PLAIN_KEYS = frozenset({"type", "description", "example", "examples", "default", "title"})
+
+
+def _plainly_valid(schema: Mapping[str, Any], value: Any) -> bool:
+    """A schema that only names a type, and a value of that type: no validator needed (most path and
+    query parameters; jsonschema costs ~15 µs a call)."""
+    kind = PLAIN_TYPES.get(schema.get("type", ""))
+    if kind is None or not PLAIN_KEYS.issuperset(schema):
+        return False
+    return isinstance(value, kind) and not (isinstance(value, bool) and schema["type"] != "boolean")
 
 
 def check_response(
