@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
+
 
 SII_NS = "http://www.sii.cl/SiiDte"
 
@@ -25,6 +27,8 @@ class Dte:
 
 
 def build(dte: Dte, encoding: str = "ISO-8859-1") -> bytes:
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
     root = etree.Element(f"{{{SII_NS}}}DTE", version="1.0", nsmap={None: SII_NS})  # type: ignore[dict-item]
     doc = etree.SubElement(root, f"{{{SII_NS}}}Documento", ID=f"T{dte.tipo}F{dte.folio}")
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import yaml
 from aiohttp import web
 
 from mockserver.core.pipeline import ADMIN_PREFIX, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
@@ -229,6 +228,8 @@ class FixtureError(Exception):
 def load_fixtures(runtime: Runtime, directory: Path) -> list[Write]:
     """Every `<provider>[-anything].{yaml,yml,json}` in `directory`, in name order: a list of
     `{method, path, query?, headers?, tenant?, body?}`; `tenant` stands in for credentials."""
+    import yaml  # fixtures only
+
     files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
     if not files:
         raise FixtureError(f"{directory}: no .yaml, .yml or .json fixtures files")

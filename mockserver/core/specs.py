@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import re
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
@@ -139,14 +139,34 @@ def _server_prefixes(servers: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(prefixes)
 
 
+def _read_document(path: Path) -> dict[str, Any]:
+    """The YAML, or its JSON twin cached beside it by content hash: JSON parses ~30x faster and spares
+    loading PyYAML at start. The cache is best effort (a read-only tree just parses the YAML)."""
+    text = path.read_bytes()
+    cache = path.parent / "__pycache__" / f"{path.stem}.{hashlib.sha256(text).hexdigest()[:16]}.json"
+    try:
+        document: dict[str, Any] = json.loads(cache.read_bytes())
+        return document
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    # libyaml's loader parses a spec ~10x faster than the pure-Python one
+    document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        cache.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    except (OSError, TypeError, ValueError):  # read-only, or YAML that JSON cannot hold (dates)
+        pass
+    return document
+
+
 class Spec:
     """One provider's OpenAPI 3.1 document with a validator per request part and response."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        # libyaml's loader parses a spec ~10x faster than the pure-Python one (start-up time)
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        self.document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        self.document: dict[str, Any] = _read_document(path)
         self.registry: Registry[Any] = Registry().with_resource(
             SPEC_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
         )

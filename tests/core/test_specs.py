@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockserver.core.runtime import load_provider
-from mockserver.core.specs import Spec, _plainly_valid
+from mockserver.core.specs import Spec, _plainly_valid, _read_document
 from mockserver.settings import ALL_PROVIDERS
 
 
@@ -46,3 +48,25 @@ def test_parameters_that_only_name_a_type_skip_the_validator(
     schema: dict[str, Any], value: Any, plain: bool
 ) -> None:
     assert _plainly_valid(schema, value) is plain
+
+
+def test_a_spec_is_read_from_its_json_twin_keyed_by_content(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\nx-n: 1\n")
+    first = _read_document(spec)
+    twins = list((tmp_path / "__pycache__").glob("openapi.*.json"))
+    assert len(twins) == 1 and json.loads(twins[0].read_text()) == first
+    twins[0].write_text('{"x-n": "from the twin"}')  # the twin is what is read while the YAML is unchanged
+    assert _read_document(spec) == {"x-n": "from the twin"}
+    spec.write_text(spec.read_text().replace("x-n: 1", "x-n: 2"))  # a changed YAML has another twin
+    assert _read_document(spec)["x-n"] == 2
+    twins[0].write_text("not json")
+    spec.write_text(spec.read_text().replace("x-n: 2", "x-n: 1"))
+    assert _read_document(spec)["x-n"] == 1  # a broken twin is parsed again from the YAML
+
+
+def test_a_spec_json_cannot_hold_is_parsed_from_yaml_every_time(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("openapi: 3.1.0\nwhen: 2026-11-21\n")  # a date: JSON cannot hold it, so no twin
+    assert str(_read_document(spec)["when"]) == "2026-11-21"
+    assert not list((tmp_path / "__pycache__").glob("*.json"))

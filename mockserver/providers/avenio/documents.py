@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
 from mockserver.core.pdf import Document
 from mockserver.providers.avenio import cut
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 if TYPE_CHECKING:
     from mockserver.providers.avenio.state import Boleta
@@ -65,6 +66,8 @@ def pdf(b: Boleta) -> bytes:
 
 
 def xml(b: Boleta) -> bytes:
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
     root = etree.Element("BoletaHonorarios", version="1.0")
     doc = etree.SubElement(root, "Documento", ID=f"BHE{b.folio}")
 

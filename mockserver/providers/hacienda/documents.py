@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cryptography import x509
-from lxml import etree
-from signxml.exceptions import InvalidInput, InvalidSignature
-from signxml.verifier import SignatureConfiguration, XMLVerifier
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 NS_BASE = "https://cdn.comprobanteselectronicos.go.cr/xml-schemas/"
 DS = "http://www.w3.org/2000/09/xmldsig#"
-# never resolve entities or fetch anything: comprobantes come from strangers
-PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False, load_dtd=False
-)
+
+
+@functools.cache
+def _parser() -> etree.XMLParser:
+    """Never resolve entities or fetch anything: comprobantes come from strangers."""
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False, load_dtd=False
+    )
 
 
 class DocumentError(ValueError):
@@ -77,8 +85,10 @@ def _party(node: etree._Element, name: str) -> Party | None:
 
 def read(xml: bytes, *, at: datetime) -> Reading:
     """Parse and read the document; a signature problem is recorded, not raised (Hacienda rejects later)."""
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
     try:
-        root = etree.fromstring(xml, PARSER)
+        root = etree.fromstring(xml, _parser())
     except etree.XMLSyntaxError as error:
         raise DocumentError(f"El comprobanteXml no es un XML bien formado: {error.msg}.") from None
     namespace = etree.QName(root).namespace or ""
@@ -115,6 +125,9 @@ def read(xml: bytes, *, at: datetime) -> Reading:
 
 def verify_signature(root: etree._Element, at: datetime) -> tuple[bool, str | None]:
     """Enveloped XMLDSig with the certificate it embeds; XAdES policy and Target are not insisted on."""
+    from signxml.exceptions import InvalidInput, InvalidSignature
+    from signxml.verifier import SignatureConfiguration, XMLVerifier
+
     signature = root.find(f"{{{DS}}}Signature")
     if signature is None:
         return False, "El comprobante no está firmado."

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from lxml import etree
-from signxml.algorithms import CanonicalizationMethod
-from signxml.signer import XMLSigner
+from typing import TYPE_CHECKING
 
 from mockserver.core.keys import SigningKey
 from mockserver.providers.hacienda.documents import NS_BASE
+
+if TYPE_CHECKING:
+    pass
 
 SANDBOX_PREFIX = (
     "Este comprobante fue aceptado en el ambiente de pruebas, "
@@ -43,6 +43,10 @@ class Respuesta:
 
 def build(respuesta: Respuesta, key: SigningKey) -> bytes:
     """The MensajeHacienda XML, enveloped-signed (RSA-SHA256) with the mock's own certificate."""
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+    from signxml.algorithms import CanonicalizationMethod
+    from signxml.signer import XMLSigner
+
     ns = f"{NS_BASE}{respuesta.version}/mensajeHacienda"
     # a default namespace is keyed None in lxml; its stubs only allow str keys
     root = etree.Element(f"{{{ns}}}MensajeHacienda", nsmap={None: ns})  # type: ignore[dict-item]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from mockserver.core.pdf import Document as Pdf
 from mockserver.providers.tuimprenta.state import Invoice
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # the mock's stand-in digital printer (a SENIAT-authorised "imprenta digital" assigns control numbers)
 PRINTER = {
@@ -16,6 +19,8 @@ PRINTER = {
 
 
 def xml(invoice: Invoice) -> bytes:
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
     root = etree.Element("FacturaDigital", version="1.0")
 
     def add(parent: etree._Element, name: str, value: object) -> etree._Element:
