@@ -124,6 +124,7 @@ async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = Fa
     server = TestServer(app, host="127.0.0.1", port=0, access_log=None)
     await server.start_server()
     runtime.webhooks.muted = True
+    was_frozen = runtime.clock.frozen
     statuses = []
     try:
         async with aiohttp.ClientSession() as session:
@@ -147,6 +148,8 @@ async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = Fa
                     runtime.store.append(write, runtime.clock.state())
     finally:
         runtime.webhooks.muted = False
+        if not was_frozen:
+            runtime.clock.unfreeze()  # it runs on from the last write's time (a restore puts back the rest)
         await server.close()
     return statuses
 
@@ -297,10 +300,7 @@ async def apply_fixtures(runtime: Runtime, fixtures: Sequence[Write]) -> list[in
     """Run fixtures requests now, recorded like any write; a failed one stops start-up with its answer."""
     now = runtime.clock.now()
     writes = [dataclasses.replace(f, token=runtime.next_token(), at=now) for f in fixtures]
-    was_frozen = runtime.clock.frozen
     statuses = await replay(runtime, writes, record=True)
-    if not was_frozen:
-        runtime.clock.unfreeze()
     failed = [(w, s) for w, s in zip(writes, statuses, strict=True) if not 200 <= s < 300]
     if failed:
         w, s = failed[0]
