@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -146,6 +147,38 @@ def test_the_compose_example_settings_and_health_check_work(tmp_path: Path) -> N
         check[-1] = check[-1].replace("8080", str(port))
         assert subprocess.run(check, timeout=10).returncode == 0
         assert (tmp_path / "state.sqlite").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0, (tmp_path / "log").read_text()
+
+
+def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
+    port = _consecutive_free_ports(1)
+    with (tmp_path / "log").open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "--port", str(port), "--providers", "bsale"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        _wait(f"http://127.0.0.1:{port}/__admin/health")
+        answers: list[int] = []
+
+        def slow_read() -> None:  # the `slow` scenario holds the answer 2 s
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/bsale/v1/coins/count.json",
+                headers={"access_token": "t", "X-Mock-Scenario": "slow"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answers.append(response.status)
+
+        reader = threading.Thread(target=slow_read)
+        reader.start()
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        reader.join(timeout=10)
+        assert answers == [200]
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0, (tmp_path / "log").read_text()
