@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -119,18 +120,12 @@ async def test_fixtures_are_checked_against_the_spec_at_load(
 
 async def test_a_fixture_the_provider_refuses_stops_start_up(make_mock: MockFactory, tmp_path: Path) -> None:
     (tmp_path / "tuimprenta.yaml").write_text(
-        "- {path: /v1/invoices, body: " + _flow(invoice_body()) + "}", encoding="utf-8"
-    )  # no tenant, no credentials: 401
+        "- {path: /v1/invoices, body: " + json.dumps(invoice_body()) + "}", encoding="utf-8"
+    )  # no tenant, no credentials: 401 (JSON is YAML flow style)
     mock = await _mock(make_mock)
     fixtures = persistence.load_fixtures(mock.runtime, tmp_path)
     with pytest.raises(persistence.FixtureError, match="answered 401"):
         await persistence.apply_fixtures(mock.runtime, fixtures)
-
-
-def _flow(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 async def test_a_read_that_moves_a_polls_lifecycle_is_recorded_and_replayed(make_mock: MockFactory) -> None:
