@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from faker import Faker
+
+
+class _Stream:
+    """One request's or one timer's own random stream, seeded on its first draw (most reads draw none)."""
+
+    __slots__ = ("rng", "seed")
+
+    def __init__(self, seed: str) -> None:
+        self.seed = seed
+        self.rng: random.Random | None = None
 
 
 class Ids:
@@ -17,21 +30,33 @@ class Ids:
         self.seed = seed
         # the root every reseed derives from: the seed, or a random one (kept with a state file)
         self.base = seed if seed is not None else random.SystemRandom().getrandbits(64)
-        self._rng = random.Random(self.base)
-        self._token: str | None = None
+        self._rng = random.Random(self.base)  # outside any request or timer
+        # per asyncio task: requests that interleave at their awaits never draw from each other's stream
+        self._stream: ContextVar[_Stream | None] = ContextVar("ids_stream", default=None)
         self._faker: Faker | None = None
 
     def reseed(self, token: str) -> None:
-        """Each request and each timer draws from its own stream, so replaying one repeats its ids
-        whatever ran between (reads, other timers). Seeding waits for the first draw: most reads draw none."""
-        self._token = token
+        """From here on, this task draws from the stream named `token`, so replaying the request repeats
+        its ids whatever ran meanwhile (reads, timers, other requests)."""
+        self._stream.set(_Stream(f"{self.base}:{token}"))
+
+    @contextlib.contextmanager
+    def stream(self, token: str) -> Iterator[None]:
+        """A timer's own stream for the duration of the job, then the caller's again."""
+        reset = self._stream.set(_Stream(f"{self.base}:{token}"))
+        try:
+            yield
+        finally:
+            self._stream.reset(reset)
 
     @property
     def _random(self) -> random.Random:
-        if self._token is not None:
-            self._rng.seed(f"{self.base}:{self._token}")
-            self._token = None
-        return self._rng
+        stream = self._stream.get()
+        if stream is None:
+            return self._rng
+        if stream.rng is None:
+            stream.rng = random.Random(stream.seed)
+        return stream.rng
 
     @property
     def faker(self) -> Faker:

@@ -128,7 +128,7 @@ class Runtime:
             d.id, d.state, [asdict(a) for a in d.attempts]
         )
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
-        scheduler.before_job = lambda job: ids.reseed(f"job:{job.when!r}:{job.key or job.seq}")
+        scheduler.job_context = lambda job: ids.stream(f"job:{job.when!r}:{job.key or job.seq}")
         for name in settings.providers:
             provider = load_provider(name)
             spec = load_spec(provider.spec_path)

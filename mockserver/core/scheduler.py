@@ -36,7 +36,10 @@ class Scheduler:
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         clock.subscribe(self._wake.set)
-        self.before_job: Callable[[Job], None] = lambda job: None
+        # wraps each job: the runtime gives every job its own ids stream, named by its work
+        self.job_context: Callable[[Job], contextlib.AbstractContextManager[None]] = lambda job: (
+            contextlib.nullcontext()
+        )
 
     def at(self, when: float, fn: Callable[[], None], key: str = "") -> Job:
         job = Job(when, next(self._seq), fn, key)
@@ -61,8 +64,8 @@ class Scheduler:
             if job.cancelled:
                 continue
             try:
-                self.before_job(job)
-                job.fn()
+                with self.job_context(job):
+                    job.fn()
             except Exception:  # a broken job must not stop the others
                 log.exception("scheduled job failed")
             ran += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,18 @@ async def test_a_read_that_moves_a_polls_lifecycle_is_recorded_and_replayed(make
     assert target.mock.runtime.store.count() == 3
     # the replayed read left it processing; the next read completes it, as it would have on the source
     assert (await target.ok("GET", f"/batches/{batch['id']}"))["status"] == "completed"
+
+
+async def test_requests_that_interleave_keep_their_own_ids_through_a_replay(make_mock: MockFactory) -> None:
+    source = Tuimprenta(await _mock(make_mock))
+    # each create waits at an await after its ids stream is set: the others start meanwhile
+    await source.mock.client.post(
+        "/__admin/scenarios", json={"provider": "tuimprenta", "operation": "createInvoice", "delay": 0.02}
+    )
+    made = await asyncio.gather(*(source.invoice(series=f"S{n}") for n in range(10)))
+    exported = await (await source.mock.client.get("/__admin/state")).json()
+
+    target = Tuimprenta(await _mock(make_mock))
+    assert (await target.mock.client.put("/__admin/state", json=exported)).status == 200
+    replayed = (await target.ok("GET", "/invoices"))["data"]
+    assert sorted((i["id"], i["series"]) for i in replayed) == sorted((i["id"], i["series"]) for i in made)
