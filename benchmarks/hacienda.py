@@ -13,12 +13,9 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +24,10 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from live import free_port, start_mock, stop  # noqa: E402
+
 from mockserver.core.keys import load_signing_key  # noqa: E402
 from mockserver.providers.hacienda import sample  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -44,43 +37,10 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(port: int, *extra: str) -> tuple[subprocess.Popen[bytes], float]:
-    """Start mockserver; answers the process and seconds until /__admin/health said 200."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *extra],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}/__admin/health"
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=0.5) as response:
-                if response.status == 200:
-                    return process, time.perf_counter() - started
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    process.stderr.read().decode() if process.stderr else "server died"
-                ) from None
-            if time.perf_counter() - started > 30:
-                raise RuntimeError("server did not become healthy in 30 s") from None
-            time.sleep(0.005)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def measure_startup(runs: int) -> dict[str, float]:
     times, rss = [], []
     for _ in range(runs):
-        process, seconds = start_server(free_port())
+        process, seconds = start_mock(free_port())
         time.sleep(0.5)  # idle: let start-up garbage settle
         times.append(seconds)
         rss.append(rss_mb(process.pid))
@@ -126,7 +86,7 @@ async def load(
 
 async def measure_throughput(connections: int, seconds: float) -> dict[str, Any]:
     port = free_port()
-    process, _ = start_server(port, "--rate-limits", "1000x")
+    process, _ = start_mock(port, "--rate-limits", "1000x")
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession(base) as session:

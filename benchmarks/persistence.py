@@ -13,20 +13,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from live import free_port, start_mock, stop
 
-ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ("--rate-limits", "off", "--log-level", "warning")
 KEY = {"Authorization": "Bearer ti_test_key"}
 INVOICE = {
     "series": "B",
@@ -35,39 +31,8 @@ INVOICE = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start(port: int, *extra: str) -> tuple[subprocess.Popen[bytes], float]:
-    began = time.perf_counter()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "--port",
-            str(port),
-            "--providers",
-            "tuimprenta",
-            *FLAGS,
-            *extra,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/__admin/health", timeout=1).read()
-            return process, time.perf_counter() - began
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise SystemExit("the server did not start") from None
-            time.sleep(0.02)
+    return start_mock(port, "--providers", "tuimprenta", "--rate-limits", "off", *extra, timeout=120)
 
 
 async def burst(port: int, writes: int, clients: int = 4) -> dict[str, float]:
@@ -110,16 +75,11 @@ def main() -> None:
             try:
                 results[name] = asyncio.run(burst(port, writes))
             finally:
-                process.terminate()
-                process.wait(timeout=15)
-        port = free_port()
-        process, took = start(port, "--state-file", str(state))
-        process.terminate()
-        process.wait(timeout=15)
-        baseline_port = free_port()
-        process, empty = start(baseline_port)
-        process.terminate()
-        process.wait(timeout=15)
+                stop(process)
+        process, took = start(free_port(), "--state-file", str(state))
+        stop(process)
+        process, empty = start(free_port())
+        stop(process)
         results["restart_to_healthy_s"] = round(took, 3)
         results["start_without_state_s"] = round(empty, 3)
         results["state_file_bytes"] = state.stat().st_size

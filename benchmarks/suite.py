@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from live import ROOT, free_port, start, stop
 
-ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 PEERS = {"@stoplight/prism-cli": "5.14.2", "wiremock": "3.13.2", "autocannon": "9.0.0"}
 KEY = "bench_key"
@@ -88,12 +87,6 @@ SCENARIOS = [
 MOUNTS = {"avenio": "/avenio", "bsale": "/bsale", "tuimprenta": "/tuimprenta"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def peers_dir() -> Path:
     return Path(
         os.environ.get("MOCKSERVER_BENCH_PEERS", Path(tempfile.gettempdir()) / "mockserver-bench-peers")
@@ -130,39 +123,14 @@ def tree_hwm_mb(pid: int) -> float:
     return round(total, 1)
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> float:
-    began = time.perf_counter()
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return time.perf_counter() - began
-        except urllib.error.HTTPError:
-            return time.perf_counter() - began  # it answers: up
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{url}: the server did not start") from None
-            time.sleep(0.05)
-
-
 @contextmanager
-def server(command: list[str], health: str, env: dict[str, str] | None = None) -> Iterator[int]:
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
+def server(command: list[str], health: str) -> Iterator[int]:
+    """Up until `health` answers anything (a peer's 404 counts: it is serving); stopped afterwards."""
+    process, _ = start(command, health, timeout=90, any_status=True)
     try:
-        wait_for(health, process)
         yield process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def call(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None) -> Any:

@@ -14,27 +14,17 @@ import asyncio
 import csv
 import io
 import json
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from live import free_port, start_mock, stop
 
-ROOT = Path(__file__).resolve().parents[1]
 HEADER = (
     "series,issue_date,customer_name,customer_tax_id,customer_email,item_description,item_qty,"
     "item_unit_price,tax_rate,currency,metadata_order_id"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_csv(rows: int) -> bytes:
@@ -46,41 +36,11 @@ def make_csv(rows: int) -> bytes:
     return ("\ufeff" + "\n".join(lines)).encode()
 
 
-def start(port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "--port",
-            str(port),
-            "--providers",
-            "tuimprenta",
-            "--log-level",
-            "warning",
-            "--tuimprenta-processing-delay",
-            "0",
-            "--rate-limits",
-            "off",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.perf_counter() + 30
-    while time.perf_counter() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/__admin/health", timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    raise RuntimeError("server did not start")
-
-
 async def run(rows: int) -> dict[str, Any]:
     port = free_port()
-    process = start(port)
+    process, _ = start_mock(
+        port, "--providers", "tuimprenta", "--tuimprenta-processing-delay", "0", "--rate-limits", "off"
+    )
     base = f"http://127.0.0.1:{port}/tuimprenta/v1"
     data = make_csv(rows)
     try:
@@ -116,8 +76,7 @@ async def run(rows: int) -> dict[str, Any]:
             "end_to_end_s": round(t_result - t0, 3),
         }
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 def main() -> None:

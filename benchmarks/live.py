@@ -1,0 +1,62 @@
+"""Live servers for the benchmarks: a free loopback port, start until healthy, stop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    command: list[str], health: str, *, timeout: float = 30, any_status: bool = False
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server; answers it and the seconds until `health` said 200 (`any_status`: any answer,
+    for peers whose health URL is just a path they serve). Its stderr is shown if it dies."""
+    with tempfile.TemporaryFile() as errors:  # the server keeps its own handle on it
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        while True:
+            try:
+                with urllib.request.urlopen(health, timeout=0.5) as response:
+                    if response.status == 200:
+                        return process, time.perf_counter() - started
+            except urllib.error.HTTPError:
+                if any_status:
+                    return process, time.perf_counter() - started
+            except OSError:
+                pass
+            if process.poll() is not None:
+                errors.seek(0)
+                raise RuntimeError(f"{command[0]} died: {errors.read().decode(errors='replace')}")
+            if time.perf_counter() - started > timeout:
+                stop(process)
+                raise RuntimeError(f"{health} did not answer within {timeout:g} s")
+            time.sleep(0.005)
+
+
+def start_mock(port: int, *flags: str, timeout: float = 30) -> tuple[subprocess.Popen[bytes], float]:
+    """mockserver on 127.0.0.1:`port`, quiet; answers it and its seconds to healthy."""
+    command = [sys.executable, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *flags]
+    return start(command, f"http://127.0.0.1:{port}/__admin/health", timeout=timeout)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
