@@ -11,13 +11,14 @@ from aiohttp import web
 from mockserver import __version__
 from mockserver.core import persistence
 from mockserver.core.lifecycle import Mode
-from mockserver.core.runtime import Runtime
-
-RUNTIME = web.AppKey("runtime", Runtime)
+from mockserver.core.runtime import RUNTIME, Runtime
 
 
 class AdminError(Exception):
     pass
+
+
+__all__ = ["RUNTIME", "AdminError", "add_admin_routes"]
 
 
 def _runtime(request: web.Request) -> Runtime:

@@ -15,18 +15,16 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from mockserver.core.pipeline import ADMIN_PREFIX, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
+from mockserver.core.runtime import RUNTIME, Runtime
 from mockserver.core.specs import violations
 from mockserver.core.store import Write
 from mockserver.core.webhooks import Attempt
-
-if TYPE_CHECKING:
-    from mockserver.core.runtime import Runtime
 
 log = logging.getLogger("mockserver.persistence")
 
@@ -56,8 +54,6 @@ async def record(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> Any:
     """Outermost: reseed the ids for this request, and commit the write before its response is sent."""
-    from mockserver.admin import RUNTIME
-
     runtime: Runtime = request.app[RUNTIME]
     replay = request.headers.get(REPLAY)
     if replay is not None:

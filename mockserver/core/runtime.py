@@ -9,6 +9,8 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from mockserver.core import callbacks
 from mockserver.core.clock import Clock
 from mockserver.core.idempotency import IdempotencyStore
@@ -169,3 +171,7 @@ class Runtime:
         if tenant is None:
             self.scenarios.remove(provider=provider)
         self.webhooks.clear(provider, tenant)
+
+
+# every app serving this runtime (the main one, a provider alone on its port, the control plane) holds it
+RUNTIME = web.AppKey("runtime", Runtime)
