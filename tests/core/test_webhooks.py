@@ -24,10 +24,11 @@ async def _receiver(aiohttp_server: Any, statuses: list[int]) -> tuple[Any, list
     return await aiohttp_server(app), seen
 
 
-async def _dispatcher() -> tuple[Clock, Scheduler, WebhookDispatcher]:
+async def make_dispatcher(log_size: int = 1000) -> tuple[Clock, Scheduler, WebhookDispatcher]:
+    """A started dispatcher on a frozen clock at 0; the tests move the clock and run the scheduler."""
     clock = Clock(0.0, frozen=True)
     scheduler = Scheduler(clock)
-    dispatcher = WebhookDispatcher(clock, scheduler, Ids(1))
+    dispatcher = WebhookDispatcher(clock, scheduler, Ids(1), log_size=log_size)
     await dispatcher.start()
     return clock, scheduler, dispatcher
 
@@ -39,7 +40,7 @@ async def _step(scheduler: Scheduler, dispatcher: WebhookDispatcher) -> None:
 
 async def test_failing_receiver_is_retried_with_backoff_until_it_succeeds(aiohttp_server: Any) -> None:
     server, seen = await _receiver(aiohttp_server, [500, 503])
-    clock, scheduler, dispatcher = await _dispatcher()
+    clock, scheduler, dispatcher = await make_dispatcher()
     delivery = dispatcher.send(
         provider="p",
         tenant="t",
@@ -68,7 +69,7 @@ async def test_failing_receiver_is_retried_with_backoff_until_it_succeeds(aiohtt
 async def test_delivery_is_given_up_after_max_attempts_and_refused_connections_count(
     aiohttp_server: Any,
 ) -> None:
-    clock, scheduler, dispatcher = await _dispatcher()
+    clock, scheduler, dispatcher = await make_dispatcher()
     delivery = dispatcher.send(
         provider="p",
         tenant="t",
@@ -88,7 +89,7 @@ async def test_delivery_is_given_up_after_max_attempts_and_refused_connections_c
 
 async def test_provider_signer_adds_headers_per_attempt(aiohttp_server: Any) -> None:
     server, seen = await _receiver(aiohttp_server, [])
-    _, scheduler, dispatcher = await _dispatcher()
+    _, scheduler, dispatcher = await make_dispatcher()
 
     def sign(delivery: Delivery, now: float) -> dict[str, str]:
         return {"X-Signature": f"{delivery.event}:{len(delivery.body)}:{now:g}"}
@@ -104,10 +105,7 @@ async def test_a_pending_delivery_the_log_forgot_is_still_sent_and_a_reset_cance
     aiohttp_server: Any,
 ) -> None:
     server, seen = await _receiver(aiohttp_server, [])
-    clock = Clock(0.0, frozen=True)
-    scheduler = Scheduler(clock)
-    dispatcher = WebhookDispatcher(clock, scheduler, Ids(1), log_size=2)
-    await dispatcher.start()
+    _, scheduler, dispatcher = await make_dispatcher(log_size=2)
     dispatcher.pause()
     url = str(server.make_url("/hook"))
     for n in range(5):

@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.core.clock import Clock
-from mockserver.core.ids import Ids
 from mockserver.core.scheduler import Scheduler
 from mockserver.core.webhooks import RetryPolicy, WebhookDispatcher
+from tests.core.test_webhooks import make_dispatcher
 
 POLICY = RetryPolicy(max_attempts=4, base=10, factor=2, timeout=0.2)
 
@@ -46,16 +46,8 @@ async def _run_until_settled(clock: Clock, scheduler: Scheduler, hooks: WebhookD
     await hooks.settle()
 
 
-async def _dispatcher() -> tuple[Clock, Scheduler, WebhookDispatcher]:
-    clock = Clock(0.0, frozen=True)
-    scheduler = Scheduler(clock)
-    hooks = WebhookDispatcher(clock, scheduler, Ids(3))
-    await hooks.start()
-    return clock, scheduler, hooks
-
-
 async def test_timeouts_failures_and_slow_answers_end_delivered_exactly_once(aiohttp_server: Any) -> None:
-    clock, scheduler, hooks = await _dispatcher()
+    clock, scheduler, hooks = await make_dispatcher()
     cases = {"hang-then-ok": ["hang", "ok"], "fail-fail-ok": ["fail", "fail", "ok"], "slow": ["slow"]}
     sent = {}
     for name, behaviours in cases.items():
@@ -75,7 +67,7 @@ async def test_timeouts_failures_and_slow_answers_end_delivered_exactly_once(aio
 
 
 async def test_a_receiver_that_refuses_or_always_fails_is_given_up_visibly(aiohttp_server: Any) -> None:
-    clock, scheduler, hooks = await _dispatcher()
+    clock, scheduler, hooks = await make_dispatcher()
     with socket.socket() as s:  # a port nobody listens on: connection refused
         s.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
