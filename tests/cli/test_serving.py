@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -18,43 +17,7 @@ import yaml
 from cryptography import x509
 
 from mockserver.cli import settings_from_args
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _consecutive_free_ports(count: int) -> int:
-    """A base port with the next count-1 ports free too: --port-per-provider takes those after --port."""
-    for _ in range(50):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
-        probe.close()
-        taken = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                taken.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in taken:
-                s.close()
-    raise RuntimeError("no run of free ports")
-
-
-def _wait(url: str, context: ssl.SSLContext | None = None) -> dict[str, object]:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1, context=context) as response:
-                data: dict[str, object] = json.loads(response.read())
-                return data
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+from tests.cli.process import ROOT, free_ports, running, wait_healthy
 
 
 def test_every_flag_has_an_environment_variable(monkeypatch: object) -> None:
@@ -83,33 +46,14 @@ def test_every_flag_has_an_environment_variable(monkeypatch: object) -> None:
 
 
 def test_port_per_provider_and_tls_in_a_real_process(tmp_path: Path) -> None:
-    port = _consecutive_free_ports(6)
-    log = tmp_path / "stderr.log"
-    err = log.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "--port",
-            str(port),
-            "--port-per-provider",
-            "--tls",
-            "--tls-dir",
-            str(tmp_path),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=err,
-    )
-    try:
+    port = free_ports(6)
+    flags = ["--port", str(port), "--port-per-provider", "--tls", "--tls-dir", str(tmp_path)]
+    with running([*flags, "--log-level", "warning"], tmp_path / "stderr.log"):
         deadline = time.monotonic() + 20
         while not (tmp_path / "cert.pem").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
-        health = _wait(f"https://localhost:{port}/__admin/health", context)
+        health = wait_healthy(f"https://localhost:{port}/__admin/health", context)
         assert health["status"] == "ok"
         # bsale is the third provider: alone on port + 3, at the root as on api.bsale.io
         request = urllib.request.Request(
@@ -124,45 +68,25 @@ def test_port_per_provider_and_tls_in_a_real_process(tmp_path: Path) -> None:
         assert {"localhost", "api.bsale.io", "api.tupana.ai", "idp.comprobanteselectronicos.go.cr"} <= set(
             names
         )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=15)
-        err.close()
-        assert code == 0, log.read_text()
 
 
 def test_the_compose_example_settings_and_health_check_work(tmp_path: Path) -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     service = compose["services"]["mockserver"]
-    env = {**os.environ, **service["environment"], "MOCKSERVER_STATE_FILE": str(tmp_path / "state.sqlite")}
-    port = _consecutive_free_ports(1)
+    port = free_ports()
+    env = {**service["environment"], "MOCKSERVER_STATE_FILE": str(tmp_path / "state.sqlite")}
     env["MOCKSERVER_PORT"] = str(port)
-    with (tmp_path / "log").open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
-        )
-    try:
-        _wait(f"http://127.0.0.1:{port}/__admin/health")
+    with running([], tmp_path / "log", env=env, health=f"http://127.0.0.1:{port}/__admin/health"):
         check = [sys.executable if c == "python" else c for c in service["healthcheck"]["test"][1:]]
         check[-1] = check[-1].replace("8080", str(port))
         assert subprocess.run(check, timeout=10).returncode == 0
         assert (tmp_path / "state.sqlite").exists()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0, (tmp_path / "log").read_text()
 
 
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
-    port = _consecutive_free_ports(1)
-    with (tmp_path / "log").open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "--port", str(port), "--providers", "bsale"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    try:
-        _wait(f"http://127.0.0.1:{port}/__admin/health")
+    port = free_ports()
+    health = f"http://127.0.0.1:{port}/__admin/health"
+    with running(["--port", str(port), "--providers", "bsale"], tmp_path / "log", health=health) as process:
         answers: list[int] = []
 
         def slow_read() -> None:  # the `slow` scenario holds the answer 2 s
@@ -179,6 +103,3 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         reader.join(timeout=10)
         assert answers == [200]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0, (tmp_path / "log").read_text()

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.process import ROOT, free_ports, running
+
 KEY = {"Authorization": "Bearer ti_test_key"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _call(base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
@@ -35,45 +28,16 @@ def _call(base: str, method: str, path: str, body: Any = None, headers: dict[str
         return json.loads(response.read())
 
 
-def _command(state: Path, port: int, *extra: str) -> list[str]:
+def _flags(state: Path, port: int, *extra: str) -> list[str]:
     flags = ["--port", str(port), "--providers", "tuimprenta", "--state-file", str(state)]
-    return [
-        sys.executable,
-        "-m",
-        "mockserver",
-        *flags,
-        "--log-level",
-        "warning",
-        "--rate-limits",
-        "off",
-        *extra,
-    ]
+    return [*flags, "--log-level", "warning", "--rate-limits", "off", *extra]
 
 
-@contextmanager
-def _mock(state: Path, port: int, log: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as err:
-        process = subprocess.Popen(
-            _command(state, port, *extra),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    _call(f"http://127.0.0.1:{port}", "GET", "/__admin/health")
-                    break
-                except OSError:
-                    assert process.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "the mock did not start"
-                    time.sleep(0.05)
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            process.wait(timeout=15)
+def _mock(
+    state: Path, port: int, log: Path, *extra: str, expect_exit: int | None = 0
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    health = f"http://127.0.0.1:{port}/__admin/health"
+    return running(_flags(state, port, *extra), log, health=health, expect_exit=expect_exit)
 
 
 def _invoice(series: str = "TD") -> dict[str, Any]:
@@ -96,7 +60,7 @@ def _all_invoices(base: str) -> list[dict[str, Any]]:
 
 
 def test_a_restart_restores_invoices_pending_batches_and_undelivered_webhooks(tmp_path: Path) -> None:
-    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    state, port, log = tmp_path / "state.sqlite", free_ports(), tmp_path / "mock.log"
     base = f"http://127.0.0.1:{port}"
     inbox = f"{base}/__admin/inbox/demo"
     with _mock(state, port, log):
@@ -153,7 +117,7 @@ def test_a_restart_restores_invoices_pending_batches_and_undelivered_webhooks(tm
 
 
 def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
-    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    state, port, log = tmp_path / "state.sqlite", free_ports(), tmp_path / "mock.log"
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
     stop = threading.Event()
@@ -165,7 +129,7 @@ def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: P
             except (OSError, urllib.error.HTTPError):
                 return  # the server is gone
 
-    with _mock(state, port, log) as process:
+    with _mock(state, port, log, expect_exit=-signal.SIGKILL) as process:
         _call(base, "POST", "/__admin/lifecycle", {"provider": "tuimprenta", "mode": "manual"})
         writers = [threading.Thread(target=writer) for _ in range(4)]
         for thread in writers:
@@ -189,7 +153,7 @@ def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: P
 
 
 def test_fixtures_seed_an_empty_state_file_once_and_bad_ones_stop_start_up(tmp_path: Path) -> None:
-    state, port, log = tmp_path / "state.sqlite", _free_port(), tmp_path / "mock.log"
+    state, port, log = tmp_path / "state.sqlite", free_ports(), tmp_path / "mock.log"
     base = f"http://127.0.0.1:{port}"
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -201,7 +165,12 @@ def test_fixtures_seed_an_empty_state_file_once_and_bad_ones_stop_start_up(tmp_p
             assert [i["series"] for i in _all_invoices(base)] == ["FX"]
     (seeds / "tuimprenta.json").write_text(json.dumps([{"path": "/v1/invoices", "body": {"series": 1}}]))
     refused = subprocess.run(
-        _command(tmp_path / "other.sqlite", port, "--fixtures", str(seeds)),
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            *_flags(tmp_path / "other.sqlite", port, "--fixtures", str(seeds)),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
