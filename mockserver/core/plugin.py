@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,16 @@ SPECS = ROOT / "specs"
 FIXTURES = ROOT / "fixtures"
 
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    """JSON as these providers send it: UTF-8, accents as they are (not \\u-escaped)."""
+    return web.Response(
+        status=status,
+        body=json.dumps(data, ensure_ascii=False).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,15 @@ from dataclasses import dataclass
 from mockserver.core.clock import Clock
 
 
+def limit_headers(limit: int, remaining: int, reset: float, prefix: str = "X-RateLimit") -> dict[str, str]:
+    """The usual trio; `reset` as epoch seconds. The prefix keeps each provider's own casing."""
+    return {
+        f"{prefix}-Limit": str(limit),
+        f"{prefix}-Remaining": str(remaining),
+        f"{prefix}-Reset": str(int(reset)),
+    }
+
+
 @dataclass(frozen=True)
 class Bucket:
     name: str

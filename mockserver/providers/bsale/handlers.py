@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
-from mockserver.core.plugin import Handler
+from mockserver.core.plugin import Handler, json_response
 from mockserver.providers.bsale import artifacts, query
 from mockserver.providers.bsale.instance import Document, Instance
 from mockserver.providers.bsale.render import (
@@ -31,12 +30,6 @@ def _state(call: Call) -> BsaleState:
 
 def _instance(call: Call) -> Instance:
     return _state(call).instance(call.tenant)
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json"
-    )
 
 
 def _expand(call: Call) -> set[str]:
@@ -63,13 +56,15 @@ def _listing(
     if fields:
         page = [select_fields(item, fields) for item in page]
     others = {k: v for k, v in call.request.query.items() if k not in ("limit", "offset")}
-    return _json(envelope(f"{call.base_url()}/v1/{path}.json", page, len(items), limit, offset, others))
+    return json_response(
+        envelope(f"{call.base_url()}/v1/{path}.json", page, len(items), limit, offset, others)
+    )
 
 
 def _item(data: dict[str, Any] | None, what: str) -> web.Response:
     if data is None:
         raise MockError(Kind.NOT_FOUND, f"{what} not found")
-    return _json(data)
+    return json_response(data)
 
 
 # --- documents ---------------------------------------------------------------------------------------
@@ -86,7 +81,7 @@ async def create_document(call: Call) -> web.StreamResponse:
     if not isinstance(call.body, dict):
         raise MockError(Kind.VALIDATION, "Invalid JSON object")
     doc, created = _state(call).create(_instance(call), call.body, call.scenario)
-    return _json(_renderer(call).document(doc), status=201 if created else 200)
+    return json_response(_renderer(call).document(doc), status=201 if created else 200)
 
 
 def _document(call: Call) -> Document:
@@ -100,21 +95,21 @@ async def get_document(call: Call) -> web.StreamResponse:
 
 async def delete_document(call: Call) -> web.StreamResponse:
     doc = _state(call).delete(_instance(call), call.path["id"], call.query.get("officeId"))
-    return _json(_renderer(call).document(doc))
+    return json_response(_renderer(call).document(doc))
 
 
 async def count_documents(call: Call) -> web.StreamResponse:
-    return _json({"count": len(query.matching_ids(_instance(call), call.request.query))})
+    return json_response({"count": len(query.matching_ids(_instance(call), call.request.query))})
 
 
 async def get_documents_summary(call: Call) -> web.StreamResponse:
     rows = query.summary(_instance(call), call.request.query)
     limit, offset = _page(call)
-    return _json(rows[offset : offset + limit])
+    return json_response(rows[offset : offset + limit])
 
 
 async def get_ticket_summary(call: Call) -> web.StreamResponse:
-    return _json(query.ticket_summary(_instance(call), call.request.query))
+    return json_response(query.ticket_summary(_instance(call), call.request.query))
 
 
 async def get_document_costs(call: Call) -> web.StreamResponse:
@@ -128,7 +123,7 @@ async def get_document_costs(call: Call) -> web.StreamResponse:
         doc = matches[0] if matches and ("number" in call.query or "codesii" in call.query) else None
     if doc is None:
         raise MockError(Kind.NOT_FOUND, "document not found")
-    return _json(_state(call).costs(instance, doc, call.base_url()))
+    return json_response(_state(call).costs(instance, doc, call.base_url()))
 
 
 def _document_part(attribute: str, render: str, key: Callable[[Any], Any]) -> tuple[Handler, Handler]:
@@ -200,7 +195,7 @@ def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
         return _item(render(call)(found) if found is not None else None, kind.rstrip("s").replace("_", " "))
 
     async def count(call: Call) -> web.StreamResponse:
-        return _json({"count": len(_records(call, kind))})
+        return json_response({"count": len(_records(call, kind))})
 
     return listing, item, count
 
@@ -219,7 +214,7 @@ async def get_document_type_caf(call: Call) -> web.StreamResponse:
     types = [
         t for t in _instance(call).records["document_types"].values() if t["codeSii"] == code and t.get("caf")
     ]
-    return _json([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
+    return json_response([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
 
 
 async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
@@ -238,8 +233,8 @@ async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
     if doc_type is None:
         raise MockError(Kind.VALIDATION, "invalid documentType")
     if not doc_type.get("caf"):
-        return _json({"numbersAvailable": 0})
-    return _json({"numbersAvailable": _caf_view(doc_type, 0)["numbersAvailable"]})
+        return json_response({"numbersAvailable": 0})
+    return json_response({"numbersAvailable": _caf_view(doc_type, 0)["numbersAvailable"]})
 
 
 def _price_list(call: Call) -> dict[str, Any]:
@@ -299,7 +294,7 @@ async def get_shipping_detail(call: Call) -> web.StreamResponse:
     if shipping is None or line is None:
         raise MockError(Kind.NOT_FOUND, "shipping detail not found")
     base = call.base_url()
-    return _json(
+    return json_response(
         {
             "href": f"{base}/v1/shippings/{shipping.id}/details/{line['id']}.json",
             "id": line["id"],

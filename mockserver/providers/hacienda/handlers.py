@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from aiohttp import web
 
 from mockserver.core.pipeline import PREFIX, Call
+from mockserver.core.plugin import json_response
 from mockserver.providers.hacienda.idp import issuer
 from mockserver.providers.hacienda.state import HaciendaState
 
@@ -17,18 +15,9 @@ def _state(call: Call) -> HaciendaState:
     return state
 
 
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
-        status=status,
-        body=json.dumps(data, ensure_ascii=False).encode(),
-        content_type="application/json",
-        headers=headers,
-    )
-
-
 async def create_token(call: Call) -> web.StreamResponse:
     tokens = _state(call).idp.token(call.path["realm"], call.body or {})
-    return _json(tokens, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return json_response(tokens, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 async def logout(call: Call) -> web.StreamResponse:
@@ -38,14 +27,14 @@ async def logout(call: Call) -> web.StreamResponse:
 
 async def get_certs(call: Call) -> web.StreamResponse:
     _state(call).idp.check_realm(call.path["realm"])
-    return _json({"keys": [call.provider.runtime.keys.jwk()]})
+    return json_response({"keys": [call.provider.runtime.keys.jwk()]})
 
 
 async def get_openid_configuration(call: Call) -> web.StreamResponse:
     realm = call.path["realm"]
     _state(call).idp.check_realm(realm)
     base = call.url(f"/auth/realms/{realm}/protocol/openid-connect")
-    return _json(
+    return json_response(
         {
             "issuer": issuer(realm),
             "token_endpoint": f"{base}/token",
@@ -75,7 +64,7 @@ async def get_recepcion(call: Call) -> web.StreamResponse:
     call.provider.runtime.lifecycles.poll(
         call.provider.name, "comprobante", f"{call.tenant}|{call.path['clave']}"
     )
-    return _json(_state(call).get(call.tenant, call.path["clave"]).status_body())
+    return json_response(_state(call).get(call.tenant, call.path["clave"]).status_body())
 
 
 MAX_PAGE = 50
@@ -93,11 +82,11 @@ async def get_comprobantes(call: Call) -> web.StreamResponse:
     )
     headers = {"Accept-Range": f"resource {MAX_PAGE}"}
     if len(items) == total:
-        return _json(items, headers=headers)
+        return json_response(items, headers=headers)
     last = offset + len(items) - 1 if items else offset
     headers["Content-Range"] = f"{offset}-{last}/{total}"
-    return _json(items, status=206, headers=headers)
+    return json_response(items, status=206, headers=headers)
 
 
 async def get_comprobante(call: Call) -> web.StreamResponse:
-    return _json(_state(call).comprobante(call.tenant, call.path["clave"]))
+    return json_response(_state(call).comprobante(call.tenant, call.path["clave"]))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from mockserver.core.plugin import Limits
-from mockserver.core.ratelimit import Bucket
+from mockserver.core.ratelimit import Bucket, limit_headers
 from mockserver.core.specs import Operation
 
 ALL = Bucket("all", 300)
@@ -45,8 +45,4 @@ class HaciendaLimits:
         return (GET_OK,) if ok else (GET_4XX,) if status < 500 else ()
 
     def headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
-        return {
-            "X-Ratelimit-Limit": str(limit),
-            "X-Ratelimit-Remaining": str(remaining),
-            "X-Ratelimit-Reset": str(int(reset)),  # documented as UTC epoch seconds
-        }
+        return limit_headers(limit, remaining, reset, prefix="X-Ratelimit")  # Reset: UTC epoch seconds

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
 
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.multipart import Upload
 from mockserver.core.pipeline import Call
+from mockserver.core.plugin import json_response
 from mockserver.providers.tuimprenta import artifacts, batches
 from mockserver.providers.tuimprenta.state import Account, Invoice, Problem, TuimprentaState
 
@@ -24,14 +24,8 @@ def _account(call: Call) -> Account:
     return _state(call).account(call.tenant)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json"
-    )
-
-
 async def ping(call: Call) -> web.StreamResponse:
-    return _json(
+    return json_response(
         {
             "ok": True,
             "time": datetime.fromtimestamp(call.provider.runtime.clock.now()).isoformat().split(".")[0] + "Z",
@@ -45,7 +39,7 @@ async def create_invoice(call: Call) -> web.StreamResponse:
         invoice = _state(call).issue(_account(call), call.body)
     except Problem as problem:
         raise problem.to_mock_error() from None
-    return _json(invoice.as_json(call.base_url()), status=201)
+    return json_response(invoice.as_json(call.base_url()), status=201)
 
 
 def _invoice(call: Call) -> Invoice:
@@ -53,7 +47,7 @@ def _invoice(call: Call) -> Invoice:
 
 
 async def get_invoice(call: Call) -> web.StreamResponse:
-    return _json(_invoice(call).as_json(call.base_url()))
+    return json_response(_invoice(call).as_json(call.base_url()))
 
 
 async def cancel_invoice(call: Call) -> web.StreamResponse:
@@ -72,7 +66,7 @@ async def cancel_invoice(call: Call) -> web.StreamResponse:
             Kind.VALIDATION, "El campo reason es requerido", code="E1001", field="reason", status=422
         )
     invoice = _state(call).cancel(_account(call), _invoice(call), reason)
-    return _json(invoice.as_json(call.base_url()))
+    return json_response(invoice.as_json(call.base_url()))
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -110,7 +104,7 @@ async def list_invoices(call: Call) -> web.StreamResponse:
         keep=keep,
     )
     base = call.base_url()
-    return _json(
+    return json_response(
         {"data": [i.as_json(base) for i in items], "next_cursor": next_cursor, "prev_cursor": prev_cursor}
     )
 
@@ -148,13 +142,13 @@ async def create_batch(call: Call) -> web.StreamResponse:
         body.get("callback_url") or None,
         source,
     )
-    return _json(batch.as_json(call.base_url()), status=202)
+    return json_response(batch.as_json(call.base_url()), status=202)
 
 
 async def get_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
     call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["id"])
-    return _json(state.batch(_account(call), call.path["id"]).as_json(call.base_url()))
+    return json_response(state.batch(_account(call), call.path["id"]).as_json(call.base_url()))
 
 
 async def get_batch_result_csv(call: Call) -> web.StreamResponse:
@@ -171,4 +165,4 @@ async def get_batch_result_csv(call: Call) -> web.StreamResponse:
 async def get_batch_result_json(call: Call) -> web.StreamResponse:
     state = _state(call)
     batch = state.batch(_account(call), call.path["id"])
-    return _json({"batch_id": batch.id, "status": batch.status, "rows": state.result_rows(batch)})
+    return json_response({"batch_id": batch.id, "status": batch.status, "rows": state.result_rows(batch)})

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from mockserver.core.plugin import Limits
-from mockserver.core.ratelimit import Bucket
+from mockserver.core.ratelimit import Bucket, limit_headers
 from mockserver.core.specs import Operation
 
 PER_MINUTE = Bucket("per-minute", 60)
@@ -26,8 +26,4 @@ class TuimprentaLimits:
         return ()
 
     def headers(self, limit: int, remaining: int, reset: float) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(int(reset)),
-        }
+        return limit_headers(limit, remaining, reset)

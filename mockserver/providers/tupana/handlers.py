@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +10,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import PREFIX, Call
+from mockserver.core.plugin import json_response
 from mockserver.providers.tupana.documents import DTE_TYPES, pdf_preview
 from mockserver.providers.tupana.state import TupanaState, User, iso
 
@@ -28,12 +28,6 @@ def _user(call: Call) -> User:
 
 def _version(call: Call) -> str:
     return call.request.path[len(call.request.app[PREFIX]) :].split("/")[1]
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json"
-    )
 
 
 def _page(call: Call, items: list[Any], path: str) -> dict[str, Any]:
@@ -56,7 +50,7 @@ def _page(call: Call, items: list[Any], path: str) -> dict[str, Any]:
 
 
 async def lookup_master_entity(call: Call) -> web.StreamResponse:
-    return _json(_state(call).lookup(call.query["rut"]))
+    return json_response(_state(call).lookup(call.query["rut"]))
 
 
 async def list_credentials(call: Call) -> web.StreamResponse:
@@ -64,7 +58,7 @@ async def list_credentials(call: Call) -> web.StreamResponse:
     creds = [
         c.as_json() for c in _user(call).credentials.values() if ment is None or c.master_entity_id == ment
     ]
-    return _json(_page(call, creds, "credentials/"))
+    return json_response(_page(call, creds, "credentials/"))
 
 
 async def create_credential(call: Call) -> web.StreamResponse:
@@ -77,7 +71,7 @@ async def create_credential(call: Call) -> web.StreamResponse:
             field="master_entity_id",
             status=400,
         )
-    return _json(_state(call).create_credential(_user(call), body).as_json(), status=201)
+    return json_response(_state(call).create_credential(_user(call), body).as_json(), status=201)
 
 
 async def create_batch(call: Call) -> web.StreamResponse:
@@ -107,13 +101,13 @@ async def create_batch(call: Call) -> web.StreamResponse:
         for entry, doc in zip(reply["documents"], batch.documents, strict=True):
             if not doc.problems:
                 entry["document"]["pdf_preview"] = pdf_preview(doc)
-    return _json(reply, status=202)
+    return json_response(reply, status=202)
 
 
 async def retrieve_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
     call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["batch_id"])
-    return _json(state.batch_json(state.batch(_user(call), call.path["batch_id"])))
+    return json_response(state.batch_json(state.batch(_user(call), call.path["batch_id"])))
 
 
 def _in_range(day: str, low: str | None, high: str | None) -> bool:
@@ -166,23 +160,23 @@ async def list_documents(call: Call) -> web.StreamResponse:
     if not q.get("include_trace_events"):
         for item in items:
             item.pop("traces", None)
-    return _json(_page(call, items, "documents/"))
+    return json_response(_page(call, items, "documents/"))
 
 
 async def retrieve_document(call: Call) -> web.StreamResponse:
     state = _state(call)
-    return _json(state.document(_user(call), call.path["document_id"]).detail(state))
+    return json_response(state.document(_user(call), call.path["document_id"]).detail(state))
 
 
 async def list_document_states(call: Call) -> web.StreamResponse:
     doc = _state(call).document(_user(call), call.path["document_id"])
-    return _json({"data": list(reversed(doc.history)), "meta": {"total": len(doc.history)}})
+    return json_response({"data": list(reversed(doc.history)), "meta": {"total": len(doc.history)}})
 
 
 async def create_document_state(call: Call) -> web.StreamResponse:
     state = _state(call)
     user = _user(call)
-    return _json(
+    return json_response(
         state.register_state(user, state.document(user, call.path["document_id"]), call.body or {}),
         status=201,
     )
@@ -220,20 +214,20 @@ async def download_document_xml(call: Call) -> web.StreamResponse:
 async def list_webhooks(call: Call) -> web.StreamResponse:
     ment = call.query.get("master_entity_id")
     hooks = [w.as_json() for w in _user(call).webhooks.values() if ment is None or w.master_entity_id == ment]
-    return _json(_page(call, hooks, "webhooks/"))
+    return json_response(_page(call, hooks, "webhooks/"))
 
 
 async def create_webhook(call: Call) -> web.StreamResponse:
-    return _json(_state(call).create_webhook(_user(call), call.body).as_json(), status=201)
+    return json_response(_state(call).create_webhook(_user(call), call.body).as_json(), status=201)
 
 
 async def retrieve_webhook(call: Call) -> web.StreamResponse:
-    return _json(_state(call).webhook(_user(call), call.path["webhook_id"]).as_json())
+    return json_response(_state(call).webhook(_user(call), call.path["webhook_id"]).as_json())
 
 
 async def update_webhook(call: Call) -> web.StreamResponse:
     state = _state(call)
-    return _json(
+    return json_response(
         state.update_webhook(state.webhook(_user(call), call.path["webhook_id"]), call.body or {}).as_json()
     )
 
@@ -251,7 +245,7 @@ async def test_webhook(call: Call) -> web.StreamResponse:
     state.emit(
         user, hook.master_entity_id, "webhook.test", {"webhook_id": hook.id, "message": "Webhook de prueba"}
     )
-    return _json({"sent": True, "webhook_id": hook.id, "event": "webhook.test"}, status=202)
+    return json_response({"sent": True, "webhook_id": hook.id, "event": "webhook.test"}, status=202)
 
 
 async def list_connections(call: Call) -> web.StreamResponse:
@@ -284,7 +278,7 @@ async def list_connections(call: Call) -> web.StreamResponse:
                 "city": main["city"],
             }
         )
-    return _json({"data": rows[:limit], "total": len(rows), "limit": limit})
+    return json_response({"data": rows[:limit], "total": len(rows), "limit": limit})
 
 
 async def deactivate_connection(call: Call) -> web.StreamResponse:
@@ -295,7 +289,7 @@ async def deactivate_connection(call: Call) -> web.StreamResponse:
     for credential in user.credentials.values():
         if credential.master_entity_id == connection:
             credential.status = "invalid"
-    return _json({"connection_id": connection, "status": "inactive"})
+    return json_response({"connection_id": connection, "status": "inactive"})
 
 
 __all__ = ["DTE_TYPES"]
