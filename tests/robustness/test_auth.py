@@ -19,7 +19,7 @@ SCOPES = "boletas.read boletas.emit boletas.cancel"
 
 @pytest.fixture
 async def mock(make_mock: MockFactory) -> Mock:
-    result: Mock = await make_mock(providers=("avenio", "hacienda"), strict=False)
+    result: Mock = await make_mock(providers=("avenio", "hacienda"))
     return result
 
 

@@ -46,12 +46,16 @@ def _keys(body: Any) -> Any:
 
 @pytest.fixture
 async def mock(make_mock: MockFactory) -> Mock:
-    result: Mock = await make_mock(max_body_bytes=LIMIT, rate_limits={"*": None}, strict=False)
+    result: Mock = await make_mock(max_body_bytes=LIMIT, rate_limits={"*": None})
     return result
 
 
 @pytest.mark.parametrize("provider", list(TARGETS))
-async def test_a_body_over_the_limit_is_413_in_the_providers_envelope(mock: Mock, provider: str) -> None:
+async def test_a_body_over_the_limit_is_413_in_the_providers_envelope(
+    make_mock: MockFactory, provider: str
+) -> None:
+    # no provider documents a size limit or a 413: the limit is the mock's, so the strict spec check is off
+    mock: Mock = await make_mock(max_body_bytes=LIMIT, rate_limits={"*": None}, strict=False)
     status, body, content_type = await _shape(mock, provider, b"a" * (LIMIT + 1))
     _, reference, _ = await _shape(mock, provider, b"{not json")  # the provider's own 4xx
     assert status == 413, body
@@ -64,7 +68,7 @@ async def test_a_body_over_the_limit_is_413_in_the_providers_envelope(mock: Mock
     [
         b"{not json",
         b'{"a": "\xff\xfe"}',  # not UTF-8
-        b"[" * 100_000 + b"]" * 100_000,  # nesting deeper than any parser's recursion
+        b"[" * 20_000 + b"]" * 20_000,  # deeper than the JSON parser can recurse, and under the size limit
         b'{"a": "x\x00y"}',
         b"[" + b"1," * 20_000 + b"1]",  # a huge array where an object belongs
     ],

@@ -18,7 +18,7 @@ FACTURA = {
 
 @pytest.fixture
 async def mock(make_mock: MockFactory) -> Mock:
-    result: Mock = await make_mock(providers=("bsale", "tuimprenta"), strict=False)
+    result: Mock = await make_mock(providers=("bsale", "tuimprenta"))
     return result
 
 
