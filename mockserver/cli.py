@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import http_exceptions, web
 
 from mockserver.core import persistence, tls
 from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
@@ -251,7 +251,22 @@ async def _load_state(runtime: Runtime) -> None:
         say("seeded %d requests from %s", len(fixtures), settings.fixtures)
 
 
+def _one_line_for_bad_http(record: logging.LogRecord) -> bool:
+    """aiohttp answers a malformed request (a NUL in a header, a broken request line) with 400 itself
+    and logs a traceback; one line says as much."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, http_exceptions.HttpProcessingError):
+        record.msg, record.args = (
+            "refused a malformed HTTP request: %s",
+            (" ".join(str(error).split())[:200],),
+        )
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.INFO, "INFO"
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     settings = settings_from_args(argv)
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stdout, format="%(message)s")
+    logging.getLogger("aiohttp.server").addFilter(_one_line_for_bad_http)
     asyncio.run(serve(settings))

@@ -358,12 +358,19 @@ async def rate_limit(request: web.Request, handler: Next) -> web.StreamResponse:
     call = call_of(request)
     policy = call.provider.provider.rate_limits
     limiter = call.provider.limiter
-    if policy is None or not limiter.enabled:
+    if policy is None:
         return await handler(request)
     auth = call.provider.provider.auth
     tenant = auth.peek_tenant(request) if auth else None
     limits = policy.before(request, call.op, tenant)
     if limits is None:
+        return await handler(request)
+    if not limiter.enabled:
+        # nothing is counted, but clients that read the headers still find them: a full budget
+        shown = limits.shown or next(iter((*limits.charge, *limits.guard)), None)
+        if shown is not None and limits.headers:
+            full = limiter.limit_of(shown)
+            call.extra_headers.update(policy.headers(full, full, limiter.window_end(shown)))
         return await handler(request)
     try:
         usage = limiter.admit(limits.key, limits.guard, limits.charge, shown=limits.shown)

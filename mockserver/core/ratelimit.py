@@ -54,9 +54,11 @@ class RateLimiter:
     def limit_of(self, bucket: Bucket) -> int:
         return max(1, int(bucket.limit * (self.scale or 1)))
 
+    def window_end(self, bucket: Bucket) -> float:
+        return math.floor(self.clock.now() / bucket.window) * bucket.window + bucket.window
+
     def _window(self, key: str, bucket: Bucket) -> tuple[float, int]:
-        now = self.clock.now()
-        start = math.floor(now / bucket.window) * bucket.window
+        start = self.window_end(bucket) - bucket.window
         seen_start, count = self._counts.get((key, bucket.name), (start, 0))
         return (start, 0) if seen_start != start else (start, count)
 

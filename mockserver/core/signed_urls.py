@@ -15,7 +15,8 @@ class SignedUrls:
         self.clock = clock
 
     def _mac(self, path: str, expires: int) -> str:
-        return hmac.new(self._secret, f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+        message = f"{path}\n{expires}".encode("utf-8", "surrogatepass")  # paths are whatever clients send
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def sign(self, path: str, ttl: float) -> tuple[str, int]:
         """`path?expires=…&signature=…` valid for `ttl` seconds of mock time, and the expiry."""
@@ -24,9 +25,10 @@ class SignedUrls:
 
     def problem(self, path: str, expires: str | None, signature: str | None) -> str | None:
         """Why a presented link is refused, or None when it is good."""
-        if not expires or not signature or not expires.isdigit():
+        if not expires or not signature or not (expires.isascii() and expires.isdigit()):
             return "The link is not signed"
-        if not hmac.compare_digest(self._mac(path, int(expires)), signature):
+        presented = signature.encode("utf-8", "surrogatepass")
+        if not hmac.compare_digest(self._mac(path, int(expires)).encode(), presented):
             return "The link's signature does not match"
         if int(expires) < self.clock.now():
             return "The link has expired"

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,26 @@ from mockserver.core.masking import SECRET_KEYS
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SPEC_URI = "urn:mockserver:spec"
 DRAFT202012_URI = "https://json-schema.org/draft/2020-12/schema"
+ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")  # RFC 3986: scheme ":" rest
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        return not isinstance(value, str)
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # month 13, hour 25, …
+        return False
+    return True
+
+
+# jsonschema checks `uri` and `date-time` only with optional packages installed: the mock has its own
 FORMATS = FormatChecker()
 FORMATS.checks("rut")(rut.is_valid)
 FORMATS.checks("rif")(lambda value: not isinstance(value, str) or rif.problem(value) != "format")
+FORMATS.checks("uri")(lambda value: not isinstance(value, str) or ABSOLUTE_URI.fullmatch(value) is not None)
+FORMATS.checks("date-time")(_is_date_time)
 
 
 @dataclass(frozen=True)

@@ -62,14 +62,14 @@ def running(
     env: dict[str, str] | None = None,
     expect_exit: int | None = 0,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m mockserver *args`, its stderr appended to `log`; waits for `health` when given. On the
+    """`python -m mockserver *args`, its output appended to `log`; waits for `health` when given. On the
     way out a SIGTERM if it still runs, and its exit code must be `expect_exit` (None: not checked)."""
     with log.open("ab") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", *args],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
+            stdout=err,
             stderr=err,
         )
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -103,3 +104,16 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         reader.join(timeout=10)
         assert answers == [200]
+
+
+def test_a_malformed_http_request_is_refused_with_one_log_line(tmp_path: Path) -> None:
+    port = free_ports()
+    health = f"http://127.0.0.1:{port}/__admin/health"
+    with running(["--port", str(port), "--providers", "bsale"], tmp_path / "log", health=health):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nX-Probe: \x00\r\n\r\n")
+            assert raw.recv(64).startswith(b"HTTP/1.0 400")
+        assert wait_healthy(health)["status"] == "ok"
+    log = (tmp_path / "log").read_text()
+    assert "refused a malformed HTTP request: 400" in log
+    assert "Traceback" not in log

@@ -70,3 +70,17 @@ def test_a_spec_json_cannot_hold_is_parsed_from_yaml_every_time(tmp_path: Path) 
     spec.write_text("openapi: 3.1.0\nwhen: 2026-11-21\n")  # a date: JSON cannot hold it, so no twin
     assert str(_read_document(spec)["when"]) == "2026-11-21"
     assert not list((tmp_path / "__pycache__").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", ALL_PROVIDERS)
+def test_every_optional_query_parameter_says_an_empty_value_is_allowed(name: str) -> None:
+    # the platform reads `?limit=` as no limit at all; the specs must say so, or fuzzers expect a 400
+    spec = Spec(load_provider(name).spec_path)
+    for path, item in spec.document["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                param = spec.resolve(raw)
+                if param["in"] == "query" and not param.get("required"):
+                    assert param.get("allowEmptyValue") is True, (method, path, param["name"])

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.pipeline import CALL
+from mockserver.core.specs import Violation
 
 # Malformed requests are 400; well-formed requests that break the rules are 422.
 BAD_REQUEST_KEYWORDS = {"json", "encoding", "content-type"}
@@ -27,6 +28,12 @@ DEFAULT_CODES = {
 }
 
 
+def _malformed(v: Violation) -> bool:
+    """A body that is missing or unreadable, or a bad header or query: the request itself is malformed."""
+    missing_body = v.location == "body" and v.keyword == "required" and not v.field
+    return missing_body or v.keyword in BAD_REQUEST_KEYWORDS or v.location in ("header", "query")
+
+
 def envelope(request: web.Request, data: Any) -> dict[str, Any]:
     return {"success": True, "data": data, "traceId": request[CALL].trace_id}
 
@@ -39,9 +46,7 @@ class AvenioErrors:
         violations = error.detail.get("violations")
         if violations:
             details = [{"field": v.field, "message": v.message} for v in violations]
-            if any(v.keyword in BAD_REQUEST_KEYWORDS for v in violations) or any(
-                v.location in ("header", "query") for v in violations
-            ):
+            if any(_malformed(v) for v in violations):
                 status, code = 400, "bad_request"
             else:
                 status = 422

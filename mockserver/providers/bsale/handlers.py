@@ -315,7 +315,8 @@ async def get_shipping_detail(call: Call) -> web.StreamResponse:
 
 def _public(call: Call) -> tuple[Instance, Document]:
     state = _state(call)
-    instance = state.by_cpn(call.path["cpnId"])
+    cpn = call.path["cpnId"]
+    instance = state.by_cpn(int(cpn)) if cpn.isascii() and cpn.isdigit() and len(cpn) < 10 else None
     doc = None
     if instance is not None:
         ids = instance.indexes["token"].get(call.path["token"], [])

@@ -11,7 +11,8 @@ from mockserver.core.pipeline import operation_of
 
 
 def _header_safe(text: str) -> str:
-    return " ".join(text.split())
+    """One line with control characters escaped: headers cannot carry them, yet clients send them in paths."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in " ".join(text.split()))
 
 
 def is_idp(request: web.Request) -> bool:

@@ -302,3 +302,12 @@ async def test_the_quickstart_example_body_is_accepted(mock: Mock) -> None:
     )
     op = await avenio.run("emitir", body)
     assert op["result"]["retencion"] == 13750
+
+
+async def test_signed_links_with_non_ascii_signatures_or_expiry_are_403(avenio: Avenio) -> None:
+    # found by fuzzing: comparing a non-ASCII signature raised, and answered 500
+    path = _path((await avenio.emit())["result"]["pdfUrl"]).split("?")[0]
+    for query in ("expires=9999999999&signature=%C3%B1", "expires=%C2%B2&signature=00"):
+        response = await avenio.mock.client.get(f"{path}?{query}")
+        assert response.status == 403, query
+        assert (await response.json())["error"]["code"] == "invalid_signature"

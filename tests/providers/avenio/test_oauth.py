@@ -169,3 +169,9 @@ async def test_a_client_gets_120_calls_a_minute_then_429_in_the_envelope(avenio:
     await avenio.mock.advance(60)
     await avenio.refresh()
     assert (await avenio.mock.client.get(f"{API}/operaciones/x", headers=avenio.headers)).status == 404
+
+
+async def test_a_token_request_without_a_body_is_400_bad_request(mock: Mock) -> None:
+    response = await mock.client.post(TOKEN)
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "bad_request"

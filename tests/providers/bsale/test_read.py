@@ -233,3 +233,8 @@ async def test_catalogue_counts_filters_and_special_endpoints(bsale: Bsale) -> N
     assert (await bsale.get_json("taxes/1.json"))["percentage"] == "19.0"
     assert (await bsale.get_json("coins/1.json"))["decimals"] == 0
     assert (await bsale.get("offices/99.json")).status == 404
+
+
+async def test_an_empty_query_value_counts_as_absent(bsale: Bsale) -> None:
+    page = await bsale.get_json("documents.json?limit=&offset=&fields=")
+    assert (page["limit"], page["offset"]) == (25, 0)

@@ -157,3 +157,10 @@ async def test_opt_in_signature_on_notifications(bsale: Bsale, aiohttp_server: A
     await bsale.mock.settle_webhooks()
     body, headers = seen[0]
     assert headers["X-Mock-Signature"] == "sha256=" + hmac.new(b"s3", body, hashlib.sha256).hexdigest()
+
+
+async def test_a_public_link_naming_no_instance_is_404_not_400(mock: Mock) -> None:
+    # found by fuzzing: the public file host knows links or it does not; it never validates them
+    for path in ("/bsale/view/null,null/0.pdf", "/bsale/view/x/0", "/bsale/v1/99999999999/files/0.xml"):
+        response = await mock.client.get(path)
+        assert response.status == 404, path

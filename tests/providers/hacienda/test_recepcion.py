@@ -344,3 +344,10 @@ async def test_callback_receives_the_get_body_when_final(hacienda: Hacienda, aio
     assert len(received) == 1
     assert received[0] == await hacienda.status(s.clave)
     assert received[0]["ind-estado"] == "aceptado"
+
+
+async def test_control_characters_in_the_clave_are_escaped_in_x_error_cause(hacienda: Hacienda) -> None:
+    # found by fuzzing: echoing them raw made aiohttp drop the connection without an answer
+    response = await hacienda.mock.client.get(f"{API}/recepcion/%1B", headers=hacienda.headers)
+    assert response.status in (400, 404)
+    assert "\\x1b" in response.headers["X-Error-Cause"]

@@ -240,3 +240,13 @@ async def test_a_failing_receiver_is_retried_for_24_hours_then_given_up(
     assert attempts[-1]["at"] - attempts[0]["at"] <= 24 * 3600
     gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(attempts)]
     assert gaps[:3] == sorted(gaps[:3])  # exponential back-off
+
+
+async def test_a_callback_url_that_is_not_an_absolute_uri_is_refused(ti: Tuimprenta) -> None:
+    # found by fuzzing: `format: uri` went unchecked (jsonschema needs an extra package for it)
+    rows = [{"series": "A", "customer": {"name": "A", "tax_id": "J-12345678-4"}, "items": []}]
+    for url in ("", "not a url", "/relative"):
+        body = {"type": "invoice.create", "payload": rows, "callback_url": url}
+        response = await ti.call("POST", "/batches", json=body)
+        assert response.status == 422, url
+        assert (await response.json())["error"]["field"] == "callback_url"
