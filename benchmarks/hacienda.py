@@ -97,7 +97,7 @@ async def measure_throughput(connections: int, seconds: float) -> dict[str, Any]
                 token = (await r.json())["access_token"]
             headers = {"Authorization": f"bearer {token}"}
             s = sample.Sample()
-            body = sample.body(s, load_signing_key(None, time.time()))  # noqa: TID251 - a benchmark, not the server
+            body = sample.body(s, load_signing_key(None, time.time()))
             async with session.post(
                 "/hacienda/recepcion-sandbox/v1/recepcion", json=body, headers=headers
             ) as r:

@@ -22,13 +22,15 @@ def free_port() -> int:
 
 
 def start(
-    command: list[str], health: str, *, timeout: float = 30, any_status: bool = False
+    command: list[str], health: str, *, timeout: float = 30, any_status: bool = False, log: Path | None = None
 ) -> tuple[subprocess.Popen[bytes], float]:
     """Start a server; answers it and the seconds until `health` said 200 (`any_status`: any answer,
-    for peers whose health URL is just a path they serve). Its stderr is shown if it dies."""
-    with tempfile.TemporaryFile() as errors:  # the server keeps its own handle on it
+    for peers whose health URL is just a path they serve). Its output goes to `log` if given (else only
+    stderr is kept), and is shown if it dies."""
+    with log.open("w+b") if log else tempfile.TemporaryFile() as errors:  # the server keeps its own handle
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        out = errors if log else subprocess.DEVNULL
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=errors)
         while True:
             try:
                 with urllib.request.urlopen(health, timeout=0.5) as response:
@@ -48,10 +50,13 @@ def start(
             time.sleep(0.005)
 
 
-def start_mock(port: int, *flags: str, timeout: float = 30) -> tuple[subprocess.Popen[bytes], float]:
-    """mockserver on 127.0.0.1:`port`, quiet; answers it and its seconds to healthy."""
+def start_mock(
+    port: int, *flags: str, timeout: float = 30, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], float]:
+    """mockserver on 127.0.0.1:`port`, quiet (warnings and errors to `log`); answers it and its seconds
+    to healthy."""
     command = [sys.executable, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *flags]
-    return start(command, f"http://127.0.0.1:{port}/__admin/health", timeout=timeout)
+    return start(command, f"http://127.0.0.1:{port}/__admin/health", timeout=timeout, log=log)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -382,7 +382,7 @@ def main() -> None:
     args.warmup = 0.5 if args.quick else 2
     peers = ensure_peers(["autocannon"] if args.quick else list(PEERS))
     results: dict[str, Any] = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: TID251 (a record of when it ran)
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "quick": args.quick,
         "connections": args.connections,
