@@ -151,6 +151,10 @@ class Traffic:
 
     async def bsale(self, tenant: str) -> None:
         headers = {"access_token": tenant}
+        if self.hook_url and ("bsale", tenant) not in self.tokens:  # set in Bsale's settings, live
+            hook = {"tenant": tenant, "url": self.hook_url}
+            await self.call("POST", "/__admin/actions/bsale/configure-webhook", (200, 201), json=hook)
+            self.tokens[("bsale", tenant)] = "hooked"
         doc = await self.call("POST", "/bsale/v1/documents.json", (201,), json=BOLETA, headers=headers)
         if doc is None:
             return
@@ -199,12 +203,15 @@ class Traffic:
 
     async def tuimprenta(self, tenant: str) -> None:
         headers = {"Authorization": f"Bearer {tenant}"}
-        body = {**INVOICE, **({"callback_url": self.hook_url} if self.hook_url else {})}
+        if self.hook_url and ("tuimprenta", tenant) not in self.tokens:  # set in the dashboard, live
+            hook = {"tenant": tenant, "url": self.hook_url}
+            await self.call("POST", "/__admin/actions/tuimprenta/webhooks", (200, 201), json=hook)
+            self.tokens[("tuimprenta", tenant)] = "hooked"
         invoice = await self.call(
             "POST",
             "/tuimprenta/v1/invoices",
             (201,),
-            json=body,
+            json=INVOICE,
             headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
         )
         if invoice is None:
