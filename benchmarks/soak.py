@@ -6,7 +6,7 @@ Every 1/rate seconds one round starts (traffic.py: sign in, create, read back, l
 provider in turn, in one of 8 sandboxes per provider. As a test suite's fixture does between tests,
 each sandbox is reset through the control plane after 20 rounds and starts afresh under a new name,
 so stored state stays bounded and any growth left is a leak. Created resources ask for webhooks to a
-local receiver. The mock runs with the providers' own rate limits scaled 10× (counted, not tripped)
+local receiver. The mock runs with the providers' own rate limits scaled 10x (counted, not tripped)
 and its journal at the default 1,000 entries.
 
 Figures: requests by status, unexpected answers (anything a client would not expect: a 5xx, a 429,
