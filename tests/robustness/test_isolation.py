@@ -1,4 +1,9 @@
-"""Tenant isolation: what one credential creates, another cannot read, list, change or cancel (404)."""
+"""Tenant isolation, endpoint by endpoint: what one credential creates, another cannot read, list,
+change or cancel (404), and the owner finds it untouched afterwards.
+
+Each provider's test aims at every secured operation of its spec that takes a path parameter, and
+fails when the spec gains one it does not aim at: a new endpoint cannot skip the check.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +11,247 @@ from typing import Any
 
 import pytest
 
+from mockserver.core.plugin import Unsupported
+from mockserver.core.runtime import load_provider
+from mockserver.core.specs import Spec
 from tests.conftest import Mock, MockFactory
+from tests.providers.avenio.conftest import Avenio, emision
+from tests.providers.avenio.conftest import token as avenio_token
+from tests.providers.hacienda.conftest import Hacienda, login
+from tests.providers.hacienda.conftest import sample as hacienda_sample
 from tests.providers.tuimprenta.conftest import invoice_body
+from tests.providers.tupana.conftest import ISSUER, Tupana, factura
 
-FACTURA = {
-    "documentTypeId": 8,
-    "clientId": 24,
-    "details": [{"variantId": 1, "netUnitValue": 1000, "quantity": 1, "taxId": "[1]"}],
+Probe = tuple[str, str, Any]  # method, path, JSON body
+NOT_TENANT_RESOURCES = {
+    # the realm is public configuration, not something a tenant makes
+    "hacienda": {"createToken", "logout", "getCerts", "getOpenIdConfiguration"},
+    # every company is seeded with the same catalogue: ids like offices/1 exist in each instance
+    "bsale": {
+        "getDocumentType",
+        "getOffice",
+        "getPriceList",
+        "getTax",
+        "getVariant",
+        "getProduct",
+        "getPaymentType",
+        "getCoin",
+        "getUser",
+        "getDteCode",
+        "getDynamicAttribute",
+        "getBookType",
+        "listPriceListDetails",
+        "getPriceListDetail",
+    },
 }
+
+
+def resource_operations(provider: str) -> set[str]:
+    """Secured operations that name a resource in their path (capability links are not secured)."""
+    spec = Spec(load_provider(provider).spec_path)
+    handlers = load_provider(provider).operations
+    return {
+        op.id
+        for op in spec.operations.values()
+        if op.secured
+        and any(p.location == "path" for p in op.params)
+        and not isinstance(handlers[op.id], Unsupported)
+    } - NOT_TENANT_RESOURCES.get(provider, set())
+
+
+async def assert_invisible(
+    mock: Mock, provider: str, stranger: dict[str, str], probes: dict[str, Probe]
+) -> None:
+    assert resource_operations(provider) == set(probes), "an endpoint of the spec is not probed"
+    for op_id, (method, path, body) in probes.items():
+        response = await mock.client.request(method, path, headers=stranger, json=body)
+        assert response.status == 404, (op_id, method, path, response.status, await response.text())
 
 
 @pytest.fixture
 async def mock(make_mock: MockFactory) -> Mock:
-    result: Mock = await make_mock(providers=("bsale", "tuimprenta"))
+    result: Mock = await make_mock(rate_limits={"*": 100.0})  # dozens of probes on a frozen clock
     return result
 
 
-async def _json(response: Any) -> Any:
+async def _json(response: Any, status: int = 200) -> Any:
+    assert response.status == status, await response.text()
     return await response.json()
 
 
-async def test_bsale_documents_are_per_access_token(mock: Mock) -> None:
-    owner, stranger = {"access_token": "owner"}, {"access_token": "stranger"}
-    created = await _json(await mock.client.post("/bsale/v1/documents.json", json=FACTURA, headers=owner))
-    path = f"/bsale/v1/documents/{created['id']}.json"
-    assert (await mock.client.get(path, headers=owner)).status == 200
-    for method, url in (
-        ("GET", path),
-        ("GET", f"/bsale/v1/documents/{created['id']}/details.json"),
-        ("DELETE", f"{path}?officeId=1"),
-    ):
-        response = await mock.client.request(method, url, headers=stranger)
-        assert response.status == 404, (method, url, response.status)
-    listed = await _json(await mock.client.get("/bsale/v1/documents.json", headers=stranger))
-    assert created["id"] not in [d["id"] for d in listed["items"]]
-
-
-async def test_tuimprenta_invoices_are_per_api_key(mock: Mock) -> None:
-    owner, stranger = {"Authorization": "Bearer owner"}, {"Authorization": "Bearer stranger"}
-    created = await _json(
-        await mock.client.post("/tuimprenta/v1/invoices", json=invoice_body(), headers=owner)
+async def test_hacienda_comprobantes_are_per_user(mock: Mock) -> None:
+    owner = Hacienda(mock, (await login(mock, "owner@stag"))["access_token"])
+    stranger = {"Authorization": f"bearer {(await login(mock, 'stranger@stag'))['access_token']}"}
+    clave = await owner.submit(hacienda_sample.Sample(numero=777))
+    api = "/hacienda/recepcion-sandbox/v1"
+    await assert_invisible(
+        mock,
+        "hacienda",
+        stranger,
+        {
+            "getRecepcion": ("GET", f"{api}/recepcion/{clave}", None),
+            "getComprobante": ("GET", f"{api}/comprobantes/{clave}", None),
+        },
     )
-    base = f"/tuimprenta/v1/invoices/{created['id']}"
-    for method, url in (
-        ("GET", base),
-        ("GET", f"{base}/pdf"),
-        ("GET", f"{base}/xml"),
-        ("POST", f"{base}/cancel"),
+    listed = await mock.client.get(f"{api}/comprobantes", headers=stranger)
+    assert clave not in await listed.text()
+    assert (await owner.status(clave))["ind-estado"] in ("recibido", "procesando", "aceptado")
+
+
+async def test_avenio_operations_are_per_client(mock: Mock) -> None:
+    owner = Avenio(mock, await avenio_token(mock))
+    stranger_token = await avenio_token(mock, ("stranger-client", "stranger-secret"))
+    response = await owner.post("emitir", emision())
+    operation = (await _json(response, 202))["data"]["operationId"]
+    await assert_invisible(
+        mock,
+        "avenio",
+        {"Authorization": f"Bearer {stranger_token}"},
+        {"getOperacion": ("GET", f"/avenio/api/v1/bhe/operaciones/{operation}", None)},
+    )
+    # nor void the owner's boleta by its folio: folios are the owner's, checked before accepting
+    await mock.advance(5)
+    assert (await owner.operation(operation))["status"] == "completed"
+    anular = await mock.client.post(
+        "/avenio/api/v1/bhe/anular",
+        json={"rutUsuario": "11111111-1", "passwordSII": "clave-sii-prueba", "folio": 1, "causa": 1},
+        headers={
+            "Authorization": f"Bearer {stranger_token}",
+            "Idempotency-Key": "6f1c4b1e-0000-4000-8000-000000000001",
+        },
+    )
+    assert (anular.status, (await anular.json())["error"]["code"]) == (404, "folio_not_found")
+    assert (await owner.operation(operation))["result"]["estado"] == "vigente"
+
+
+async def test_tupana_batches_documents_webhooks_and_connections_are_per_api_key(mock: Mock) -> None:
+    owner, stranger = Tupana(mock, "sandbox_owner"), Tupana(mock, "sandbox_stranger")
+    await owner.enrol()
+    entity = await owner.ok("GET", f"/master-entities/?rut={ISSUER}")
+    hook = await owner.ok(
+        "POST",
+        "/webhooks/",
+        201,
+        json={
+            "master_entity_id": entity["id"],
+            "url": "https://example.com/h",
+            "events": ["document.issued"],
+        },
+    )
+    batch = await _json(await owner.batch([factura()]), 202)
+    await mock.advance(5)
+    listed = await owner.ok("GET", f"/documents/?master_entity_id={entity['id']}")
+    document = listed["data"][0]["id"]
+    v2 = "/tupana/v2"
+    await assert_invisible(
+        mock,
+        "tupana",
+        stranger.headers,
+        {
+            "retrieveBatch": ("GET", f"{v2}/documents/batch/{batch['batch_id']}/", None),
+            "retrieveDocument": ("GET", f"{v2}/documents/{document}/", None),
+            "listDocumentStates": ("GET", f"{v2}/documents/{document}/states/", None),
+            "createDocumentState": ("POST", f"{v2}/documents/{document}/states/", {"event_code": "PAID"}),
+            "retrieveWebhook": ("GET", f"{v2}/webhooks/{hook['id']}/", None),
+            "updateWebhook": ("PATCH", f"{v2}/webhooks/{hook['id']}/", {"url": "https://evil.example/h"}),
+            "testWebhook": ("POST", f"{v2}/webhooks/{hook['id']}/test/", {}),
+            "deleteWebhook": ("DELETE", f"{v2}/webhooks/{hook['id']}/", None),
+            "deactivateConnection": ("DELETE", f"{v2}/connections/{entity['id']}/", None),
+        },
+    )
+    stranger_list = await stranger.call("GET", f"/documents/?master_entity_id={entity['id']}")
+    assert document not in await stranger_list.text()
+    assert (await owner.ok("GET", f"/documents/{document}/"))["is_paid"] is False
+    assert (await owner.ok("GET", f"/webhooks/{hook['id']}/"))["url"] == "https://example.com/h"
+    connections = await owner.ok("GET", "/connections/")
+    assert [c["status"] for c in connections["data"]] == ["active"]
+
+
+async def test_bsale_documents_clients_payments_and_shippings_are_per_access_token(mock: Mock) -> None:
+    owner, stranger = {"access_token": "owner"}, {"access_token": "stranger"}
+    body = {
+        "documentTypeId": 8,
+        "client": {
+            "code": "13131313-6",
+            "company": "Solo del dueño",
+            "city": "Stgo",
+            "municipality": "Stgo",
+            "activity": "giro",
+            "address": "dir",
+        },
+        "details": [{"variantId": 157, "netUnitValue": 1000, "quantity": 1, "taxId": "[1]"}],
+        "officeId": 1,
+        "references": [{"number": 1, "referenceDate": 1407715200, "reason": "OC", "codeSii": 801}],
+        "dynamicAttributes": [{"description": "x", "dynamicAttributeId": 17}],
+        "dispatch": 1,
+    }
+    doc = await _json(await mock.client.post("/bsale/v1/documents.json", json=body, headers=owner), 201)
+    v1, d = "/bsale/v1", f"/bsale/v1/documents/{doc['id']}"
+
+    async def first_id(path: str) -> Any:
+        return (await _json(await mock.client.get(path, headers=owner)))["items"][0]["id"]
+
+    client = doc["client"]["id"]
+    payment = await first_id(f"{v1}/payments.json")
+    costs = await _json(
+        await mock.client.get(f"{v1}/documents/costs.json?documentid={doc['id']}", headers=owner)
+    )
+    shipping_detail = costs["cost_detail"][0]["shipping_detail"]["href"].split("/v1/", 1)[1]
+    probes: dict[str, Probe] = {
+        "getDocument": ("GET", f"{d}.json", None),
+        "deleteDocument": ("DELETE", f"{d}.json?officeId=1", None),
+        "getClient": ("GET", f"{v1}/clients/{client}.json", None),
+        "listClientAddresses": ("GET", f"{v1}/clients/{client}/addresses.json", None),
+        "getClientAddress": ("GET", f"{v1}/clients/{client}/addresses/1.json", None),
+        "listClientContacts": ("GET", f"{v1}/clients/{client}/contacts.json", None),
+        "listClientAttributes": ("GET", f"{v1}/clients/{client}/attributes.json", None),
+        "getPayment": ("GET", f"{v1}/payments/{payment}.json", None),
+        "getShippingDetail": ("GET", f"{v1}/{shipping_detail}", None),
+    }
+    for part, many, one in (
+        ("details", "Details", "Detail"),
+        ("references", "References", "Reference"),
+        ("document_taxes", "DocumentTaxes", "DocumentTax"),
+        ("sellers", "Sellers", "Seller"),
+        ("attributes", "Attributes", "Attribute"),
     ):
-        response = await mock.client.request(
-            method, url, headers=stranger, json={"reason": "x"} if method == "POST" else None
-        )
-        assert response.status == 404, (method, url, response.status)
+        item = await first_id(f"{d}/{part}.json")
+        probes[f"listDocument{many}"] = ("GET", f"{d}/{part}.json", None)
+        probes[f"getDocument{one}"] = ("GET", f"{d}/{part}/{item}.json", None)
+    await assert_invisible(mock, "bsale", stranger, probes)
+    listed = await _json(await mock.client.get(f"{v1}/documents.json", headers=stranger))
+    assert doc["id"] not in [x["id"] for x in listed["items"]]
+    assert (await _json(await mock.client.get(f"{d}.json", headers=owner)))["state"] == 0
+
+
+async def test_tuimprenta_invoices_and_batches_are_per_api_key(mock: Mock) -> None:
+    owner, stranger = {"Authorization": "Bearer owner"}, {"Authorization": "Bearer stranger"}
+    invoice = await _json(
+        await mock.client.post("/tuimprenta/v1/invoices", json=invoice_body(), headers=owner), 201
+    )
+    batch = await _json(
+        await mock.client.post(
+            "/tuimprenta/v1/batches",
+            json={"type": "invoice.create", "payload": [invoice_body()]},
+            headers=owner,
+        ),
+        202,
+    )
+    i, b = f"/tuimprenta/v1/invoices/{invoice['id']}", f"/tuimprenta/v1/batches/{batch['id']}"
+    await assert_invisible(
+        mock,
+        "tuimprenta",
+        stranger,
+        {
+            "getInvoice": ("GET", i, None),
+            "getInvoicePdf": ("GET", f"{i}/pdf", None),
+            "getInvoiceXml": ("GET", f"{i}/xml", None),
+            "cancelInvoice": ("POST", f"{i}/cancel", {"reason": "x"}),
+            "getBatch": ("GET", b, None),
+            "getBatchResultCsv": ("GET", f"{b}/result.csv", None),
+            "getBatchResultJson": ("GET", f"{b}/result.json", None),
+        },
+    )
     listed = await _json(await mock.client.get("/tuimprenta/v1/invoices", headers=stranger))
     assert listed["data"] == []
-    kept = await _json(await mock.client.get(base, headers=owner))
-    assert kept["status"] == "issued"  # the stranger's cancel changed nothing
+    assert (await _json(await mock.client.get(i, headers=owner)))["status"] == "issued"
