@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockserver.core.masking import tenant_label
+
 
 @dataclass
 class Entry:
@@ -48,7 +50,10 @@ class Journal:
         kept = [
             e
             for e in self._entries
-            if not ((provider is None or e.provider == provider) and (tenant is None or e.tenant == tenant))
+            if not (
+                (provider is None or e.provider == provider)
+                and (tenant is None or e.tenant in (tenant, tenant_label(tenant)))
+            )
         ]
         self._entries.clear()
         self._entries.extend(kept)
@@ -69,7 +74,7 @@ class Journal:
             return (
                 (provider is None or e.provider == provider)
                 and (operation is None or e.operation == operation)
-                and (tenant is None or e.tenant == tenant)
+                and (tenant is None or e.tenant in (tenant, tenant_label(tenant)))
                 and (status is None or e.status == status)
                 and (method is None or e.method == method.upper())
                 and (since is None or e.at >= since)

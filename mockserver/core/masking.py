@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,11 @@ SECRET_KEYS = frozenset(
 )
 SECRET_HEADERS = frozenset({"authorization", "x-avenio-authorization", "access_token", "cookie", "x-api-key"})
 LONG_VALUE = 512
+
+
+def tenant_label(tenant: str) -> str:
+    """How logs and the journal name a sandbox whose name is a credential (an API key, an access token)."""
+    return "key-" + hashlib.sha256(tenant.encode()).hexdigest()[:12]
 
 
 def mask_header(name: str, value: str) -> str:

@@ -25,7 +25,7 @@ from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
-from mockserver.core.masking import mask_headers, mask_value
+from mockserver.core.masking import mask_headers, mask_value, tenant_label
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
 from mockserver.core.runtime import ProviderRuntime
@@ -147,6 +147,8 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     response = await handler(request)
     ms = round((loop_time() - started) * 1000, 3)
     tenant = call.principal.tenant if call.principal else None
+    if tenant and provider.provider.tenant_is_credential:
+        tenant = tenant_label(tenant)
     if op is None and request.path.endswith((".json", ".yaml")) and "openapi" in request.path:
         return response
     runtime.journal.record(

@@ -110,6 +110,8 @@ class Provider:
     errors: ErrorRenderer
     make_state: Callable[[ProviderRuntime], Any]
     auth: Authenticator | None = None
+    # the sandbox is named by the raw API key or token: logs and the journal show masking.tenant_label
+    tenant_is_credential: bool = False
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
     webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None

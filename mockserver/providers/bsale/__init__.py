@@ -32,6 +32,7 @@ PROVIDER = Provider(
     errors=BsaleErrors(),
     make_state=BsaleState,
     auth=AccessToken(),
+    tenant_is_credential=True,
     rate_limits=BsaleLimits(),
     scenarios={"rejected-by-tax-authority": {"description": "the SII rejects the document (informedSii 2)"}},
     admin_actions={

@@ -38,6 +38,7 @@ PROVIDER = Provider(
     errors=TuimprentaErrors(),
     make_state=TuimprentaState,
     auth=BearerKey(),
+    tenant_is_credential=True,
     rate_limits=TuimprentaLimits(),
     spec_aliases=("/assets/api/openapi.yaml",),
     scenarios={

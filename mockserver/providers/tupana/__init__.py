@@ -17,6 +17,7 @@ PROVIDER = Provider(
     errors=TupanaErrors(),
     make_state=TupanaState,
     auth=ApiKey(),
+    tenant_is_credential=True,
     rate_limits=TupanaLimits(),
     webhook_signer=events.sign,
     webhook_observer=events.observe,
