@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
+import io
 import json
 from typing import Any
 
 import pytest
+from aiohttp import FormData
 
 from tests.conftest import Mock, MockFactory
 
@@ -99,3 +102,44 @@ async def test_billion_laughs_in_a_comprobante_is_refused_fast_and_small(mock: M
     assert asyncio.get_running_loop().time() - started < 2  # 10⁹ "ha"s were never expanded
     assert response.status == 400 and "XML" in response.headers["X-Error-Cause"]
     assert "haha" not in response.headers["X-Error-Cause"] and "haha" not in await response.text()
+
+
+def _upload(name: str, content: bytes, content_type: str = "text/csv") -> FormData:
+    form = FormData()
+    form.add_field("type", "invoice.create")
+    form.add_field("file", io.BytesIO(content), filename=name, content_type=content_type)
+    return form
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("columns.csv", b",".join(b"c%d" % i for i in range(1_000_000)) + b"\n1\n", "text/csv"),
+        ("quote-bomb.csv", b'series,customer.name\n"' + b"x" * 3_000_000 + b"\n", "text/csv"),
+        ("bomb.zip", gzip.compress(b"series\n" + b"A\n" * 5_000_000), "application/zip"),
+        ("not-utf8.csv", b"series\n\xff\xfe\xfa\n", "text/csv"),
+    ],
+    ids=["a-million-columns", "quote-bomb", "compressed-bomb", "not-utf8"],
+)
+async def test_hostile_batch_uploads_get_a_clear_error_quickly(
+    make_mock: MockFactory, name: str, content: bytes, content_type: str
+) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",), rate_limits={"*": None})
+    started = asyncio.get_running_loop().time()
+    response = await mock.client.post(
+        "/tuimprenta/v1/batches",
+        data=_upload(name, content, content_type),
+        headers={"Authorization": "Bearer h"},
+    )
+    answer = await response.json()
+    assert asyncio.get_running_loop().time() - started < 5
+    if response.status == 202:  # taken as a batch: every row must fail with its reason, nothing issued
+        await mock.advance(5)
+        batch = await (
+            await mock.client.get(
+                f"/tuimprenta/v1/batches/{answer['id']}", headers={"Authorization": "Bearer h"}
+            )
+        ).json()
+        assert batch["counts"]["processed"] == 0, batch
+    else:
+        assert 400 <= response.status < 500 and set(answer) == {"error"}, answer
