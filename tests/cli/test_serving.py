@@ -104,6 +104,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         reader.join(timeout=10)
         assert answers == [200]
+        process.wait(timeout=15)  # before `running` would send a second SIGTERM into the interpreter's exit
 
 
 def test_a_malformed_http_request_is_refused_with_one_log_line(tmp_path: Path) -> None:
