@@ -8,7 +8,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +60,19 @@ def start_mock(
     to healthy."""
     command = [sys.executable, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *flags]
     return start(command, f"http://127.0.0.1:{port}/__admin/health", timeout=timeout, log=log)
+
+
+async def receiver(
+    path: str, hook: Callable[[web.Request], Awaitable[web.Response]]
+) -> tuple[web.AppRunner, str]:
+    """A local webhook receiver: `hook` answers POSTs to `path`; answers its runner and base URL."""
+    app = web.Application()
+    app.router.add_post(path, hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from live import free_port, start_mock, stop
+from live import free_port, receiver, start_mock, stop
 from traffic import PROVIDERS, Traffic
 
 SANDBOXES = 8
@@ -51,7 +51,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def receiver() -> tuple[web.AppRunner, str, Counter[str]]:
+async def counting_receiver() -> tuple[web.AppRunner, str, Counter[str]]:
     received: Counter[str] = Counter()
 
     async def hook(request: web.Request) -> web.Response:
@@ -59,17 +59,12 @@ async def receiver() -> tuple[web.AppRunner, str, Counter[str]]:
         received[request.match_info["provider"]] += 1
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/hook/{provider}", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/hook", received
+    runner, base = await receiver("/hook/{provider}", hook)
+    return runner, f"{base}/hook", received
 
 
 async def soak(base: str, pid: int, seconds: float, rate: float) -> dict[str, Any]:
-    runner, hook, received = await receiver()
+    runner, hook, received = await counting_receiver()
     samples: list[tuple[float, float]] = []
     late = 0
     generation: Counter[tuple[str, int]] = Counter()  # resets so far, per provider and sandbox

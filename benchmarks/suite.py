@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from live import ROOT, free_port, start, stop
+from live import ROOT, free_port, receiver, start, stop
 
 HERE = Path(__file__).resolve().parent
 PEERS = {"@stoplight/prism-cli": "5.14.2", "wiremock": "3.13.2", "autocannon": "9.0.0"}
@@ -223,12 +223,7 @@ async def webhook_rate(base: str, count: int) -> dict[str, Any]:
             done.set()
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner, receiver_url = await receiver("/hook", hook)
     tenant = "hooks_key"
     loop = asyncio.get_running_loop()
 
@@ -236,7 +231,7 @@ async def webhook_rate(base: str, count: int) -> dict[str, Any]:
         call(
             f"{base}/__admin/actions/tuimprenta/webhooks",
             "POST",
-            {"tenant": tenant, "url": f"http://127.0.0.1:{port}/hook"},
+            {"tenant": tenant, "url": f"{receiver_url}/hook"},
         )
         call(f"{base}/__admin/webhooks/pause", "POST", {})
         for _ in range(count):
