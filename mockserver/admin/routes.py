@@ -174,8 +174,11 @@ async def action(request: web.Request) -> web.Response:
             f"{pr.name} has no action {request.match_info['action']!r}; "
             f"it has: {', '.join(pr.provider.admin_actions) or 'none'}"
         )
+    body = await _body(request)
+    if isinstance(body.get("tenant"), str):  # the key itself or its label: the sandbox it opened
+        body["tenant"] = pr.tenant_name(body["tenant"])
     try:
-        result = act(pr, await _body(request))
+        result = act(pr, body)
     except (KeyError, LookupError, ValueError) as error:
         raise AdminError(str(error)) from None
     runtime.scheduler.run_due()

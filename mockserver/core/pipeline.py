@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +25,7 @@ from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
-from mockserver.core.masking import mask_headers, mask_value, tenant_label
+from mockserver.core.masking import mask_headers, mask_value
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
 from mockserver.core.runtime import ProviderRuntime
@@ -147,8 +147,6 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     response = await handler(request)
     ms = round((loop_time() - started) * 1000, 3)
     tenant = call.principal.tenant if call.principal else None
-    if tenant and provider.provider.tenant_is_credential:
-        tenant = tenant_label(tenant)
     if op is None and request.path.endswith((".json", ".yaml")) and "openapi" in request.path:
         return response
     runtime.journal.record(
@@ -406,9 +404,10 @@ async def authenticate(request: web.Request, handler: Next) -> web.StreamRespons
     call = call_of(request)
     auth = call.provider.provider.auth
     if call.op is not None and call.op.secured and request.get(REPLAY_TENANT):
-        call.principal = Principal(request[REPLAY_TENANT], call.op.scopes)
+        call.principal = Principal(call.provider.tenant_name(request[REPLAY_TENANT]), call.op.scopes)
     elif call.op is not None and call.op.secured and auth is not None:
-        call.principal = await auth.authenticate(request, call.op)
+        principal = await auth.authenticate(request, call.op)
+        call.principal = replace(principal, tenant=call.provider.tenant_name(principal.tenant))
     return await handler(request)
 
 

@@ -18,6 +18,7 @@ from mockserver.core.ids import Ids
 from mockserver.core.journal import Journal
 from mockserver.core.keys import SigningKey, load_signing_key
 from mockserver.core.lifecycle import Lifecycles, Mode
+from mockserver.core.masking import tenant_label
 from mockserver.core.plugin import Provider, Unsupported
 from mockserver.core.ratelimit import RateLimiter
 from mockserver.core.scenarios import Scenarios
@@ -76,7 +77,12 @@ class ProviderRuntime:
     def name(self) -> str:
         return self.provider.name
 
+    def tenant_name(self, tenant: str) -> str:
+        """The sandbox a credential opens: key-named sandboxes go by a digest of the key."""
+        return tenant_label(tenant) if self.provider.tenant_is_credential else tenant
+
     def reset(self, tenant: str | None = None) -> None:
+        tenant = self.tenant_name(tenant) if tenant else None
         reset = getattr(self.state, "reset", None)
         if tenant is not None and reset is not None:
             reset(tenant)

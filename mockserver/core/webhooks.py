@@ -13,6 +13,7 @@ import aiohttp
 
 from mockserver.core.clock import Clock
 from mockserver.core.ids import Ids
+from mockserver.core.masking import tenant_label
 from mockserver.core.scheduler import Scheduler
 
 log = logging.getLogger("mockserver.webhooks")
@@ -168,7 +169,8 @@ class WebhookDispatcher:
         return [
             d
             for d in reversed(self.deliveries.values())
-            if (provider is None or d.provider == provider) and (tenant is None or d.tenant == tenant)
+            if (provider is None or d.provider == provider)
+            and (tenant is None or d.tenant in (tenant, tenant_label(tenant)))
         ]
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
+from mockserver.core.masking import tenant_label
 from tests.providers.bsale.conftest import Bsale, boleta, seed_example
 
 
@@ -236,7 +237,7 @@ async def test_dispatch_takes_stock_and_refuses_what_is_not_there(bsale: Bsale) 
             "details": [{"variantId": 157, "quantity": 2, "taxId": "[1]"}],
         }
     )
-    state = bsale.mock.runtime.providers["bsale"].state.instance(bsale.headers["access_token"])
+    state = bsale.mock.runtime.providers["bsale"].state.instance(tenant_label(bsale.headers["access_token"]))
     assert state.records["variants"][157]["stock"]["1"] == 10
     assert before["id"] == 157
     response = await bsale.post(

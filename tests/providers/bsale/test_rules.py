@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.core.masking import tenant_label
 from tests.conftest import Mock
 from tests.providers.bsale.conftest import TOKEN, V1, Bsale, boleta, seed_example
 
@@ -21,7 +22,11 @@ NOTA_DE_VENTA = {
 
 async def test_delete_inactivates_a_non_electronic_document_and_restores_its_stock(bsale: Bsale) -> None:
     doc = await bsale.create({**NOTA_DE_VENTA, "dispatch": 1})
-    stock = bsale.mock.runtime.providers["bsale"].state.instance(TOKEN).records["variants"][157]["stock"]
+    stock = (
+        bsale.mock.runtime.providers["bsale"]
+        .state.instance(tenant_label(TOKEN))
+        .records["variants"][157]["stock"]
+    )
     assert stock["1"] == 11
     response = await bsale.mock.client.delete(
         f"{V1}/documents/{doc['id']}.json?officeId=1", headers=bsale.headers

@@ -12,6 +12,7 @@ from aiohttp import web
 from lxml import etree
 from pypdf import PdfReader
 
+from mockserver.core.masking import tenant_label
 from mockserver.providers.tupana.entities import entity_id
 from tests.providers.tupana.conftest import ISSUER, RECEIVER, Tupana, factura
 
@@ -316,7 +317,10 @@ async def test_idempotency_key_replays_the_batch_and_conflicts_on_another_body(t
     again = await tupana.batch([factura()], key="same-key")
     assert again.status == 202
     assert (await again.json())["batch_id"] == first["batch_id"]
-    assert len(tupana.mock.runtime.providers["tupana"].state.users["sandbox_test_key"].batches) == 1
+    assert (
+        len(tupana.mock.runtime.providers["tupana"].state.users[tenant_label("sandbox_test_key")].batches)
+        == 1
+    )
     other = await tupana.batch([factura(), factura()], key="same-key")
     assert other.status == 409
     assert (await other.json())["error"]["type"] == "idempotency_error"
