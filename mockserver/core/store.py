@@ -1,8 +1,8 @@
 """The write log in SQLite: every acknowledged write, committed before its response is sent.
 
-State is rebuilt by replaying the log (see `persistence`), so the log is the state: an in-memory
-database by default, a file with `--state-file` (WAL, synchronous=FULL: a `kill -9` loses nothing
-that was acknowledged).
+State is rebuilt by replaying the log (see `persistence`), so the log is the state: a temporary
+database by default (deleted at exit), a file with `--state-file` (WAL, synchronous=FULL: a `kill -9`
+loses nothing that was acknowledged).
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ class Write:
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        # without a state file: SQLite's private temporary database, on disk beyond a 2 MB page cache
+        # and deleted when closed, so a long-lived mock's memory stays flat however many writes it logs
+        self._db = sqlite3.connect(str(path) if path else "", isolation_level=None)
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
