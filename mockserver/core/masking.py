@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 MASK = "***"
 SECRET_KEYS = frozenset(
@@ -61,3 +65,40 @@ def mask_value(value: Any) -> Any:
     if isinstance(value, str) and len(value) > LONG_VALUE:
         return f"{value[:64]}…({len(value)} chars)"
     return value
+
+
+# a secret field's stand-in in the write log: what a replay needs of it (the outcome it decides)
+SecretRule = Callable[[str], str]
+REDACTED = "redacted-by-mockserver"
+
+
+def scrub_body(body: bytes, content_type: str, rules: Mapping[str, SecretRule]) -> bytes:
+    """The body with each secret field (top level of a JSON object or a form) replaced by its stand-in.
+    Idempotent, and the body itself when nothing changes."""
+    if not rules or not body:
+        return body
+    if content_type == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        scrubbed = [(k, rules[k](v) if k in rules else v) for k, v in pairs]
+        return urlencode(scrubbed).encode() if scrubbed != pairs else body
+    if not content_type.endswith("json"):
+        return body
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    if not isinstance(data, dict):
+        return body
+    changed = {
+        k: rules[k](v) for k, v in data.items() if k in rules and isinstance(v, str) and rules[k](v) != v
+    }
+    return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
+
+
+def scrub_basic(value: str, rule: SecretRule) -> str:
+    """`Basic base64(id:secret)` with the secret replaced by its stand-in."""
+    try:
+        client_id, sep, secret = base64.b64decode(value[6:].strip()).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "Basic " + MASK
+    return "Basic " + base64.b64encode(f"{client_id}{sep}{rule(secret)}".encode()).decode()

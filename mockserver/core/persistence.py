@@ -20,7 +20,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from mockserver.core.pipeline import ADMIN_PREFIX, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
+from mockserver.core.masking import SECRET_HEADERS, scrub_basic, scrub_body
+from mockserver.core.pipeline import ADMIN_PREFIX, CALL, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
 from mockserver.core.runtime import RUNTIME, Runtime
 from mockserver.core.specs import violations
 from mockserver.core.store import Write
@@ -84,12 +85,30 @@ async def record(
     if provider:
         public = runtime.settings.public_url
         base = (public.rstrip("/") if public else f"{request.scheme}://{request.host}") + mount
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
+    headers, body = _without_secrets(request, body)
     write = Write(token, at, provider, request.method, target, base, headers, body)
     if provider is None and request.path == ADMIN_PREFIX + "/reset" and not _scoped_reset(body):
         runtime.store.forget_provider_writes()
     runtime.store.append(write, runtime.clock.state())
     return response
+
+
+def _without_secrets(request: web.Request, body: bytes) -> tuple[list[tuple[str, str]], bytes]:
+    """What a replay needs in place of credentials: the sandbox they opened (the tenant header, as in
+    fixtures), and for each secret field the outcome it decides (the provider's `secret_fields`)."""
+    call = request.get(CALL)
+    rules = call.provider.provider.secret_fields if call is not None else {}
+    headers = []
+    for name, value in request.headers.items():
+        lower = name.lower()
+        if lower == "authorization" and value[:6].lower() == "basic " and "client_secret" in rules:
+            value = scrub_basic(value, rules["client_secret"])  # OAuth client authentication
+        elif lower in SECRET_HEADERS or lower in ("host", "content-length"):
+            continue  # a bearer token, an API key: the tenant header below stands for it
+        headers.append((name, value))
+    if call is not None and call.principal is not None:
+        headers.append((TENANT_HEADER, call.principal.tenant))
+    return headers, scrub_body(body, request.content_type, rules)
 
 
 def _provider_of(request: web.Request) -> tuple[str | None, str]:

@@ -25,7 +25,7 @@ from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
-from mockserver.core.masking import mask_headers, mask_value
+from mockserver.core.masking import mask_headers, mask_value, scrub_body
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
 from mockserver.core.runtime import ProviderRuntime
@@ -42,6 +42,11 @@ PREFIX = web.AppKey("prefix", str)
 # tenant a fixtures request stands for in place of credentials
 REPLAY_BASE = web.RequestKey("replay_base", str)
 REPLAY_TENANT = web.RequestKey("replay_tenant", str)
+
+
+def replaying(request: web.Request) -> bool:
+    """Whether the request comes from the write log (a restart, an import, fixtures)."""
+    return REPLAY_BASE in request
 
 
 def endpoint(op: Operation, fn: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -505,7 +510,9 @@ async def idempotency(request: web.Request, handler: Next) -> web.StreamResponse
     tenant = call.principal.tenant if call.principal else ""
     # keys are scoped per operation: Avenio's quickstart reuses one key for emitir and anular
     scope = (call.provider.name, tenant, f"{call.op.id}:{key}")
-    fingerprint = store.fingerprint(call.op.id, call.raw_body)
+    # over the body as the write log keeps it, so a retry after a restart still matches its replay
+    kept = scrub_body(call.raw_body, request.content_type, call.provider.provider.secret_fields)
+    fingerprint = store.fingerprint(call.op.id, kept)
     try:
         stored = store.lookup(scope, fingerprint)
     except KeyReused:

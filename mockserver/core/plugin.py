@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import web
 
 from mockserver.core.errors import MockError
+from mockserver.core.masking import SecretRule
 from mockserver.core.ratelimit import Bucket
 
 if TYPE_CHECKING:
@@ -110,8 +111,10 @@ class Provider:
     errors: ErrorRenderer
     make_state: Callable[[ProviderRuntime], Any]
     auth: Authenticator | None = None
-    # the sandbox is named by the raw API key or token: logs and the journal show masking.tenant_label
+    # the sandbox is opened by an API key or token: it is named by masking.tenant_label, not the key
     tenant_is_credential: bool = False
+    # secret body fields (and a Basic client secret) → the stand-in the write log keeps instead
+    secret_fields: Mapping[str, SecretRule] = field(default_factory=dict)
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
     webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None

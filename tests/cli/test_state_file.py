@@ -178,3 +178,67 @@ def test_fixtures_seed_an_empty_state_file_once_and_bad_ones_stop_start_up(tmp_p
     )
     assert refused.returncode != 0
     assert "--fixtures: tuimprenta.json[0]: createInvoice refuses the body" in refused.stderr
+
+
+def test_after_a_restart_from_a_log_without_secrets_clients_carry_on_as_before(tmp_path: Path) -> None:
+    """The log keeps digests and stand-ins, not secrets; the same credentials work after a restart."""
+    from tests.providers.avenio.conftest import emision
+
+    state, log = tmp_path / "state.db", tmp_path / "log"
+    port = free_ports()
+    base = f"http://127.0.0.1:{port}"
+    flags = [
+        "--port",
+        str(port),
+        "--state-file",
+        str(state),
+        "--log-level",
+        "warning",
+        "--rate-limits",
+        "off",
+    ]
+    form = "grant_type=client_credentials&client_id=restarter&client_secret=s3cret-Restart"
+    body = emision(passwordSII="pw-Restart")
+    key = {"Idempotency-Key": "0b6e2c39-5f0e-4d5e-9b3c-7d1f2a3b4c5d"}
+
+    def token(secret_form: str) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            f"{base}/avenio/api/v1/connect/token",
+            data=secret_form.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    health = f"{base}/__admin/health"
+    with running(flags, log, health=health):
+        bearer = {"Authorization": f"Bearer {token(form)[1]['data']['accessToken']}"}
+        first = _call(base, "POST", "/avenio/api/v1/bhe/emitir", body, {**bearer, **key})
+        doc = _call(base, "POST", "/bsale/v1/documents.json", _BOLETA, {"access_token": "bs-Restart"})
+        _call(
+            base,
+            "POST",
+            "/tupana/v2/credentials/",
+            {"rut": "76543210-3", "password": "sii-Restart"},
+            {"Authorization": "Api-Key sandbox_Restart"},
+        )
+    assert b"s3cret-Restart" not in state.read_bytes() and b"bs-Restart" not in state.read_bytes()
+    with running(flags, log, health=health):
+        assert token(form)[0] == 200  # the digest in the log recognises the secret
+        assert token(form.replace("s3cret", "other"))[0] == 401
+        again = _call(base, "POST", "/avenio/api/v1/bhe/emitir", body, {**bearer, **key})
+        assert again["data"]["operationId"] == first["data"]["operationId"]  # a replay, not a 409
+        kept = _call(
+            base, "GET", f"/bsale/v1/documents/{doc['id']}.json", headers={"access_token": "bs-Restart"}
+        )
+        assert kept["totalAmount"] == doc["totalAmount"]
+        credentials = _call(
+            base, "GET", "/tupana/v2/credentials/", headers={"Authorization": "Api-Key sandbox_Restart"}
+        )
+        assert [c["status"] for c in credentials["data"]] == ["active"]
+
+
+_BOLETA = {"codeSii": 39, "details": [{"comment": "x", "netUnitValue": 1000, "quantity": 1, "taxId": "[1]"}]}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.providers.avenio import events
 from mockserver.providers.avenio.errors import AvenioErrors
-from mockserver.providers.avenio.oauth import AvenioAuth
+from mockserver.providers.avenio.oauth import AvenioAuth, secret_stand_in
 from mockserver.providers.avenio.ratelimits import AvenioLimits
 from mockserver.providers.avenio.routes import OPERATIONS
-from mockserver.providers.avenio.state import AvenioState
+from mockserver.providers.avenio.state import WRONG_PASSWORD, AvenioState
 
 
 def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[str, Any]:
@@ -30,6 +31,11 @@ PROVIDER = Provider(
     errors=AvenioErrors(),
     make_state=AvenioState,
     auth=AvenioAuth(),
+    # the write log keeps a client secret's digest and whether passwordSII was the magic wrong one
+    secret_fields={
+        "client_secret": secret_stand_in,
+        "passwordSII": lambda v: v if v == WRONG_PASSWORD else REDACTED,
+    },
     rate_limits=AvenioLimits(),
     webhook_signer=events.sign,
     correlation_header="X-Correlation-Id",

@@ -21,7 +21,8 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 def sign(pr: ProviderRuntime, delivery: Delivery, now: float) -> dict[str, str]:
     client = pr.state.authority.clients.get(delivery.tenant)
-    if client is None:  # the client was reset away; send unsigned rather than not at all
+    if client is None or client.secret is None:
+        # reset away, or restarted and not back for a token yet: unsigned rather than not sent at all
         return {}
     timestamp = int(now)
     return {"X-Avenio-Signature": f"t={timestamp},v1={signature(client.secret, timestamp, delivery.body)}"}

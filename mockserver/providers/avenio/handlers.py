@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.pipeline import Call
+from mockserver.core.pipeline import Call, replaying
 from mockserver.providers.avenio import documents
 from mockserver.providers.avenio.errors import envelope
 from mockserver.providers.avenio.state import AvenioState, Boleta
@@ -24,7 +24,9 @@ def _reply(call: Call, data: Any, status: int = 200) -> web.Response:
 
 
 async def create_token(call: Call) -> web.StreamResponse:
-    token = _state(call).authority.token(call.body or {}, call.request.headers.get("Authorization"))
+    token = _state(call).authority.token(
+        call.body or {}, call.request.headers.get("Authorization"), replay=replaying(call.request)
+    )
     response = _reply(call, token)
     response.headers["Cache-Control"] = "no-store"
     return response

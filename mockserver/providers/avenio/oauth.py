@@ -34,21 +34,39 @@ def oauth_error(status: int, code: str, message: str) -> MockError:
     return MockError(kind, message, code=code, status=status)
 
 
+DIGEST_PREFIX = "sha256:"  # how the write log keeps a client secret; a replay registers the digest
+
+
+def secret_stand_in(secret: str) -> str:
+    """The write log's stand-in for a client secret: its digest (a wrong one stays wrong)."""
+    if secret.startswith((WRONG_SECRET_PREFIX, DIGEST_PREFIX)):
+        return WRONG_SECRET_PREFIX if secret.startswith(WRONG_SECRET_PREFIX) else secret
+    return DIGEST_PREFIX + hashlib.sha256(secret.encode()).hexdigest()
+
+
 @dataclass
 class Client:
     client_id: str
-    secret: str  # kept to sign this client's webhooks (the shared secret); never logged
+    digest: bytes  # SHA-256 of the secret: enough to check it
     scopes: tuple[str, ...]
+    # the secret itself signs this client's webhooks (the shared secret); never logged, never in the
+    # write log. After a restart it is unknown until the client's next token request presents it.
+    secret: str | None = None
 
-    def matches(self, secret: str) -> bool:
-        return hmac.compare_digest(
-            hashlib.sha256(secret.encode()).digest(), hashlib.sha256(self.secret.encode()).digest()
-        )
+    @classmethod
+    def with_secret(cls, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
+        return cls(client_id, hashlib.sha256(secret.encode()).digest(), scopes, secret)
+
+    def matches(self, digest: bytes) -> bool:
+        return hmac.compare_digest(digest, self.digest)
 
 
 def fixture_clients() -> dict[str, Client]:
     raw = json.loads((FIXTURES / "avenio" / "clients.json").read_text(encoding="utf-8"))
-    return {c["client_id"]: Client(c["client_id"], c["client_secret"], tuple(c["scopes"])) for c in raw}
+    return {
+        c["client_id"]: Client.with_secret(c["client_id"], c["client_secret"], tuple(c["scopes"]))
+        for c in raw
+    }
 
 
 class Authority:
@@ -78,13 +96,19 @@ class Authority:
             )
         return client_id, secret
 
-    def token(self, form: dict[str, str], authorization: str | None) -> dict[str, Any]:
+    def token(self, form: dict[str, str], authorization: str | None, replay: bool = False) -> dict[str, Any]:
+        """`replay`: the request comes from the write log, whose client secrets are digests."""
         grant = form.get("grant_type")
         if not grant:
             raise oauth_error(400, "invalid_request", "grant_type is required")
         client_id, secret = self.client_credentials(form, authorization)
+        known = not (replay and secret.startswith(DIGEST_PREFIX))
+        try:
+            digest = hashlib.sha256(secret.encode()).digest() if known else bytes.fromhex(secret[7:])
+        except ValueError:
+            raise oauth_error(401, "invalid_client", "Client authentication failed") from None
         client = self.clients.get(client_id)
-        if secret.startswith(WRONG_SECRET_PREFIX) or (client is not None and not client.matches(secret)):
+        if secret.startswith(WRONG_SECRET_PREFIX) or (client is not None and not client.matches(digest)):
             raise oauth_error(401, "invalid_client", "Client authentication failed")
         if grant != "client_credentials":
             raise oauth_error(
@@ -93,7 +117,9 @@ class Authority:
                 f"grant_type {grant!r} is not supported; use client_credentials",
             )
         if client is None:
-            client = self.clients[client_id] = Client(client_id, secret, SCOPES)
+            client = self.clients[client_id] = Client(client_id, digest, SCOPES)
+        if known:
+            client.secret = secret
         requested = form.get("scope", "").split()
         unknown = [s for s in requested if s not in SCOPES]
         if unknown:

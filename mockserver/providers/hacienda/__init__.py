@@ -1,8 +1,9 @@
 """Costa Rica's Ministerio de Hacienda: Comprobantes Electrónicos API v1 (recepción) and its Keycloak IdP."""
 
+from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
 from mockserver.providers.hacienda.errors import HaciendaErrors
-from mockserver.providers.hacienda.idp import BearerAuth
+from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits
 from mockserver.providers.hacienda.routes import OPERATIONS
 from mockserver.providers.hacienda.state import HaciendaState
@@ -16,6 +17,11 @@ PROVIDER = Provider(
     errors=HaciendaErrors(),
     make_state=HaciendaState,
     auth=BearerAuth(),
+    # the write log keeps whether a password was the magic wrong one, not the password
+    secret_fields={
+        "password": lambda v: WRONG_PASSWORD_PREFIX if v.startswith(WRONG_PASSWORD_PREFIX) else REDACTED,
+        "client_secret": lambda v: v and REDACTED,
+    },
     rate_limits=HaciendaLimits(),
     scenarios={
         "rejected-by-tax-authority": {"description": "the comprobante ends rechazado (Mensaje 3)"},

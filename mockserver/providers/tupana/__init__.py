@@ -1,12 +1,13 @@
 """Tu Pana API de Facturación (Chile): batch emission through the SII's free invoicer, v1 and v2."""
 
+from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
 from mockserver.providers.tupana import events
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors
 from mockserver.providers.tupana.ratelimits import TupanaLimits
 from mockserver.providers.tupana.routes import OPERATIONS
-from mockserver.providers.tupana.state import TupanaState
+from mockserver.providers.tupana.state import LOCKED_PASSWORD, WRONG_PASSWORD, TupanaState
 
 PROVIDER = Provider(
     name="tupana",
@@ -17,6 +18,8 @@ PROVIDER = Provider(
     errors=TupanaErrors(),
     make_state=TupanaState,
     auth=ApiKey(),
+    # the write log keeps whether an SII password was a magic one, not the password
+    secret_fields={"password": lambda v: v if v in (WRONG_PASSWORD, LOCKED_PASSWORD) else REDACTED},
     tenant_is_credential=True,
     rate_limits=TupanaLimits(),
     webhook_signer=events.sign,
