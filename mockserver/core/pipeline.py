@@ -192,6 +192,10 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
 
 
 def _journal_body(call: Call) -> Any:
+    if isinstance(call.body, dict):  # a file upload shows its name, type and size, never its content
+        return mask_value(
+            {k: v.summary() if isinstance(v, multipart.Upload) else v for k, v in call.body.items()}
+        )
     if call.body is not None:
         return mask_value(call.body)
     if call.raw_body:

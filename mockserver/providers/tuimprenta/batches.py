@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.providers.tuimprenta.state import CSV_COLUMNS, BatchRow
+from mockserver.providers.tuimprenta.state import CSV_COLUMNS, MAX_BATCH_INVOICES, BatchRow, too_many_invoices
+
+MAX_CSV_COLUMNS = 100  # the seed's CSV has 11
 
 Groups = list[tuple[dict[str, Any], list[BatchRow]]]
 
@@ -50,14 +52,24 @@ def from_json_file(data: bytes) -> Groups:
 
 def from_csv(data: bytes) -> Groups:
     """The seed's columns; UTF-8 with or without BOM; quoted fields; rows sharing a metadata_order_id are
-    the items of one invoice (header fields come from its first row)."""
+    the items of one invoice (header fields come from its first row). Read as a stream, and refused as
+    soon as it is too wide or too long, so a hostile file costs little memory."""
+    header = data[: data.find(b"\n")] if b"\n" in data else data
+    if header.count(b",") >= MAX_CSV_COLUMNS:
+        raise _file_error(f"El CSV tiene demasiadas columnas (admite hasta {MAX_CSV_COLUMNS})")
     try:
-        text = data.decode("utf-8-sig")
+        return _rows(csv.DictReader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")))
     except UnicodeDecodeError:
-        raise MockError(
-            Kind.VALIDATION, "El CSV debe estar en UTF-8", code="E1004", field="file", status=422
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+        raise _file_error("El CSV debe estar en UTF-8") from None
+    except csv.Error as error:  # a quote never closed, a field over the csv module's limit
+        raise _file_error(f"El CSV no es válido: {error}") from None
+
+
+def _file_error(message: str) -> MockError:
+    return MockError(Kind.VALIDATION, message, code="E1004", field="file", status=422)
+
+
+def _rows(reader: csv.DictReader[str]) -> Groups:
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise MockError(
@@ -97,6 +109,8 @@ def from_csv(data: bytes) -> Groups:
             "metadata": {"order_id": order} if order else {},
             "_row": n,
         }
+        if len(ordered) == MAX_BATCH_INVOICES:
+            raise too_many_invoices()
         entry = (body, [row])
         ordered.append(entry)
         if order:

@@ -39,6 +39,17 @@ CSV_COLUMNS = (
     "metadata_order_id",
 )
 MAX_BATCH_INVOICES = 50_000
+
+
+def too_many_invoices() -> MockError:
+    return MockError(
+        Kind.PAYLOAD_TOO_LARGE,
+        f"Un lote admite hasta {MAX_BATCH_INVOICES} facturas",
+        code="E1005",
+        field="payload",
+    )
+
+
 # answer 2xx within 10 s; exponential retries for up to 24 h (the seed)
 WEBHOOK_POLICY = RetryPolicy(
     max_attempts=100, base=30.0, factor=2.0, max_delay=4 * 3600.0, timeout=10.0, give_up_after=24 * 3600.0
@@ -383,12 +394,7 @@ class TuimprentaState(ProviderState):
                 Kind.VALIDATION, "El lote no trae facturas", code="E1001", field="payload", status=422
             )
         if len(groups) > MAX_BATCH_INVOICES:
-            raise MockError(
-                Kind.PAYLOAD_TOO_LARGE,
-                f"Un lote admite hasta {MAX_BATCH_INVOICES} facturas",
-                code="E1005",
-                field="payload",
-            )
+            raise too_many_invoices()
         batch = Batch("batch_" + self.ids.hex(16), kind, self.clock.now(), callback_url, groups, source)
         account.batches[batch.id] = batch
         self.lifecycles.start(

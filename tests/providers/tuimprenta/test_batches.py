@@ -250,3 +250,11 @@ async def test_a_callback_url_that_is_not_an_absolute_uri_is_refused(ti: Tuimpre
         response = await ti.call("POST", "/batches", json=body)
         assert response.status == 422, url
         assert (await response.json())["error"]["field"] == "callback_url"
+
+
+async def test_the_journal_shows_an_upload_by_name_type_and_size(ti: Tuimprenta) -> None:
+    # an upload's bytes once made /__admin/requests fail (bytes are not JSON) and sat in the journal
+    await ti.call("POST", "/batches", data=csv_form("series,customer_name\nA,B"))
+    journal = await (await ti.mock.client.get("/__admin/requests?limit=1")).json()
+    body = journal["requests"][0]["request_body"]
+    assert body["file"] == {"filename": "lote.csv", "content_type": "text/csv", "size": 27}
