@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from mockserver.core.masking import tenant_label
+from mockserver.core.masking import mask_headers, tenant_label
 
 
 @dataclass
 class Entry:
+    """One request; its headers and query are kept as received and masked only when shown."""
+
     id: int
     at: float
     provider: str
@@ -19,16 +21,20 @@ class Entry:
     tenant: str | None
     method: str
     path: str
-    query: dict[str, str]
+    query: Mapping[str, str]
     status: int
     duration_ms: float
-    request_headers: dict[str, str]
+    request_headers: Mapping[str, str]
     request_body: Any = None
-    response_headers: dict[str, str] = field(default_factory=dict)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
     scenario: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["query"] = dict(self.query)
+        data["request_headers"] = mask_headers(self.request_headers)
+        data["response_headers"] = mask_headers(self.response_headers)
+        return data
 
 
 class Journal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
@@ -39,6 +40,7 @@ LONG_VALUE = 512
 LABEL = re.compile(r"key-[0-9a-f]{12}")
 
 
+@functools.lru_cache(maxsize=4096)  # once per credential, not once per request
 def tenant_label(tenant: str) -> str:
     """The name of a sandbox opened by an API key or access token: a digest, so that the state, the
     journal, logs and exports never hold the key itself."""

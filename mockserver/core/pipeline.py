@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +25,7 @@ from mockserver.core import multipart
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.idempotency import KeyReused, Stored
 from mockserver.core.journal import Entry
-from mockserver.core.masking import mask_headers, mask_value, scrub_body
+from mockserver.core.masking import mask_value, scrub_body
 from mockserver.core.plugin import Handler, Principal
 from mockserver.core.ratelimit import Exceeded
 from mockserver.core.runtime import ProviderRuntime
@@ -163,12 +163,12 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
             tenant=tenant,
             method=request.method,
             path=request.path,
-            query=dict(request.query),
+            query=request.query,
             status=response.status,
             duration_ms=ms,
-            request_headers=mask_headers(request.headers),
+            request_headers=request.headers,
             request_body=_journal_body(call),
-            response_headers=mask_headers(response.headers),
+            response_headers=response.headers,
             scenario=call.scenario,
         )
     )
@@ -416,7 +416,10 @@ async def authenticate(request: web.Request, handler: Next) -> web.StreamRespons
         call.principal = Principal(call.provider.tenant_name(request[REPLAY_TENANT]), call.op.scopes)
     elif call.op is not None and call.op.secured and auth is not None:
         principal = await auth.authenticate(request, call.op)
-        call.principal = replace(principal, tenant=call.provider.tenant_name(principal.tenant))
+        tenant = call.provider.tenant_name(principal.tenant)
+        call.principal = (
+            principal if tenant == principal.tenant else Principal(tenant, principal.scopes, principal.claims)
+        )
     return await handler(request)
 
 

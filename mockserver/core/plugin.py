@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import orjson
 from aiohttp import web
 
 from mockserver.core.errors import MockError
@@ -30,10 +30,10 @@ Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
-    """JSON as these providers send it: UTF-8, accents as they are (not \\u-escaped)."""
+    """JSON as these providers send it: UTF-8, accents as they are (not \\u-escaped), compact."""
     return web.Response(
         status=status,
-        body=json.dumps(data, ensure_ascii=False).encode(),
+        body=orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
         content_type="application/json",
         headers=headers,
     )
