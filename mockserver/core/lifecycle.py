@@ -81,8 +81,10 @@ class Lifecycles:
     def poll(self, provider: str, kind: str, key: str) -> None:
         """A read of the entity: in polls mode, every Nth read moves it one step."""
         track = self._tracks.get((provider, kind, key))
+        if track is None:
+            return
         control = self.control(provider, kind)
-        if track is None or control.mode is not Mode.POLLS:
+        if control.mode is not Mode.POLLS:
             return
         track.polls += 1
         self.polls += 1

@@ -78,7 +78,10 @@ class Call:
     correlation_id: str | None = None
     scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
     injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
+    replay_base: str | None = None  # set when the request comes from the write log (see `replaying`)
+    replay_tenant: str = ""
     _trace_id: str = ""
+    _base_url: str = ""
 
     @property
     def trace_id(self) -> str:
@@ -99,11 +102,14 @@ class Call:
 
     def base_url(self) -> str:
         """Scheme, host and mount as the client reached the mock (or --public-url)."""
-        if self.request.get(REPLAY_BASE):
-            return self.request[REPLAY_BASE]
-        public = self.provider.runtime.settings.public_url
-        origin = public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
-        return origin + self.request.app[PREFIX]
+        if not self._base_url:
+            if self.replay_base:
+                self._base_url = self.replay_base
+            else:
+                public = self.provider.runtime.settings.public_url
+                origin = public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
+                self._base_url = origin + self.request.app[PREFIX]
+        return self._base_url
 
     def url(self, path: str) -> str:
         return self.base_url() + path
@@ -145,6 +151,8 @@ async def journal(request: web.Request, handler: Next) -> web.StreamResponse:
     if header:
         call.correlation_id = request.headers.get(header) or call.trace_id
         call.extra_headers[header] = call.correlation_id
+    if REPLAY_BASE in request:
+        call.replay_base, call.replay_tenant = request[REPLAY_BASE], request.get(REPLAY_TENANT, "")
     request[CALL] = call
     runtime.scheduler.run_due()  # reads see every transition whose time has come
     loop_time = asyncio.get_running_loop().time
@@ -310,7 +318,7 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
     if action is None:
         return await handler(request)
     call.scenario = action.get("name")
-    replaying = REPLAY_BASE in request  # a replay repeats the outcome, not the wait
+    replaying = call.replay_base is not None  # a replay repeats the outcome, not the wait
     if action.get("delay") and not replaying:
         await asyncio.sleep(float(action["delay"]))
     if action.get("drop"):
@@ -412,8 +420,8 @@ async def authenticate(request: web.Request, handler: Next) -> web.StreamRespons
         return await handler(request)
     call = call_of(request)
     auth = call.provider.provider.auth
-    if call.op is not None and call.op.secured and request.get(REPLAY_TENANT):
-        call.principal = Principal(call.provider.tenant_name(request[REPLAY_TENANT]), call.op.scopes)
+    if call.op is not None and call.op.secured and call.replay_tenant:
+        call.principal = Principal(call.provider.tenant_name(call.replay_tenant), call.op.scopes)
     elif call.op is not None and call.op.secured and auth is not None:
         principal = await auth.authenticate(request, call.op)
         tenant = call.provider.tenant_name(principal.tenant)
