@@ -136,7 +136,7 @@ def dte_xml(instance: Instance, doc: Document) -> bytes:
                 }
                 for r in doc.references
             ],
-            ted=doc.ted,
+            ted=instance.ted_of(doc),
         )
     )
 

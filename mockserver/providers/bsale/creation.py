@@ -9,7 +9,15 @@ from typing import Any
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.providers.bsale import amounts as am
-from mockserver.providers.bsale.instance import Detail, Document, DocumentTax, Instance, Payment, Reference
+from mockserver.providers.bsale.instance import (
+    CORE_AMOUNTS,
+    Detail,
+    Document,
+    DocumentTax,
+    Instance,
+    Payment,
+    Reference,
+)
 
 CLIENT_REQUIRED = "client attribute required : code,activity,address,city,municipality"
 NO_FOLIOS = "does not have numbers available, check sii caf"
@@ -365,12 +373,20 @@ def _details(
                 variant_id=variant["id"] if variant else None,
                 note=comment,
                 related_detail_id=related,
-                tax_ids=[(t, float(p)) for t, p in taxes],
+                tax_ids=_shared(tuple((t, float(p)) for t, p in taxes)),
                 discount=float(discount),
                 comment=comment,
             )
         )
     return lines, details
+
+
+_TAX_SETS: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = {}
+
+
+def _shared(tax_ids: tuple[tuple[int, float], ...]) -> tuple[tuple[int, float], ...]:
+    """One object per distinct set of line taxes: most lines of most documents have the same one."""
+    return _TAX_SETS.setdefault(tax_ids, tax_ids)
 
 
 def _amounts(body: dict[str, Any], totals: am.Totals, decimals: int) -> dict[str, float]:
@@ -425,7 +441,8 @@ def _amounts(body: dict[str, Any], totals: am.Totals, decimals: int) -> dict[str
             purchaseTaxAmount=n(withheld, decimals),
             purchaseTotalAmount=n(totals.total - withheld, decimals),
         )
-    return out
+    # the zeros are left to the renderer (ZERO_AMOUNTS): 100,000 documents keep ~35 MB less
+    return {k: v for k, v in out.items() if v or k in CORE_AMOUNTS}
 
 
 def _folio(instance: Instance, doc_type: dict[str, Any], *, check_only: bool = False) -> int:

@@ -35,6 +35,30 @@ def _seed() -> dict[str, Any]:
     return data
 
 
+# a document's amounts in Bsale's order; those not stored are zero
+ZERO_AMOUNTS: dict[str, float] = dict.fromkeys(
+    (
+        "totalAmount",
+        "netAmount",
+        "taxAmount",
+        "exemptAmount",
+        "exportTotalAmount",
+        "exportNetAmount",
+        "exportTaxAmount",
+        "exportExemptAmount",
+        "commissionRate",
+        "commissionNetAmount",
+        "commissionTaxAmount",
+        "commissionTotalAmount",
+        "percentageTaxWithheld",
+        "purchaseTaxAmount",
+        "purchaseTotalAmount",
+    ),
+    0,
+)
+CORE_AMOUNTS = frozenset({"totalAmount", "netAmount", "taxAmount", "exemptAmount"})
+
+
 @dataclass(slots=True)
 class Detail:
     id: int
@@ -51,7 +75,7 @@ class Detail:
     variant_id: int | None
     note: str
     related_detail_id: int
-    tax_ids: list[tuple[int, float]]
+    tax_ids: tuple[tuple[int, float], ...]  # shared between lines with the same taxes
     discount: float
     comment: str
 
@@ -107,7 +131,7 @@ class Document:
     generation_date: int
     rcof_date: int
     number: int
-    amounts: dict[str, float]
+    amounts: dict[str, float]  # CORE_AMOUNTS always, the others only when not zero (see ZERO_AMOUNTS)
     token: str
     electronic: bool
     address: str | None
@@ -125,7 +149,7 @@ class Document:
     state: int = 0
     informed_sii: int = 1
     response_msg_sii: str | None = None
-    ted: str | None = None
+    ted: tuple[str, str] | None = None  # the TED around its CAF block (see Instance.ted_of)
     shipping_id: int | None = None
     used: bool = False  # a detail was copied into another document: it can no longer be removed
 
@@ -190,6 +214,20 @@ class Instance:
     def default(self, kind: str) -> dict[str, Any]:
         records = self.records[kind].values()
         return next((r for r in records if r.get("default")), next(iter(records)))
+
+    def keep_ted(self, doc: Document, ted: str) -> None:
+        """Keep a document's TED without its CAF block, which every document of its type shares
+        (700 of its 1,600 characters)."""
+        head, found, tail = ted.partition(self.caf_blocks[doc.document_type_id].decode())
+        if not found:
+            raise ValueError("the TED does not hold its document type's CAF block")
+        doc.ted = (head, tail)
+
+    def ted_of(self, doc: Document) -> str | None:
+        if doc.ted is None:
+            return None
+        head, tail = doc.ted
+        return head + self.caf_blocks[doc.document_type_id].decode() + tail
 
     def add_document(self, doc: Document) -> None:
         self.documents[doc.id] = doc

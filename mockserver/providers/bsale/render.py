@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from mockserver.providers.bsale.instance import Detail, Document, Instance, Payment
+from mockserver.providers.bsale.instance import ZERO_AMOUNTS, Detail, Document, Instance, Payment
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 50
 # fixture keys that are the mock's bookkeeping, never part of a resource's JSON
@@ -148,9 +148,10 @@ class Renderer:
             "rcofDate": doc.rcof_date,
             "number": doc.number,
             "trackingNumber": "",
+            **ZERO_AMOUNTS,
             **doc.amounts,
             "urlTimbre": None,
-            "ted": doc.ted,
+            "ted": self.instance.ted_of(doc),
             "urlPublicView": f"{base}/view/{cpn}/{tok}?sfd=99",
             "urlPdf": f"{base}/view/{cpn}/{tok}.pdf?sfd=99",
             "urlPublicViewOriginal": f"{base}/view/{cpn}/{tok}",

@@ -67,7 +67,7 @@ class BsaleState(ProviderState):
                 {"documentId": doc.id, "to": (client or {}).get("email", ""), "at": int(self.clock.now())}
             )
         if doc.electronic:
-            doc.ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
+            instance.keep_ted(doc, artifacts.ted(instance, doc, self.keys, self.clock.now()))
             if body.get("declareSii", 1):
                 client = instance.get("clients", doc.client_id) or {}
                 rejected = (
