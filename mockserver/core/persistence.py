@@ -302,7 +302,7 @@ def _fixture_request(runtime: Runtime, provider: str, where: str, item: Any) -> 
     query = item.get("query") or {}
     target = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
     if item.get("tenant"):
-        headers[TENANT_HEADER] = str(item["tenant"])
+        headers[TENANT_HEADER] = runtime.providers[provider].tenant_name(str(item["tenant"]))  # no raw keys
     return Write("", 0.0, provider, method, target, None, list(headers.items()), raw)
 
 

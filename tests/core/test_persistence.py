@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockserver.core import persistence
+from mockserver.core.masking import tenant_label
 from tests.conftest import Mock, MockFactory
 from tests.providers.tuimprenta.conftest import Tuimprenta, invoice_body
 
@@ -95,6 +96,10 @@ async def test_fixtures_directory_seeds_requests_as_a_tenant(make_mock: MockFact
         ("FX", "Fixture C.A.", 11.6)
     ]
     assert ti.mock.runtime.store.count() == 1  # recorded: it persists and exports like any write
+    exported = json.dumps((await (await ti.mock.client.get("/__admin/state")).json())["writes"])
+    assert (
+        "ti_test_key" not in exported and tenant_label("ti_test_key") in exported
+    )  # the key's name, not the key
 
 
 @pytest.mark.parametrize(
