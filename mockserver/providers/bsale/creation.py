@@ -11,6 +11,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.providers.bsale import amounts as am
 from mockserver.providers.bsale.instance import (
     CORE_AMOUNTS,
+    NO_EXTRA,
     Detail,
     Document,
     DocumentTax,
@@ -265,15 +266,15 @@ def create(
         city=(address or {}).get("city"),
         sales_id=str(sales_id) if sales_id else None,
         sale_condition_id=int(body.get("saleConditionId", 1)),
-        details=details,
-        references=references,
-        taxes=[
+        details=tuple(details),
+        references=tuple(references),
+        taxes=tuple(
             DocumentTax(instance.next_id("document_taxes"), tax_id, am.number(amount, decimals), 0)
             for tax_id, amount in totals.by_tax.items()
-        ],
-        sellers=[seller_id],
-        attributes=attributes,
-        payments=payments,
+        ),
+        sellers=(seller_id,),
+        attributes=tuple(attributes),
+        payments=tuple(payments),
         extra={
             k: body[k]
             for k in (
@@ -289,7 +290,8 @@ def create(
                 "renovationDate",
             )
             if k in body
-        },
+        }
+        or NO_EXTRA,
         informed_sii=1 if electronic else 0,
     )
     return document, True
@@ -368,13 +370,14 @@ def _details(
                 net_amount=float(net),
                 tax_amount=float(tax),
                 total_amount=float(net + tax),
-                net_discount=float(line.net_discount),
-                total_discount=float(line.net_discount * (1 + line.rate / 100)),
+                # `or 0.0`: most lines have no discount, and then share one zero instead of three
+                net_discount=float(line.net_discount) or 0.0,
+                total_discount=float(line.net_discount * (1 + line.rate / 100)) or 0.0,
                 variant_id=variant["id"] if variant else None,
                 note=comment,
                 related_detail_id=related,
                 tax_ids=_shared(tuple((t, float(p)) for t, p in taxes)),
-                discount=float(discount),
+                discount=float(discount) or 0.0,
                 comment=comment,
             )
         )

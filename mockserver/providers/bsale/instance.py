@@ -6,8 +6,10 @@ import bisect
 import copy
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from mockserver.core.plugin import FIXTURES
@@ -34,6 +36,8 @@ def _seed() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / "bsale" / "instance.json").read_text(encoding="utf-8"))
     return data
 
+
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 # a document's amounts in Bsale's order; those not stored are zero
 ZERO_AMOUNTS: dict[str, float] = dict.fromkeys(
@@ -139,13 +143,14 @@ class Document:
     city: str | None
     sales_id: str | None
     sale_condition_id: int
-    details: list[Detail]
-    references: list[Reference]
-    taxes: list[DocumentTax]
-    sellers: list[int]
-    attributes: list[tuple[int, str]]
-    payments: list[Payment]
-    extra: dict[str, Any]  # observation, exchangeRate, customsData, sendEmail, dispatch, commissionCodeSii
+    # fixed once created: tuples (an empty one costs nothing), and one shared empty `extra`
+    details: tuple[Detail, ...]
+    references: tuple[Reference, ...]
+    taxes: tuple[DocumentTax, ...]
+    sellers: tuple[int, ...]
+    attributes: tuple[tuple[int, str], ...]
+    payments: tuple[Payment, ...]
+    extra: Mapping[str, Any]  # observation, exchangeRate, customsData, sendEmail, dispatch, commissionCodeSii
     state: int = 0
     informed_sii: int = 1
     response_msg_sii: str | None = None
