@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,11 @@ Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """JSON as these providers send it: UTF-8, accents as they are (not \\u-escaped), compact."""
-    return web.Response(
-        status=status,
-        body=orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
-        content_type="application/json",
-        headers=headers,
-    )
+    try:
+        body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # an integer beyond 64 bits, echoed from a request: orjson does not write those
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 
 @dataclass(frozen=True)
