@@ -75,8 +75,9 @@ REDACTED = "redacted-by-mockserver"
 
 
 def scrub_body(body: bytes, content_type: str, rules: Mapping[str, SecretRule]) -> bytes:
-    """The body with each secret field (top level of a JSON object or a form) replaced by its stand-in.
-    Idempotent, and the body itself when nothing changes."""
+    """The body with each secret field (top level of a JSON object or a form) replaced by its stand-in;
+    the body itself when nothing changes. A password's stand-in is its own stand-in, so a body from the
+    write log fingerprints as the original did (see the idempotency middleware)."""
     if not rules or not body:
         return body
     if content_type == "application/x-www-form-urlencoded":

@@ -44,11 +44,6 @@ REPLAY_BASE = web.RequestKey("replay_base", str)
 REPLAY_TENANT = web.RequestKey("replay_tenant", str)
 
 
-def replaying(request: web.Request) -> bool:
-    """Whether the request comes from the write log (a restart, an import, fixtures)."""
-    return REPLAY_BASE in request
-
-
 def endpoint(op: Operation, fn: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The aiohttp handler for one operation; middlewares find the operation on it."""
 
@@ -78,7 +73,7 @@ class Call:
     correlation_id: str | None = None
     scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
     injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
-    replay_base: str | None = None  # set when the request comes from the write log (see `replaying`)
+    replay_base: str | None = None  # set when the request comes from the write log
     replay_tenant: str = ""
     _trace_id: str = ""
     _base_url: str = ""
@@ -89,6 +84,11 @@ class Call:
         if not self._trace_id:
             self._trace_id = self.provider.runtime.ids.hex(32)
         return self._trace_id
+
+    @property
+    def replaying(self) -> bool:
+        """Whether the request comes from the write log (a restart, an import, fixtures)."""
+        return self.replay_base is not None
 
     @property
     def tenant(self) -> str:
@@ -318,8 +318,7 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
     if action is None:
         return await handler(request)
     call.scenario = action.get("name")
-    replaying = call.replay_base is not None  # a replay repeats the outcome, not the wait
-    if action.get("delay") and not replaying:
+    if action.get("delay") and not call.replaying:  # a replay repeats the outcome, not the wait
         await asyncio.sleep(float(action["delay"]))
     if action.get("drop"):
         call.injected = True
@@ -339,7 +338,7 @@ async def scenarios(request: web.Request, handler: Next) -> web.StreamResponse:
             headers=headers,
         )
     response = await handler(request)
-    if action.get("slow_body") and isinstance(response, web.Response) and not replaying:
+    if action.get("slow_body") and isinstance(response, web.Response) and not call.replaying:
         call.injected = True  # checked before it was slowed; the streamed copy is not read again
         return _slow(response, float(action["slow_body"]))
     return response

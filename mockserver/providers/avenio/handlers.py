@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.pipeline import Call, replaying
+from mockserver.core.pipeline import Call
 from mockserver.providers.avenio import documents
 from mockserver.providers.avenio.errors import envelope
 from mockserver.providers.avenio.state import AvenioState, Boleta
@@ -25,7 +25,7 @@ def _reply(call: Call, data: Any, status: int = 200) -> web.Response:
 
 async def create_token(call: Call) -> web.StreamResponse:
     token = _state(call).authority.token(
-        call.body or {}, call.request.headers.get("Authorization"), replay=replaying(call.request)
+        call.body or {}, call.request.headers.get("Authorization"), replay=call.replaying
     )
     response = _reply(call, token)
     response.headers["Cache-Control"] = "no-store"

@@ -39,8 +39,8 @@ DIGEST_PREFIX = "sha256:"  # how the write log keeps a client secret; a replay r
 
 def secret_stand_in(secret: str) -> str:
     """The write log's stand-in for a client secret: its digest (a wrong one stays wrong)."""
-    if secret.startswith((WRONG_SECRET_PREFIX, DIGEST_PREFIX)):
-        return WRONG_SECRET_PREFIX if secret.startswith(WRONG_SECRET_PREFIX) else secret
+    if secret.startswith(WRONG_SECRET_PREFIX):
+        return WRONG_SECRET_PREFIX
     return DIGEST_PREFIX + hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -104,7 +104,11 @@ class Authority:
         client_id, secret = self.client_credentials(form, authorization)
         known = not (replay and secret.startswith(DIGEST_PREFIX))
         try:
-            digest = hashlib.sha256(secret.encode()).digest() if known else bytes.fromhex(secret[7:])
+            digest = (
+                hashlib.sha256(secret.encode()).digest()
+                if known
+                else bytes.fromhex(secret[len(DIGEST_PREFIX) :])
+            )
         except ValueError:
             raise oauth_error(401, "invalid_client", "Client authentication failed") from None
         client = self.clients.get(client_id)
