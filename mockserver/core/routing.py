@@ -10,7 +10,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.pipeline import MIDDLEWARES, PREFIX, PROVIDER, VIOLATIONS, Call, endpoint
+from mockserver.core.middlewares import MIDDLEWARES
+from mockserver.core.pipeline import PREFIX, PROVIDER, VIOLATIONS, Call, endpoint
 from mockserver.core.plugin import Handler, Unsupported
 
 if TYPE_CHECKING:
