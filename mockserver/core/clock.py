@@ -11,6 +11,11 @@ def _real() -> float:
     return time.time()
 
 
+def iso(moment: float) -> str:
+    """Epoch seconds as the providers write times: UTC, to the second, with a `Z`."""
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class Clock:
     """Mock time in epoch seconds; changes notify subscribers so timers can re-plan."""
 

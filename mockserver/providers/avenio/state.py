@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mockserver.core import rut
+from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
 from mockserver.core.signed_urls import SignedUrls
@@ -28,10 +29,6 @@ WRONG_PASSWORD = "wrong-password"
 RECEPTOR_SII_REJECTS = "66666666-6"
 RECEPTOR_SII_DOWN = "77777777-7"
 RECEPTOR_SLOW = "88888888-8"
-
-
-def iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass

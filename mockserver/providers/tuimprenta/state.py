@@ -8,12 +8,13 @@ import hmac
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mockserver.core import rif
+from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
 from mockserver.core.state import ProviderState
@@ -81,10 +82,6 @@ class Problem(Exception):
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core import dte, rut
+from mockserver.core.clock import iso
 from mockserver.core.pdf import Document as Pdf
 from mockserver.providers.tupana import amounts, entities
 
@@ -150,8 +151,8 @@ class Document:
             "additional_info": self.additional_info,
             "error": self.error,
             "batch_id": self.batch_id,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
         }
 
     def xml(self) -> bytes:
@@ -257,12 +258,6 @@ class Batch:
     status: str = "created"
     documents: list[Document] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _iso(moment: float) -> str:
-    from mockserver.providers.tupana.state import iso
-
-    return iso(moment)
 
 
 def _problem(index: int, field_name: str, code: str, message: str) -> dict[str, Any]:

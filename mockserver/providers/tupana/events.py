@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.providers.tupana.state import iso
+from mockserver.core.clock import iso
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime

@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import PREFIX, Call
 from mockserver.core.plugin import json_response
 from mockserver.providers.tupana.documents import DTE_TYPES, pdf_preview
-from mockserver.providers.tupana.state import TupanaState, User, iso
+from mockserver.providers.tupana.state import TupanaState, User
 
 MAX_BATCH = {"v1": 200, "v2": 500}
 

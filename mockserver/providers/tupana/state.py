@@ -6,11 +6,12 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mockserver.core import rut
+from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.lifecycle import Step
 from mockserver.core.signed_urls import SignedUrls
@@ -37,10 +38,6 @@ STATE_EVENTS = {
     "ACD": ("document.updated", "Acepta contenido del documento"),
     "RCD": ("document.updated", "Reclamo al contenido del documento"),
 }
-
-
-def iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
