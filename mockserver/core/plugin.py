@@ -46,6 +46,13 @@ class Unsupported:
     reason: str
 
 
+def credential(authorization: str | None, scheme: str) -> str | None:
+    """What follows `<scheme> ` in an Authorization header (scheme in any case), or None."""
+    name, _, value = (authorization or "").strip().partition(" ")
+    value = value.strip()
+    return value if name.lower() == scheme and value else None
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: `tenant` names the sandbox; `claims` whatever the credential carried."""

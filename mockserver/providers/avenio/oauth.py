@@ -19,7 +19,7 @@ from mockserver.core.ids import Ids
 from mockserver.core.jwts import Jwts
 from mockserver.core.keys import SigningKey
 from mockserver.core.pipeline import PROVIDER
-from mockserver.core.plugin import FIXTURES, Principal
+from mockserver.core.plugin import FIXTURES, Principal, credential
 from mockserver.core.specs import Operation
 
 SCOPES = ("boletas.emit", "boletas.cancel", "boletas.read")
@@ -168,13 +168,11 @@ class Authority:
 
 def presented_token(request: web.Request) -> str | None:
     """`Authorization: Bearer <t>` (the BHE page) or `X-Avenio-Authorization: <t>` (the auth page)."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
+    token = credential(request.headers.get("Authorization"), "bearer")
+    if token:
+        return token
     header = request.headers.get("X-Avenio-Authorization", "").strip()
-    if header.lower().startswith("bearer "):
-        header = header[7:].strip()
-    return header or None
+    return credential(header, "bearer") or header or None
 
 
 class AvenioAuth:

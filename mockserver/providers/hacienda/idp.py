@@ -13,7 +13,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.jwts import Jwts
 from mockserver.core.keys import SigningKey
 from mockserver.core.pipeline import PROVIDER
-from mockserver.core.plugin import Principal
+from mockserver.core.plugin import Principal, credential
 from mockserver.core.specs import Operation
 
 IDP_ORIGIN = "https://idp.comprobanteselectronicos.go.cr"
@@ -141,10 +141,10 @@ class IdentityProvider:
         return claims
 
     def access_claims(self, authorization: str | None) -> dict[str, Any]:
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = credential(authorization, "bearer")
+        if token is None:
             raise MockError(Kind.UNAUTHORIZED, "Falta el token de acceso (Authorization: bearer <token>).")
-        claims = self.jwts.verify(token.strip())
+        claims = self.jwts.verify(token)
         if claims is None or claims.get("typ") != "Bearer":
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido.")
         if claims["exp"] <= self.clock.now():

@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.plugin import Principal
+from mockserver.core.plugin import Principal, credential
 from mockserver.core.specs import Operation
 
 
 def presented_key(request: web.Request) -> str | None:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" and key.strip() else None
+    return credential(request.headers.get("Authorization"), "bearer")
 
 
 class BearerKey:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.plugin import Principal
+from mockserver.core.plugin import Principal, credential
 from mockserver.core.specs import Operation
 
 # documented magic keys: a production key, and one whose every call finds the service unavailable
@@ -14,8 +14,7 @@ UNAVAILABLE_KEY = "sandbox_unavailable"
 
 
 def presented_key(request: web.Request) -> str | None:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    return key.strip() if scheme.lower() == "api-key" and key.strip() else None
+    return credential(request.headers.get("Authorization"), "api-key")
 
 
 class ApiKey:
