@@ -237,11 +237,16 @@ async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
     return json_response({"numbersAvailable": _caf_view(doc_type, 0)["numbersAvailable"]})
 
 
-def _price_list(call: Call) -> dict[str, Any]:
-    found = _instance(call).get("price_lists", call.path["id"])
+def _record(call: Call, kind: str, what: str) -> dict[str, Any]:
+    """The catalogue record the path's `id` names in this instance, or Bsale's 404."""
+    found = _instance(call).get(kind, call.path["id"])
     if found is None:
-        raise MockError(Kind.NOT_FOUND, "price list not found")
+        raise MockError(Kind.NOT_FOUND, f"{what} not found")
     return found
+
+
+def _price_list(call: Call) -> dict[str, Any]:
+    return _record(call, "price_lists", "price list")
 
 
 async def list_price_list_details(call: Call) -> web.StreamResponse:
@@ -260,10 +265,7 @@ async def get_price_list_detail(call: Call) -> web.StreamResponse:
 
 
 def _client(call: Call) -> dict[str, Any]:
-    found = _instance(call).get("clients", call.path["id"])
-    if found is None:
-        raise MockError(Kind.NOT_FOUND, "client not found")
-    return found
+    return _record(call, "clients", "client")
 
 
 async def list_client_addresses(call: Call) -> web.StreamResponse:

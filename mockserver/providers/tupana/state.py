@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from mockserver.core import rut
@@ -38,6 +39,16 @@ STATE_EVENTS = {
     "ACD": ("document.updated", "Acepta contenido del documento"),
     "RCD": ("document.updated", "Reclamo al contenido del documento"),
 }
+
+T = TypeVar("T")
+
+
+def _owned(items: Mapping[str, T], ident: str, noun: str) -> T:
+    """One of the user's own batches, documents or webhooks, or Tu Pana's 404 naming the parameter."""
+    found = items.get(ident)
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, f"No {noun} {ident}", code="resource_missing", field=f"{noun}_id")
+    return found
 
 
 @dataclass
@@ -297,10 +308,7 @@ class TupanaState(ProviderState):
         self.emit(user, doc.sender_id, "document.issued", self.document_json(doc))
 
     def batch(self, user: User, batch_id: str) -> Batch:
-        found = user.batches.get(batch_id)
-        if found is None:
-            raise MockError(Kind.NOT_FOUND, f"No batch {batch_id}", code="resource_missing", field="batch_id")
-        return found
+        return _owned(user.batches, batch_id, "batch")
 
     def batch_json(self, batch: Batch, *, created: bool = False) -> dict[str, Any]:
         docs = [d.batch_entry(self) for d in batch.documents]
@@ -324,12 +332,7 @@ class TupanaState(ProviderState):
     # --- documents -----------------------------------------------------------------------------------
 
     def document(self, user: User, document_id: str) -> Document:
-        found = user.documents.get(document_id)
-        if found is None:
-            raise MockError(
-                Kind.NOT_FOUND, f"No document {document_id}", code="resource_missing", field="document_id"
-            )
-        return found
+        return _owned(user.documents, document_id, "document")
 
     def document_json(self, doc: Document) -> dict[str, Any]:
         return doc.detail(self)
@@ -401,12 +404,7 @@ class TupanaState(ProviderState):
         return hook
 
     def webhook(self, user: User, webhook_id: str) -> Webhook:
-        found = user.webhooks.get(webhook_id)
-        if found is None:
-            raise MockError(
-                Kind.NOT_FOUND, f"No webhook {webhook_id}", code="resource_missing", field="webhook_id"
-            )
-        return found
+        return _owned(user.webhooks, webhook_id, "webhook")
 
     def update_webhook(self, hook: Webhook, body: dict[str, Any]) -> Webhook:
         for key in ("url", "events", "secret", "is_active", "environment", "api_version"):
