@@ -36,7 +36,7 @@ class Step:
     delay: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Track:
     provider: str
     kind: str

@@ -15,7 +15,7 @@ from mockserver.core.clock import Clock
 log = logging.getLogger("mockserver.scheduler")
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Job:
     when: float
     seq: int

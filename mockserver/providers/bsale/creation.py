@@ -238,8 +238,11 @@ def create(
     doc_id = instance.next_id("documents")
     for position, detail in enumerate(details):
         detail.id, detail.document_id, detail.line_number = instance.next_id("details"), doc_id, position
-        if detail.related_detail_id:
-            instance.documents[instance.details[detail.related_detail_id].document_id].used = True
+        source_id = instance.detail_owners.get(detail.related_detail_id)
+        if source_id is not None:
+            source_doc = instance.documents[source_id]
+            source_doc.used = True
+            instance.documents.put(source_doc)
     for reference in references:
         reference.id = instance.next_id("references")
     for payment in payments:
@@ -327,7 +330,7 @@ def _details(
         related = 0
         source: Detail | None = None
         if "detailId" in raw:
-            source = instance.details.get(int(raw["detailId"]))
+            source = instance.detail(int(raw["detailId"]))
             if source is None:
                 raise error("invalid detail")
             related = source.id

@@ -166,9 +166,9 @@ FILTER_KEYS = {"state": "state", "name": "name", "code": "code", "codesii": "cod
 
 def _records(call: Call, kind: str) -> list[Any]:
     instance = _instance(call)
-    if kind == "payments":
-        items: list[Any] = list(instance.payments.values())
-        return [p for p in items if "state" not in call.request.query or call.request.query["state"] == "0"]
+    if kind == "payments":  # their ids: only a page's payments are unpacked from their documents
+        ids = instance.payment_owners.ids()
+        return ids if call.request.query.get("state", "0") == "0" else []
     records = list(instance.records[kind].values())
     for param, field in FILTER_KEYS.items():
         if param in call.request.query:
@@ -178,20 +178,22 @@ def _records(call: Call, kind: str) -> list[Any]:
 
 
 def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
+    def find(call: Call, ident: Any) -> Any:
+        instance = _instance(call)
+        return instance.payment(ident) if kind == "payments" else instance.get(kind, ident)
+
     def render(call: Call) -> Callable[[Any], dict[str, Any]]:
         renderer = _renderer(call)
         return renderer.payment if kind == "payments" else (lambda r: renderer.record(kind, r))
 
     async def listing(call: Call) -> web.StreamResponse:
-        return _listing(call, kind, _records(call, kind), render(call))
+        render_one = render(call)
+        if kind == "payments":
+            return _listing(call, kind, _records(call, kind), lambda i: render_one(find(call, i)))
+        return _listing(call, kind, _records(call, kind), render_one)
 
     async def item(call: Call) -> web.StreamResponse:
-        instance = _instance(call)
-        found = (
-            instance.payments.get(call.path["id"])
-            if kind == "payments"
-            else instance.get(kind, call.path["id"])
-        )
+        found = find(call, call.path["id"])
         return _item(render(call)(found) if found is not None else None, kind.rstrip("s").replace("_", " "))
 
     async def count(call: Call) -> web.StreamResponse:
@@ -321,7 +323,7 @@ def _public(call: Call) -> tuple[Instance, Document]:
     instance = state.by_cpn(int(cpn)) if cpn.isascii() and cpn.isdigit() and len(cpn) < 10 else None
     doc = None
     if instance is not None:
-        ids = instance.indexes["token"].get(call.path["token"], [])
+        ids = instance.indexes["token"].ids(call.path["token"])
         doc = instance.documents[ids[0]] if ids else None
     if instance is None or doc is None:
         raise MockError(Kind.NOT_FOUND, "document not found")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,34 +33,24 @@ def _amount_equals(value: str) -> Callable[[Document], bool]:
     return lambda d: d.amounts["totalAmount"] == wanted
 
 
-def _between(key: str, lo: int, hi: int) -> Predicate:
-    return lambda d: lo <= getattr(d, key) <= hi
+# an indexed filter: the id lists (each ascending) of the values it accepts
+Narrowing = list[list[int]]
 
 
-@dataclass
-class Narrowing:
-    """An indexed filter: its id lists (ascending each) and the same test as a predicate."""
-
-    lists: list[list[int]]
-    test: Predicate
-
-    @property
-    def size(self) -> int:
-        return sum(len(ids) for ids in self.lists)
+def _size(narrowing: Narrowing) -> int:
+    return sum(len(ids) for ids in narrowing)
 
 
 def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
     """Ids of the documents matching every filter, ascending. The indexed filter with the fewest
-    documents picks the candidates; every other filter is checked on those only."""
+    documents picks the candidates, the other indexed ones narrow them by membership, and the rest
+    are checked on the documents left."""
     q = {k.lower(): v for k, v in query.items()}
     index = instance.indexes
     narrowing: list[Narrowing] = []
 
     def equal(key: str, values: list[Any]) -> None:
-        wanted = set(values)
-        narrowing.append(
-            Narrowing([index[key].get(v, []) for v in wanted], lambda d: getattr(d, key) in wanted)
-        )
+        narrowing.append([index[key].ids(v) for v in set(values)])
 
     for param, key in (
         ("number", "number"),
@@ -69,6 +58,7 @@ def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
         ("clientid", "client_id"),
         ("officeid", "office_id"),
         ("emissiondate", "emission_date"),
+        ("expirationdate", "expiration_date"),
         ("rcofdate", "rcof_date"),
         ("state", "state"),
     ):
@@ -80,21 +70,7 @@ def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
     for param, key in (("emissiondaterange", "emission_date"), ("rcofdaterange", "rcof_date")):
         if param in q:
             lo, hi = _range(q[param], param)
-            narrowing.append(
-                Narrowing(
-                    [ids for day, ids in index[key].items() if lo <= day <= hi],
-                    _between(key, lo, hi),
-                )
-            )
-    if "expirationdate" in q:
-        exp = set(_ints(q["expirationdate"], "expirationdate"))
-        # not indexed: its list is computed exactly, since the chosen narrowing's own test is not re-run
-        narrowing.append(
-            Narrowing(
-                [[d.id for d in instance.documents.values() if d.expiration_date in exp]],
-                lambda d: d.expiration_date in exp,
-            )
-        )
+            narrowing.append([ids for day, ids in index[key].items() if lo <= day <= hi])
 
     preds: list[Predicate] = []
     if "generationdaterange" in q:
@@ -123,19 +99,17 @@ def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
         preds.append(lambda d: any(r.number in ref_numbers for r in d.references))
     if "detailid" in q:
         detail_ids = _ints(q["detailid"], "detailid")
-        owners = {instance.details[i].document_id for i in detail_ids if i in instance.details}
+        owners = {instance.detail_owners.get(i) for i in detail_ids}
         preds.append(lambda d: d.id in owners)
 
     if narrowing:
-        narrowing.sort(key=lambda n: n.size)
+        narrowing.sort(key=_size)
         first = narrowing[0]
-        ids = first.lists[0] if len(first.lists) == 1 else sorted(itertools.chain.from_iterable(first.lists))
+        ids = first[0] if len(first) == 1 else sorted(itertools.chain.from_iterable(first))
         for other in narrowing[1:]:
-            if other.size <= 2 * len(ids):
-                keep = set().union(*other.lists)  # membership in C beats a Python test per document
-                ids = [i for i in ids if i in keep]
-            else:
-                preds.insert(0, other.test)
+            # membership in C, even in a large set, beats unpacking each document to test it
+            keep = set().union(*other)
+            ids = [i for i in ids if i in keep]
     else:
         ids = list(instance.documents)
     if not preds:

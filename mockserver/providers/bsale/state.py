@@ -70,6 +70,7 @@ class BsaleState(ProviderState):
             instance.keep_ted(doc, artifacts.ted(instance, doc, self.keys, self.clock.now()))
             if body.get("declareSii", 1):
                 client = instance.get("clients", doc.client_id) or {}
+                document_id = doc.id  # not the document: a pending declaration holds no copy of it
                 rejected = (
                     client.get("code") == creation.SII_REJECTS_CLIENT
                     or scenario == "rejected-by-tax-authority"
@@ -79,13 +80,15 @@ class BsaleState(ProviderState):
                     "sii",
                     f"{instance.access_token}|{doc.id}",
                     [Step("declared", self.options["sii_delay"])],
-                    lambda _: self._declared(instance, doc, rejected),
+                    lambda _: self._declared(instance, document_id, rejected),
                     tenant=instance.access_token,
                 )
         return doc, True
 
-    def _declared(self, instance: Instance, doc: Document, rejected: bool) -> None:
+    def _declared(self, instance: Instance, document_id: int, rejected: bool) -> None:
+        doc = instance.documents[document_id]
         doc.informed_sii, doc.response_msg_sii = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
+        instance.documents.put(doc)
         self.notify(instance, "document", "put", doc.id, doc.office_id)
 
     def _dispatch(self, instance: Instance, doc: Document, sign: int = -1) -> None:
@@ -112,6 +115,7 @@ class BsaleState(ProviderState):
             shipping = Shipping(instance.next_id("shippings"), doc.id, doc.office_id, lines)
             instance.shippings[shipping.id] = shipping
             doc.shipping_id = shipping.id
+            instance.documents.put(doc)
 
     def document(self, instance: Instance, document_id: int) -> Document:
         doc = instance.documents.get(document_id)

@@ -400,3 +400,39 @@ async def test_non_electronic_documents_have_no_ted_nor_xml(bsale: Bsale) -> Non
         {"documentTypeId": 2, "details": [{"comment": "x", "netUnitValue": 0, "quantity": 1}]}
     )
     assert (doc["ted"], doc["urlXml"], doc["informedSii"]) == (None, None, 0)
+
+
+async def test_a_stored_document_reads_back_as_created_and_keeps_its_later_changes(bsale: Bsale) -> None:
+    """Documents are stored packed: every part of one survives the round trip, and so does a change
+    made after creation (the SII's answer)."""
+    rich = await bsale.create({**seed_example(), "salesId": "S-1", "observation": "packed"})
+    assert await bsale.get_json(f"documents/{rich['id']}.json") == rich
+    expand = "[details,references,document_taxes,sellers,attributes,payments]"
+    read = await bsale.get_json(f"documents/{rich['id']}.json", expand=expand)
+    assert [(d["note"], d["netAmount"]) for d in read["details"]["items"]] == [("Producto 1", 23438)]
+    assert [(r["number"], r["reason"]) for r in read["references"]["items"]] == [
+        ("123", "Orden de Compra 123")
+    ]
+    assert [a["value"] for a in read["attributes"]["items"]] == [
+        "098 codigo servicio",
+        "Observacion nomal, sin anotaciones",
+    ]
+    assert [p["amount"] for p in read["payments"]] == [27891]
+    assert read["informedSii"] == 1
+    await bsale.mock.advance(2)
+    declared = await bsale.get_json(f"documents/{rich['id']}.json", expand=expand)
+    assert declared == {**read, "informedSii": 0, "responseMsgSii": "Proceso Finalizado Correctamente!"}
+
+
+async def test_an_export_document_reads_back_with_its_export_amounts_and_customs_data(bsale: Bsale) -> None:
+    body = {
+        "documentTypeId": 16,
+        "coinId": 2,
+        "exchangeRate": 800,
+        "clientId": 65,
+        "details": [{"netUnitValue": 7.5, "quantity": 2, "comment": "trout"}],
+        "customsData": {"clauseCode": "CIF", "totalPackages": 480},
+    }
+    doc = await bsale.create(body)
+    assert doc["exportTotalAmount"] == 15.0
+    assert await bsale.get_json(f"documents/{doc['id']}.json") == doc
