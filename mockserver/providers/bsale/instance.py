@@ -205,13 +205,16 @@ def _unpack(packed: bytes) -> Document:
 class Documents:
     """An instance's documents by id (ids are handed out in order, so a list holds them), packed.
 
-    A `Document` read from here is a copy: whoever changes one stores it back with `put`."""
+    The last few hundred read stay unpacked, so a document read again and again (a client polling
+    informedSii) is not unpacked each time. Whoever changes a document stores it back with `put`."""
 
-    __slots__ = ("_first", "_rows")
+    __slots__ = ("_first", "_hot", "_rows")
+    HOT = 256
 
     def __init__(self) -> None:
         self._first = 0
         self._rows: list[bytes] = []
+        self._hot: dict[int, Document] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -220,8 +223,16 @@ class Documents:
         return iter(range(self._first, self._first + len(self._rows)))
 
     def get(self, ident: Any) -> Document | None:
-        at = ident - self._first if isinstance(ident, int) else -1
-        return _unpack(self._rows[at]) if 0 <= at < len(self._rows) else None
+        doc = self._hot.get(ident)
+        if doc is None:
+            at = ident - self._first if isinstance(ident, int) else -1
+            if not 0 <= at < len(self._rows):
+                return None
+            doc = _unpack(self._rows[at])
+            if len(self._hot) >= self.HOT:
+                del self._hot[next(iter(self._hot))]  # the oldest read
+            self._hot[ident] = doc
+        return doc
 
     def __getitem__(self, ident: int) -> Document:
         doc = self.get(ident)
@@ -237,6 +248,7 @@ class Documents:
             self._rows.append(_pack(doc))
         elif 0 <= at < len(self._rows):
             self._rows[at] = _pack(doc)
+            self._hot.pop(doc.id, None)
         else:
             raise ValueError(f"document {doc.id} is out of sequence")
 
