@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -39,6 +40,11 @@ Narrowing = list[list[int]]
 
 def _size(narrowing: Narrowing) -> int:
     return sum(len(ids) for ids in narrowing)
+
+
+def _holds(ascending: list[int], ident: int) -> bool:
+    at = bisect.bisect_left(ascending, ident)
+    return at < len(ascending) and ascending[at] == ident
 
 
 def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
@@ -107,9 +113,12 @@ def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
         first = narrowing[0]
         ids = first[0] if len(first) == 1 else sorted(itertools.chain.from_iterable(first))
         for other in narrowing[1:]:
-            # membership in C, even in a large set, beats unpacking each document to test it
-            keep = set().union(*other)
-            ids = [i for i in ids if i in keep]
+            if len(ids) * len(other) * 8 < _size(other):
+                # few candidates against a big filter: binary searches in its lists beat building a set
+                ids = [i for i in ids if any(_holds(held, i) for held in other)]
+            else:
+                keep = set().union(*other)
+                ids = [i for i in ids if i in keep]
     else:
         ids = list(instance.documents)
     if not preds:

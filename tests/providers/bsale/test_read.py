@@ -82,6 +82,22 @@ async def test_every_filter_of_the_seed(bsale: Bsale) -> None:
     assert await ids(number=3, documenttypeid=8) == []
 
 
+async def test_a_narrow_filter_against_a_broad_one_finds_exactly_its_documents(bsale: Bsale) -> None:
+    """One folio among many boletas (the broad filter is searched, not turned into a set), and the
+    same folio of another document type, which the broad filter excludes."""
+    boletas = await _boletas(bsale, 40)
+    factura = await bsale.create(seed_example())  # folio 1 of its own type
+
+    async def ids(**params: Any) -> list[int]:
+        return [d["id"] for d in (await bsale.get_json("documents.json", **params))["items"]]
+
+    assert await ids(number=7, codesii=39) == [boletas[6]["id"]]
+    assert await ids(number=1, codesii=39) == [boletas[0]["id"]]
+    assert await ids(number=1, documenttypeid=8) == [factura["id"]]
+    assert await ids(number=41, codesii=39) == []
+    assert await ids(number="[1,2]", codesii=39, emissiondate=BASE_DAY + DAY) == [boletas[1]["id"]]
+
+
 async def test_a_malformed_filter_is_a_400(bsale: Bsale) -> None:
     response = await bsale.get("documents.json", emissiondaterange="[1,2,3]")
     assert (response.status, await response.json()) == (400, {"error": "invalid emissiondaterange"})
