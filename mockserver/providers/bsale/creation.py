@@ -11,7 +11,6 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.providers.bsale import amounts as am
 from mockserver.providers.bsale.instance import (
     CORE_AMOUNTS,
-    NO_EXTRA,
     Detail,
     Document,
     DocumentTax,
@@ -278,23 +277,6 @@ def create(
         sellers=(seller_id,),
         attributes=tuple(attributes),
         payments=tuple(payments),
-        extra={
-            k: body[k]
-            for k in (
-                "observation",
-                "exchangeRate",
-                "customsData",
-                "hasCustomsData",
-                "sendEmail",
-                "dispatch",
-                "commissionCodeSii",
-                "declareSii",
-                "renovationId",
-                "renovationDate",
-            )
-            if k in body
-        }
-        or NO_EXTRA,
         informed_sii=1 if electronic else 0,
     )
     return document, True

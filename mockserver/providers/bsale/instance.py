@@ -8,11 +8,10 @@ import json
 import marshal
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache
 from operator import attrgetter
-from types import MappingProxyType
 from typing import Any
 
 from mockserver.core.plugin import FIXTURES
@@ -39,8 +38,6 @@ def _seed() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / "bsale" / "instance.json").read_text(encoding="utf-8"))
     return data
 
-
-NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 # a document's amounts in Bsale's order; those not stored are zero
 ZERO_AMOUNTS: dict[str, float] = dict.fromkeys(
@@ -146,14 +143,13 @@ class Document:
     city: str | None
     sales_id: str | None
     sale_condition_id: int
-    # fixed once created: tuples (an empty one costs nothing), and one shared empty `extra`
     details: tuple[Detail, ...]
     references: tuple[Reference, ...]
     taxes: tuple[DocumentTax, ...]
     sellers: tuple[int, ...]
     attributes: tuple[tuple[int, str], ...]
     payments: tuple[Payment, ...]
-    extra: Mapping[str, Any]  # observation, exchangeRate, customsData, sendEmail, dispatch, commissionCodeSii
+    # the only fields that change after creation; a change is stored back with `Documents.put`
     state: int = 0
     informed_sii: int = 1
     response_msg_sii: str | None = None
@@ -177,7 +173,6 @@ _PARTS = tuple(
         ("payments", Payment),
     )
 )
-_EXTRA_AT = _DOC_FIELDS.index("extra")
 _AMOUNTS_AT = _DOC_FIELDS.index("amounts")
 
 
@@ -185,7 +180,6 @@ def _pack(doc: Document) -> bytes:
     row: list[Any] = [getattr(doc, name) for name in _DOC_FIELDS]
     for at, _, as_tuple in _PARTS:
         row[at] = tuple(map(as_tuple, row[at]))
-    row[_EXTRA_AT] = dict(doc.extra) if doc.extra else None
     amounts = doc.amounts  # the four always there by position, the rare others by name
     others = {k: v for k, v in amounts.items() if k not in CORE_AMOUNTS}
     row[_AMOUNTS_AT] = (*(amounts[k] for k in CORE_AMOUNTS), others or None)
@@ -196,7 +190,6 @@ def _unpack(packed: bytes) -> Document:
     row = list(marshal.loads(packed))
     for at, cls, _ in _PARTS:
         row[at] = tuple(cls(*part) for part in row[at])
-    row[_EXTRA_AT] = MappingProxyType(row[_EXTRA_AT]) if row[_EXTRA_AT] else NO_EXTRA
     *core, others = row[_AMOUNTS_AT]
     row[_AMOUNTS_AT] = dict(zip(CORE_AMOUNTS, core, strict=True), **(others or {}))
     return Document(*row)
