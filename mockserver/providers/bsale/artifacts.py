@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from mockserver.core import dte
 from mockserver.core.keys import SigningKey
 from mockserver.core.pdf import Document as Pdf
-from mockserver.providers.bsale.instance import Document, Instance
+from mockserver.providers.bsale.documents import Document
+from mockserver.providers.bsale.instance import Instance
 
 if TYPE_CHECKING:
     from lxml import etree

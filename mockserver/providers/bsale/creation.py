@@ -9,15 +9,15 @@ from typing import Any
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.providers.bsale import amounts as am
-from mockserver.providers.bsale.instance import (
+from mockserver.providers.bsale.documents import (
     CORE_AMOUNTS,
     Detail,
     Document,
     DocumentTax,
-    Instance,
     Payment,
     Reference,
 )
+from mockserver.providers.bsale.instance import Instance
 
 CLIENT_REQUIRED = "client attribute required : code,activity,address,city,municipality"
 NO_FOLIOS = "does not have numbers available, check sii caf"

@@ -11,7 +11,8 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import Handler, json_response
 from mockserver.providers.bsale import artifacts, query
-from mockserver.providers.bsale.instance import Document, Instance
+from mockserver.providers.bsale.documents import Document
+from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

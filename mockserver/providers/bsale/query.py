@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.providers.bsale.instance import Document, Instance
+from mockserver.providers.bsale.documents import Document
+from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import bracket_list
 
 Predicate = Callable[[Document], bool]

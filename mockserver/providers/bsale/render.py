@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from mockserver.providers.bsale.instance import ZERO_AMOUNTS, Detail, Document, Instance, Payment
+from mockserver.providers.bsale.documents import ZERO_AMOUNTS, Detail, Document, Payment
+from mockserver.providers.bsale.instance import Instance
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 50
 # fixture keys that are the mock's bookkeeping, never part of a resource's JSON

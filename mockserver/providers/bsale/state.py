@@ -12,7 +12,8 @@ from mockserver.core.lifecycle import Step
 from mockserver.core.state import ProviderState
 from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.bsale import artifacts, creation
-from mockserver.providers.bsale.instance import Document, Instance, Shipping
+from mockserver.providers.bsale.documents import Document, Shipping
+from mockserver.providers.bsale.instance import Instance
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
