@@ -35,6 +35,7 @@ async def test_delete_inactivates_a_non_electronic_document_and_restores_its_sto
     assert (await response.json())["state"] == 1
     assert stock["1"] == 12
     assert (await bsale.get_json("documents.json", state=1))["count"] == 1
+    assert (await bsale.get_json(f"documents/{doc['id']}.json"))["state"] == 1
     again = await bsale.mock.client.delete(
         f"{V1}/documents/{doc['id']}.json?officeId=1", headers=bsale.headers
     )
