@@ -355,7 +355,8 @@ def _details(
                 net_amount=float(net),
                 tax_amount=float(tax),
                 total_amount=float(net + tax),
-                # `or 0.0`: most lines have no discount, and then share one zero instead of three
+                # `or 0.0`: most lines have no discount; one shared zero is packed once per document
+                # (marshal writes an object it has already written as a reference)
                 net_discount=float(line.net_discount) or 0.0,
                 total_discount=float(line.net_discount * (1 + line.rate / 100)) or 0.0,
                 variant_id=variant["id"] if variant else None,
@@ -373,7 +374,8 @@ _TAX_SETS: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = 
 
 
 def _shared(tax_ids: tuple[tuple[int, float], ...]) -> tuple[tuple[int, float], ...]:
-    """One object per distinct set of line taxes: most lines of most documents have the same one."""
+    """One object per distinct set of line taxes (most lines have the same one), so a document's lines
+    pack it once."""
     return _TAX_SETS.setdefault(tax_ids, tax_ids)
 
 
