@@ -10,7 +10,6 @@ from mockserver.providers.avenio import cut
 if TYPE_CHECKING:
     from lxml import etree
 
-if TYPE_CHECKING:
     from mockserver.providers.avenio.state import Boleta
 
 

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from mockserver.core.keys import SigningKey
 from mockserver.providers.hacienda.documents import NS_BASE
-
-if TYPE_CHECKING:
-    pass
 
 SANDBOX_PREFIX = (
     "Este comprobante fue aceptado en el ambiente de pruebas, "
