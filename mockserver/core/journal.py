@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from mockserver.core.masking import mask_headers, tenant_label
+from mockserver.core.masking import mask_headers, names_sandbox
 
 
 @dataclass
@@ -56,10 +56,7 @@ class Journal:
         kept = [
             e
             for e in self._entries
-            if not (
-                (provider is None or e.provider == provider)
-                and (tenant is None or e.tenant in (tenant, tenant_label(tenant)))
-            )
+            if not ((provider is None or e.provider == provider) and names_sandbox(tenant, e.tenant))
         ]
         self._entries.clear()
         self._entries.extend(kept)
@@ -80,7 +77,7 @@ class Journal:
             return (
                 (provider is None or e.provider == provider)
                 and (operation is None or e.operation == operation)
-                and (tenant is None or e.tenant in (tenant, tenant_label(tenant)))
+                and names_sandbox(tenant, e.tenant)
                 and (status is None or e.status == status)
                 and (method is None or e.method == method.upper())
                 and (since is None or e.at >= since)

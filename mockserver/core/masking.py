@@ -47,6 +47,12 @@ def tenant_label(tenant: str) -> str:
     return tenant if LABEL.fullmatch(tenant) else "key-" + hashlib.sha256(tenant.encode()).hexdigest()[:12]
 
 
+def names_sandbox(asked: str | None, held: str | None) -> bool:
+    """Whether a control-plane filter `asked` (a key, its label, any tenant; None for all) names the
+    sandbox a record `held`."""
+    return asked is None or held in (asked, tenant_label(asked))
+
+
 def mask_header(name: str, value: str) -> str:
     if name.lower() not in SECRET_HEADERS:
         return value
@@ -93,7 +99,7 @@ def scrub_body(body: bytes, content_type: str, rules: Mapping[str, SecretRule]) 
     if not isinstance(data, dict):
         return body
     changed = {
-        k: rules[k](v) for k, v in data.items() if k in rules and isinstance(v, str) and rules[k](v) != v
+        k: kept for k, v in data.items() if k in rules and isinstance(v, str) and (kept := rules[k](v)) != v
     }
     return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
 

@@ -13,7 +13,7 @@ import aiohttp
 
 from mockserver.core.clock import Clock
 from mockserver.core.ids import Ids
-from mockserver.core.masking import tenant_label
+from mockserver.core.masking import names_sandbox
 from mockserver.core.scheduler import Scheduler
 
 log = logging.getLogger("mockserver.webhooks")
@@ -169,8 +169,7 @@ class WebhookDispatcher:
         return [
             d
             for d in reversed(self.deliveries.values())
-            if (provider is None or d.provider == provider)
-            and (tenant is None or d.tenant in (tenant, tenant_label(tenant)))
+            if (provider is None or d.provider == provider) and names_sandbox(tenant, d.tenant)
         ]
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
