@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     peers = ensure_peers(["autocannon"])
-    port = free_port()
+    port = free_port(span=2)  # the main port and Bsale's own
     process, _ = start_mock(port, "--providers", "bsale", "--port-per-provider", "--rate-limits", "off")
     try:
         base, alone = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"

@@ -16,12 +16,24 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
+def free_port(span: int = 1) -> int:
+    """A loopback port that is free, with the `span - 1` ports after it (`--port-per-provider` takes
+    one per provider after the main port)."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+            if port + span > 65536:
+                continue
+            try:
+                for following in range(port + 1, port + span):
+                    with socket.socket() as t:
+                        t.bind(("127.0.0.1", following))
+            except OSError:
+                continue
+            return port
 
 
 def start(
