@@ -1,11 +1,12 @@
 """What one stored Bsale document costs in memory, and where: tracemalloc around `bsale_scale`'s population.
 
-usage: python benchmarks/bsale_memory.py [--documents 5000] [--top 12]
+usage: python benchmarks/bsale_memory.py [--documents 5000] [--top 12] [--held]
 
 Warms up with 200 documents, then measures the growth while `--documents` more are created through
 the mock's own creation path (the same mix as `bsale_scale.py`), with the SII's answers in (the mock
-clock is moved past `--bsale-sii-delay`, so pending declarations are not counted). Prints the bytes
-per document and the source lines that hold the most of them.
+clock is moved past `--bsale-sii-delay`, so pending declarations are not counted; `--held` counts
+them, each electronic document's declaration still pending). Prints the bytes per document and the
+source lines that hold the most of them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def main() -> None:
     )
     parser.add_argument("--documents", type=int, default=5000)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument(
+        "--held", action="store_true", help="measure with every SII declaration still pending (none settled)"
+    )
     args = parser.parse_args()
     app = create_app(Settings(providers=("bsale",), rate_limits={"*": None}, log_level="warning"))
     runtime = app[RUNTIME]
@@ -40,8 +44,11 @@ def main() -> None:
     settle()
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    populate(app, args.documents)
-    settle()
+    populate(app, args.documents, held=args.held)
+    if args.held:
+        gc.collect()
+    else:
+        settle()
     stats = tracemalloc.take_snapshot().compare_to(before, "lineno")
     total = sum(s.size_diff for s in stats)
     print(f"{total / args.documents:.0f} bytes per document")

@@ -132,7 +132,7 @@ class Document:
 
 # --- packed storage --------------------------------------------------------------------------------
 # A stored document is one marshalled tuple: less than half of what its objects cost (100,000 fit in
-# under 200 MB), and about 5 µs to unpack into a `Document` when read.
+# under 200 MB), and a few microseconds to unpack into a `Document` when read.
 
 # each of a document's collections: where it sits in the row, its class, and its fields as a tuple
 _DOC_FIELDS = tuple(f.name for f in fields(Document))
