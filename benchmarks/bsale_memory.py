@@ -17,8 +17,8 @@ import tracemalloc
 
 from bsale_scale import populate
 
-from mockserver.admin import RUNTIME
 from mockserver.app import create_app
+from mockserver.core.runtime import RUNTIME
 from mockserver.settings import Settings
 
 

@@ -28,8 +28,8 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockserver.admin import RUNTIME
 from mockserver.app import create_app
+from mockserver.core.runtime import RUNTIME
 from mockserver.settings import Settings
 
 TOKEN = "benchmark-instance"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from live import free_port, start_mock, stop  # noqa: E402
 
-from mockserver.core.keys import load_signing_key  # noqa: E402
+from mockserver.core.services.keys import load_signing_key  # noqa: E402
 from mockserver.providers.hacienda import sample  # noqa: E402
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from mockserver.core.keys import load_signing_key
+from mockserver.core.services.keys import load_signing_key
 from mockserver.providers.hacienda import sample
 
 PROVIDERS = ("hacienda", "avenio", "bsale", "tupana", "tuimprenta")

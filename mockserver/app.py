@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from mockserver.admin import RUNTIME, add_admin_routes
-from mockserver.core import persistence
-from mockserver.core.pipeline import VIOLATIONS
+from mockserver.admin import add_admin_routes
+from mockserver.core.pipeline import VIOLATIONS, entry
 from mockserver.core.routing import build_provider_app
-from mockserver.core.runtime import Runtime
+from mockserver.core.runtime import RUNTIME, Runtime
 from mockserver.settings import Settings
 
 log = logging.getLogger("mockserver")
@@ -25,29 +24,35 @@ def create_app(
     """`background`: run the clock's timers and webhook delivery (a replay drives them itself)."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[persistence.record])
+    # a replay (restart, import, fixtures) runs the writes through a private app made the same way
+    runtime.app_factory = _replay_app
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[entry])
     app[RUNTIME] = runtime
-    app[VIOLATIONS] = []
+    app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)
     # aiohttp tries resources in order: the mounts first, so a mounted request never parses the Host
     for pr in runtime.providers.values():
-        app.add_subapp(pr.provider.mount, build_provider_app(pr, pr.provider.mount, app[VIOLATIONS]))
+        app.add_subapp(pr.provider.mount, build_provider_app(pr, pr.provider.mount))
     for pr in runtime.providers.values():
         for host in pr.provider.hosts:
-            host_app = build_provider_app(pr, "", app[VIOLATIONS])
+            host_app = build_provider_app(pr, "")
             # a Host-routed app takes every path of that host, so it carries the control plane too
             add_admin_routes(host_app)
-            host_app[RUNTIME] = runtime
             app.add_domain(host, host_app)
     if background:
         app.cleanup_ctx.append(_background)
     return app
 
 
-def create_provider_port_app(runtime: Runtime, name: str, violations: list[str]) -> web.Application:
+def _replay_app(runtime: Runtime) -> web.Application:
+    return create_app(runtime.settings, runtime=runtime, background=False)
+
+
+def create_provider_port_app(runtime: Runtime, name: str) -> web.Application:
     """A provider alone on its own port, at the root of the URL space as on its real host."""
-    app = build_provider_app(runtime.providers[name], "", violations, outer=[persistence.record])
+    app = build_provider_app(runtime.providers[name], "", root=True)
     app[RUNTIME] = runtime
+    app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)
     return app
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import http_exceptions, web
 
-from mockserver.core import persistence, tls
 from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
+from mockserver.core.services import persistence, tls
 from mockserver.settings import ALL_PROVIDERS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"
@@ -205,14 +205,14 @@ async def serve(settings: Settings) -> None:
 
     app = create_app(settings)
     runners = [web.AppRunner(app, access_log=None, handle_signals=False)]
-    from mockserver.admin import RUNTIME
+    from mockserver.core.runtime import RUNTIME
 
     runtime = app[RUNTIME]
     await _load_state(runtime)
     for name in settings.provider_ports:
         if name not in runtime.providers:
             raise SystemExit(f"mockserver: --provider-ports names {name!r}, which is not enabled")
-        runners.append(web.AppRunner(create_provider_port_app(runtime, name, []), access_log=None))
+        runners.append(web.AppRunner(create_provider_port_app(runtime, name), access_log=None))
     ports = [settings.port, *settings.provider_ports.values()]
     context = None
     if settings.tls:

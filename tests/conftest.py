@@ -10,10 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from mockserver.admin import RUNTIME
 from mockserver.app import create_app
 from mockserver.core.pipeline import VIOLATIONS
-from mockserver.core.runtime import Runtime
+from mockserver.core.runtime import RUNTIME, Runtime
 from mockserver.settings import Settings
 
 START = datetime(2026, 11, 21, 16, 30, tzinfo=UTC).timestamp()

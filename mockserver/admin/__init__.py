@@ -1,5 +1,5 @@
 """The control plane under /__admin: a mock extension, never under a provider's paths."""
 
-from mockserver.admin.routes import RUNTIME, add_admin_routes
+from mockserver.admin.routes import add_admin_routes
 
-__all__ = ["RUNTIME", "add_admin_routes"]
+__all__ = ["add_admin_routes"]

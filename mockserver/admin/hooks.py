@@ -7,41 +7,41 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.admin.routes import _json, _runtime
+from mockserver.admin.common import reply, runtime_of
 
 INBOX_SIZE = 200
 
 
 async def deliveries(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     found = runtime.webhooks.list(request.query.get("provider"), request.query.get("tenant"))
-    return _json(
+    return reply(
         {"count": len(found), "paused": runtime.webhooks.paused, "deliveries": [d.as_json() for d in found]}
     )
 
 
 async def replay(request: web.Request) -> web.Response:
-    replayed = _runtime(request).webhooks.replay(request.match_info["delivery_id"])
+    replayed = runtime_of(request).webhooks.replay(request.match_info["delivery_id"])
     if replayed is None:
-        return _json({"error": f"no delivery {request.match_info['delivery_id']}"}, 404)
-    return _json(replayed.as_json(), 201)
+        return reply({"error": f"no delivery {request.match_info['delivery_id']}"}, 404)
+    return reply(replayed.as_json(), 201)
 
 
 async def pause(request: web.Request) -> web.Response:
-    _runtime(request).webhooks.pause()
-    return _json({"paused": True})
+    runtime_of(request).webhooks.pause()
+    return reply({"paused": True})
 
 
 async def resume(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     released = runtime.webhooks.resume()
     runtime.scheduler.run_due()
-    return _json({"paused": False, "released": released})
+    return reply({"paused": False, "released": released})
 
 
 async def inbox_receive(request: web.Request) -> web.Response:
     """A callback receiver for demos and tests: any method, any body; answers 200."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     raw = await request.read()
     try:
         body: Any = json.loads(raw) if raw else None
@@ -58,17 +58,17 @@ async def inbox_receive(request: web.Request) -> web.Response:
         }
     )
     del box[:-INBOX_SIZE]
-    return _json({"received": True})
+    return reply({"received": True})
 
 
 async def inbox_show(request: web.Request) -> web.Response:
-    box = _runtime(request).inboxes.get(request.match_info["name"], [])
-    return _json({"name": request.match_info["name"], "count": len(box), "messages": list(reversed(box))})
+    box = runtime_of(request).inboxes.get(request.match_info["name"], [])
+    return reply({"name": request.match_info["name"], "count": len(box), "messages": list(reversed(box))})
 
 
 async def inbox_clear(request: web.Request) -> web.Response:
-    _runtime(request).inboxes.pop(request.match_info["name"], None)
-    return _json({"cleared": True})
+    runtime_of(request).inboxes.pop(request.match_info["name"], None)
+    return reply({"cleared": True})
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

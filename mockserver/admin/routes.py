@@ -1,69 +1,20 @@
-"""Admin endpoints: health, reset, clock, lifecycle, request journal, webhook deliveries."""
+"""The control plane's routes: health, reset, state, clock, lifecycle, actions and the journal here;
+scenario rules and verification in `faults`, webhook deliveries and the inbox in `hooks`."""
 
 from __future__ import annotations
-
-import json
-from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.core import persistence
-from mockserver.core.lifecycle import Mode
-from mockserver.core.runtime import RUNTIME, Runtime
-
-
-class AdminError(Exception):
-    pass
-
-
-__all__ = ["RUNTIME", "AdminError", "add_admin_routes"]
-
-
-def _runtime(request: web.Request) -> Runtime:
-    return request.config_dict[RUNTIME]
-
-
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.body_exists:
-        return {}
-    try:
-        data = await request.json()
-    except ValueError:
-        raise AdminError("the body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise AdminError("the body must be a JSON object")
-    return data
-
-
-def _epoch(value: Any) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    raise AdminError(f"not a time: {value!r} (use epoch seconds or ISO 8601)")
-
-
-@web.middleware
-async def admin_errors(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        response: web.StreamResponse = await handler(request)
-        return response
-    except AdminError as error:
-        return _json({"error": str(error)}, 400)
+from mockserver.admin import faults, hooks
+from mockserver.admin.common import AdminError, admin_errors, epoch, json_body, reply, runtime_of
+from mockserver.core.services import persistence
+from mockserver.core.services.lifecycle import Mode
 
 
 async def health(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
-    return _json(
+    runtime = runtime_of(request)
+    return reply(
         {
             "status": "ok",
             "version": __version__,
@@ -74,24 +25,24 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
-    body = await _body(request)
+    runtime = runtime_of(request)
+    body = await json_body(request)
     provider, tenant = body.get("provider"), body.get("tenant")
     if provider is not None and provider not in runtime.providers:
         raise AdminError(f"unknown provider {provider!r}")
     runtime.reset(provider, tenant)
-    return _json({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
+    return reply({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
 
 
 async def reset_controls(request: web.Request) -> web.Response:
     """Back to defaults: no scenario rules, default lifecycle modes, delivery running, empty inboxes."""
-    _runtime(request).reset_controls()
-    return _json({"reset": "controls"})
+    runtime_of(request).reset_controls()
+    return reply({"reset": "controls"})
 
 
 async def state_export(request: web.Request) -> web.Response:
     """Everything, as the writes that made it: import it here or into another mock to get it back."""
-    return _json(persistence.export(_runtime(request)))
+    return reply(persistence.export(runtime_of(request)))
 
 
 async def state_import(request: web.Request) -> web.Response:
@@ -100,24 +51,24 @@ async def state_import(request: web.Request) -> web.Response:
     except ValueError:
         raise AdminError("the body is not JSON: send what GET /__admin/state answered") from None
     try:
-        replayed = await persistence.import_state(_runtime(request), data)
+        replayed = await persistence.import_state(runtime_of(request), data)
     except ValueError as error:
         raise AdminError(str(error)) from None
-    return _json({"imported": replayed})
+    return reply({"imported": replayed})
 
 
 async def clock_get(request: web.Request) -> web.Response:
-    return _json(_runtime(request).clock.snapshot())
+    return reply(runtime_of(request).clock.snapshot())
 
 
 async def clock_set(request: web.Request) -> web.Response:
     """Body fields, applied in this order: `set`, `freeze` (true/false), `speed`, `advance` (seconds)."""
-    runtime = _runtime(request)
-    body = await _body(request)
+    runtime = runtime_of(request)
+    body = await json_body(request)
     clock = runtime.clock
     try:
         if "set" in body:
-            clock.set(_epoch(body["set"]))
+            clock.set(epoch(body["set"]))
         if body.get("freeze") is True:
             clock.freeze()
         elif body.get("freeze") is False:
@@ -129,15 +80,15 @@ async def clock_set(request: web.Request) -> web.Response:
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
     runtime.scheduler.run_due()
-    return _json(clock.snapshot())
+    return reply(clock.snapshot())
 
 
 async def lifecycle(request: web.Request) -> web.Response:
     """`{provider, kind?, mode, seconds?, polls?}` sets how work advances: immediate, timed (every step after
     `seconds` when given), manual, or polls (a step every `polls` reads); `{provider, kind?, key?, advance:
     true}` moves unfinished work one step now."""
-    runtime = _runtime(request)
-    body = await _body(request)
+    runtime = runtime_of(request)
+    body = await json_body(request)
     provider = body.get("provider")
     if provider not in runtime.providers:
         raise AdminError(f"unknown provider {provider!r}")
@@ -159,12 +110,12 @@ async def lifecycle(request: web.Request) -> web.Response:
         for t in runtime.lifecycles.pending(provider)
     ]
     modes = {f"{p}/{k}": c.as_json() for (p, k), c in runtime.lifecycles.modes.items() if p == provider}
-    return _json({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
+    return reply({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
 
 
 async def action(request: web.Request) -> web.Response:
     """A provider's mock-only action, e.g. Avenio's receptor confirming an annulment."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     pr = runtime.providers.get(request.match_info["provider"])
     if pr is None:
         raise AdminError(f"unknown provider {request.match_info['provider']!r}")
@@ -174,7 +125,7 @@ async def action(request: web.Request) -> web.Response:
             f"{pr.name} has no action {request.match_info['action']!r}; "
             f"it has: {', '.join(pr.provider.admin_actions) or 'none'}"
         )
-    body = await _body(request)
+    body = await json_body(request)
     if isinstance(body.get("tenant"), str):  # the key itself or its label: the sandbox it opened
         body["tenant"] = pr.tenant_name(body["tenant"])
     try:
@@ -182,11 +133,11 @@ async def action(request: web.Request) -> web.Response:
     except (KeyError, LookupError, ValueError) as error:
         raise AdminError(str(error)) from None
     runtime.scheduler.run_due()
-    return _json(result)
+    return reply(result)
 
 
 async def requests(request: web.Request) -> web.Response:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     q = request.query
     try:
         entries = runtime.journal.query(
@@ -195,18 +146,16 @@ async def requests(request: web.Request) -> web.Response:
             tenant=q.get("tenant"),
             method=q.get("method"),
             status=int(q["status"]) if "status" in q else None,
-            since=_epoch(q["since"]) if "since" in q else None,
-            until=_epoch(q["until"]) if "until" in q else None,
+            since=epoch(q["since"]) if "since" in q else None,
+            until=epoch(q["until"]) if "until" in q else None,
             limit=int(q["limit"]) if "limit" in q else None,
         )
     except ValueError as error:
         raise AdminError(str(error)) from None
-    return _json({"count": len(entries), "requests": [e.as_json() for e in entries]})
+    return reply({"count": len(entries), "requests": [e.as_json() for e in entries]})
 
 
 def add_admin_routes(app: web.Application) -> None:
-    from mockserver.admin import faults, hooks
-
     admin = web.Application(middlewares=[admin_errors])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,19 +12,15 @@ import orjson
 from aiohttp import web
 
 from mockserver.core.errors import MockError
-from mockserver.core.masking import SecretRule
-from mockserver.core.ratelimit import Bucket
+from mockserver.core.services.masking import SecretRule
+from mockserver.core.services.ratelimit import Bucket
+from mockserver.paths import SPECS
 
 if TYPE_CHECKING:
     from mockserver.core.pipeline import Call
     from mockserver.core.runtime import ProviderRuntime
+    from mockserver.core.services.webhooks import Attempt, Delivery
     from mockserver.core.specs import Operation
-    from mockserver.core.webhooks import Attempt, Delivery
-
-# specs/ and fixtures/ live beside the package in a checkout; an installed copy is told where (Docker)
-ROOT = Path(os.environ.get("MOCKSERVER_ROOT") or Path(__file__).resolve().parents[2])
-SPECS = ROOT / "specs"
-FIXTURES = ROOT / "fixtures"
 
 Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 
@@ -82,7 +77,7 @@ class Authenticator(Protocol):
 
 
 class ErrorRenderer(Protocol):
-    def render(self, error: MockError, request: web.Request) -> web.Response: ...
+    def render(self, error: MockError, call: Call) -> web.Response: ...
 
 
 @dataclass(frozen=True)

@@ -6,26 +6,27 @@ import functools
 import importlib
 import itertools
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from mockserver.core import callbacks
-from mockserver.core.clock import Clock
-from mockserver.core.idempotency import IdempotencyStore
-from mockserver.core.ids import Ids
-from mockserver.core.journal import Journal
-from mockserver.core.keys import SigningKey, load_signing_key
-from mockserver.core.lifecycle import Lifecycles, Mode
-from mockserver.core.masking import tenant_label
 from mockserver.core.plugin import Provider, Unsupported
-from mockserver.core.ratelimit import RateLimiter
-from mockserver.core.scenarios import Scenarios
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.services import callbacks
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.idempotency import IdempotencyStore
+from mockserver.core.services.ids import Ids
+from mockserver.core.services.journal import Journal
+from mockserver.core.services.keys import SigningKey, load_signing_key
+from mockserver.core.services.lifecycle import Lifecycles, Mode
+from mockserver.core.services.masking import tenant_label
+from mockserver.core.services.ratelimit import RateLimiter
+from mockserver.core.services.scenarios import Scenarios
+from mockserver.core.services.scheduler import Scheduler
+from mockserver.core.services.store import Store
+from mockserver.core.services.webhooks import WebhookDispatcher
 from mockserver.core.specs import Spec, load_spec
-from mockserver.core.store import Store
-from mockserver.core.webhooks import WebhookDispatcher
 from mockserver.settings import Settings
 
 PROVIDERS: dict[str, str] = {
@@ -112,6 +113,9 @@ class Runtime:
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)  # answers that broke the spec (--strict)
+    # makes an app serving this runtime: a replay runs the write log through one (set by create_app)
+    app_factory: Callable[[Runtime], web.Application] | None = None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

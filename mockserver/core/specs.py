@@ -22,8 +22,8 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.core import rif, rut
-from mockserver.core.masking import SECRET_KEYS
+from mockserver.core.kit import rif, rut
+from mockserver.core.services.masking import SECRET_KEYS
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SPEC_URI = "urn:mockserver:spec"

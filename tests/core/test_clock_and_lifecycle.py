@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from mockserver.core.clock import Clock
-from mockserver.core.lifecycle import Lifecycles, Mode, Step
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.lifecycle import Lifecycles, Mode, Step
+from mockserver.core.services.scheduler import Scheduler
 
 
 def test_frozen_clock_stands_still_until_advanced() -> None:

@@ -8,7 +8,7 @@ import io
 import pytest
 from aiohttp import FormData
 
-from mockserver.core.multipart import MultipartError, Upload, parse
+from mockserver.core.services.multipart import MultipartError, Upload, parse
 
 
 def _encoded(form: FormData) -> tuple[str, bytes]:

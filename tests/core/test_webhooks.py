@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.clock import Clock
-from mockserver.core.ids import Ids
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import Delivery, RetryPolicy, WebhookDispatcher
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.ids import Ids
+from mockserver.core.services.scheduler import Scheduler
+from mockserver.core.services.webhooks import Delivery, RetryPolicy, WebhookDispatcher
 
 
 async def _receiver(aiohttp_server: Any, statuses: list[int]) -> tuple[Any, list[dict[str, Any]]]:

@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from mockserver.core.keys import SigningKey, load_signing_key
+from mockserver.core.services.keys import SigningKey, load_signing_key
 from mockserver.providers.hacienda import sample
 from mockserver.pytest_plugin import MockServerHandle
 

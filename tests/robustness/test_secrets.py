@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from mockserver.core.masking import tenant_label
+from mockserver.core.services.masking import tenant_label
 from mockserver.providers.hacienda import sample
 from tests.cli.process import free_ports, running
 from tests.providers.avenio.conftest import emision

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.clock import Clock
-from mockserver.core.scheduler import Scheduler
-from mockserver.core.webhooks import RetryPolicy, WebhookDispatcher
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.scheduler import Scheduler
+from mockserver.core.services.webhooks import RetryPolicy, WebhookDispatcher
 from tests.core.test_webhooks import make_dispatcher
 
 POLICY = RetryPolicy(max_attempts=4, base=10, factor=2, timeout=0.2)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
+from mockserver.core.services.masking import REDACTED
 from mockserver.providers.avenio import events
 from mockserver.providers.avenio.errors import AvenioErrors
 from mockserver.providers.avenio.oauth import AvenioAuth, secret_stand_in

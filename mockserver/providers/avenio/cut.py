@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from mockserver.core.plugin import FIXTURES
+from mockserver.paths import FIXTURES
 
 
 @cache

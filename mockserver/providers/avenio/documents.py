@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.core.pdf import Document
+from mockserver.core.kit.pdf import Document
 from mockserver.providers.avenio import cut
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
-from mockserver.core.pipeline import CALL
+from mockserver.core.pipeline import Call
 from mockserver.core.specs import Violation
 
 # Malformed requests are 400; well-formed requests that break the rules are 422.
@@ -34,12 +34,12 @@ def _malformed(v: Violation) -> bool:
     return missing_body or v.keyword in BAD_REQUEST_KEYWORDS or v.location in ("header", "query")
 
 
-def envelope(request: web.Request, data: Any) -> dict[str, Any]:
-    return {"success": True, "data": data, "traceId": request[CALL].trace_id}
+def envelope(call: Call, data: Any) -> dict[str, Any]:
+    return {"success": True, "data": data, "traceId": call.trace_id}
 
 
 class AvenioErrors:
-    def render(self, error: MockError, request: web.Request) -> web.Response:
+    def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         code = error.code or DEFAULT_CODES[error.kind]
         details: Any = error.detail.get("details")
@@ -60,7 +60,7 @@ class AvenioErrors:
         headers = dict(error.headers)
         if error.kind is Kind.UNAUTHORIZED and error.code != "invalid_client":
             headers["WWW-Authenticate"] = f'Bearer error="{code}"'
-        payload = {"success": False, "error": body, "traceId": request[CALL].trace_id}
+        payload = {"success": False, "error": body, "traceId": call.trace_id}
         return web.Response(
             status=status,
             body=json.dumps(payload, ensure_ascii=False).encode(),

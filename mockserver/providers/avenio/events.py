@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
-    from mockserver.core.webhooks import Delivery
+    from mockserver.core.services.webhooks import Delivery
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

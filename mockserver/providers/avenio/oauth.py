@@ -13,14 +13,15 @@ from typing import Any
 import jwt
 from aiohttp import web
 
-from mockserver.core.clock import Clock
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.ids import Ids
-from mockserver.core.jwts import Jwts
-from mockserver.core.keys import SigningKey
-from mockserver.core.pipeline import PROVIDER
-from mockserver.core.plugin import FIXTURES, Principal, credential
+from mockserver.core.pipeline import CALL
+from mockserver.core.plugin import Principal, credential
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.ids import Ids
+from mockserver.core.services.jwts import Jwts
+from mockserver.core.services.keys import SigningKey
 from mockserver.core.specs import Operation
+from mockserver.paths import FIXTURES
 
 SCOPES = ("boletas.emit", "boletas.cancel", "boletas.read")
 ISSUER = "https://api.uat.aveniocloud.com"
@@ -185,7 +186,7 @@ class AvenioAuth:
                 "X-Avenio-Authorization: <token>)",
                 code="unauthorized",
             )
-        authority: Authority = request.app[PROVIDER].state.authority
+        authority: Authority = request[CALL].provider.state.authority
         claims = authority.verify(token)
         granted = frozenset(str(claims.get("scope", "")).split())
         missing = sorted(op.scopes - granted)

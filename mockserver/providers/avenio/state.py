@@ -9,13 +9,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from mockserver.core import rut
-from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.lifecycle import Step
-from mockserver.core.signed_urls import SignedUrls
+from mockserver.core.kit import rut
+from mockserver.core.services.clock import iso
+from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.signed_urls import SignedUrls
+from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.avenio import cut, retention
 from mockserver.providers.avenio.oauth import Authority
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from mockserver.core import dte
-from mockserver.core.keys import SigningKey
-from mockserver.core.pdf import Document as Pdf
+from mockserver.core.kit import dte
+from mockserver.core.kit.pdf import Document as Pdf
+from mockserver.core.services.keys import SigningKey
 from mockserver.providers.bsale.documents import Document
 from mockserver.providers.bsale.instance import Instance
 

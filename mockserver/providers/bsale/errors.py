@@ -7,6 +7,7 @@ import json
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
+from mockserver.core.pipeline import Call
 
 UNAUTHENTICATED = "Sorry, this request can not be authenticated"
 GENERIC = {
@@ -18,7 +19,7 @@ GENERIC = {
 
 
 class BsaleErrors:
-    def render(self, error: MockError, request: web.Request) -> web.Response:
+    def render(self, error: MockError, call: Call) -> web.Response:
         message = error.message
         violations = error.detail.get("violations")
         if violations:

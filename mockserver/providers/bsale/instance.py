@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from mockserver.core.plugin import FIXTURES
+from mockserver.paths import FIXTURES
 from mockserver.providers.bsale.documents import Detail, Document, Documents, Index, Owners, Payment, Shipping
 
 CATALOGUE = (

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from mockserver.core.plugin import Limits
-from mockserver.core.ratelimit import Bucket
+from mockserver.core.services.ratelimit import Bucket
 from mockserver.core.specs import Operation
 
 PER_SECOND = Bucket("per-second", 10, window=1.0)

@@ -8,9 +8,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.lifecycle import Step
+from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.bsale import artifacts, creation
 from mockserver.providers.bsale.documents import Document, Shipping
 from mockserver.providers.bsale.instance import Instance

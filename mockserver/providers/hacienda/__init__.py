@@ -1,7 +1,7 @@
 """Costa Rica's Ministerio de Hacienda: Comprobantes Electrónicos API v1 (recepción) and its Keycloak IdP."""
 
-from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
+from mockserver.core.services.masking import REDACTED
 from mockserver.providers.hacienda.errors import HaciendaErrors
 from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits

@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
-from mockserver.core.pipeline import operation_of
+from mockserver.core.pipeline import Call
 
 
 def _header_safe(text: str) -> str:
@@ -15,18 +15,18 @@ def _header_safe(text: str) -> str:
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in " ".join(text.split()))
 
 
-def is_idp(request: web.Request) -> bool:
-    op = operation_of(request)
+def is_idp(call: Call) -> bool:
+    op = call.op
     if op is not None:
         return op.extensions.get("x-mock-envelope") == "keycloak"
-    return "/protocol/openid-connect/" in request.path
+    return "/protocol/openid-connect/" in call.request.path
 
 
 class HaciendaErrors:
-    def render(self, error: MockError, request: web.Request) -> web.Response:
+    def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         headers = dict(error.headers)
-        if is_idp(request):
+        if is_idp(call):
             if error.kind is Kind.NOT_FOUND and error.code == "Realm does not exist":
                 body = {"error": "Realm does not exist"}
             else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockserver.core.pipeline import PREFIX, Call
+from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.providers.hacienda.idp import issuer
 from mockserver.providers.hacienda.state import HaciendaState
@@ -50,7 +50,7 @@ async def get_openid_configuration(call: Call) -> web.StreamResponse:
 def _api_base(call: Call) -> str:
     """The recepción prefix the client used (`/recepcion/v1` or `/recepcion-sandbox/v1`)."""
     path = call.request.path.rstrip("/")
-    prefix = call.request.app[PREFIX]
+    prefix = call.prefix
     return path[len(prefix) :].rsplit("/recepcion", 1)[0]
 
 

@@ -10,10 +10,10 @@ import jwt
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.jwts import Jwts
-from mockserver.core.keys import SigningKey
-from mockserver.core.pipeline import PROVIDER
+from mockserver.core.pipeline import CALL
 from mockserver.core.plugin import Principal, credential
+from mockserver.core.services.jwts import Jwts
+from mockserver.core.services.keys import SigningKey
 from mockserver.core.specs import Operation
 
 IDP_ORIGIN = "https://idp.comprobanteselectronicos.go.cr"
@@ -164,7 +164,7 @@ class BearerAuth:
     """Recepción requires a live access token of either realm; the token's user is the sandbox."""
 
     async def authenticate(self, request: web.Request, op: Operation) -> Principal:
-        idp: IdentityProvider = request.app[PROVIDER].state.idp
+        idp: IdentityProvider = request[CALL].provider.state.idp
         claims = idp.access_claims(request.headers.get("Authorization"))
         return Principal(tenant_of(claims), claims=claims)
 

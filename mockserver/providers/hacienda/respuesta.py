@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.core.keys import SigningKey
+from mockserver.core.services.keys import SigningKey
 from mockserver.providers.hacienda.documents import NS_BASE
 
 SANDBOX_PREFIX = (

@@ -18,7 +18,7 @@ from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm
 from signxml.signer import XMLSigner
 from signxml.xades.xades import XAdESSignaturePolicy, XAdESSigner
 
-from mockserver.core.keys import SigningKey, load_signing_key
+from mockserver.core.services.keys import SigningKey, load_signing_key
 from mockserver.providers.hacienda.clave import DOCUMENT_TYPES
 
 NS = "https://cdn.comprobanteselectronicos.go.cr/xml-schemas/{version}/{name}"

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.lifecycle import Step
+from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.core.webhooks import RetryPolicy
 from mockserver.providers.hacienda import respuesta
 from mockserver.providers.hacienda.clave import (
     DOCUMENT_TYPES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.core.pdf import Document as Pdf
+from mockserver.core.kit.pdf import Document as Pdf
 from mockserver.providers.tuimprenta.state import Invoice
 
 if TYPE_CHECKING:

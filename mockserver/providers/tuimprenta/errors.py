@@ -7,6 +7,7 @@ import json
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
+from mockserver.core.pipeline import Call
 
 TYPES = {
     Kind.VALIDATION: "validation_error",
@@ -61,7 +62,7 @@ def _path(field: str) -> str:
 
 
 class TuimprentaErrors:
-    def render(self, error: MockError, request: web.Request) -> web.Response:
+    def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         kind = error.detail.get("type") or TYPES[error.kind]
         code = error.code or CODES[error.kind]

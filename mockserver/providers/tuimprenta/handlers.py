@@ -8,9 +8,9 @@ from datetime import date, datetime
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.multipart import Upload
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
+from mockserver.core.services.multipart import Upload
 from mockserver.providers.tuimprenta import artifacts, batches
 from mockserver.providers.tuimprenta.state import Account, Invoice, Problem, TuimprentaState
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from mockserver.core.plugin import Limits
-from mockserver.core.ratelimit import Bucket, limit_headers
+from mockserver.core.services.ratelimit import Bucket, limit_headers
 from mockserver.core.specs import Operation
 
 PER_MINUTE = Bucket("per-minute", 60)

@@ -13,12 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from mockserver.core import rif
-from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.lifecycle import Step
+from mockserver.core.kit import rif
+from mockserver.core.services.clock import iso
+from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.core.webhooks import RetryPolicy
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime

@@ -1,7 +1,7 @@
 """Tu Pana API de Facturación (Chile): batch emission through the SII's free invoicer, v1 and v2."""
 
-from mockserver.core.masking import REDACTED
 from mockserver.core.plugin import Option, Provider
+from mockserver.core.services.masking import REDACTED
 from mockserver.providers.tupana import events
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core import dte, rut
-from mockserver.core.clock import iso
-from mockserver.core.pdf import Document as Pdf
+from mockserver.core.kit import dte, rut
+from mockserver.core.kit.pdf import Document as Pdf
+from mockserver.core.services.clock import iso
 from mockserver.providers.tupana import amounts, entities
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import random
 from functools import cache
 from typing import Any
 
-from mockserver.core import rut
-from mockserver.core.plugin import FIXTURES
+from mockserver.core.kit import rut
+from mockserver.paths import FIXTURES
 
 
 @cache

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
-from mockserver.core.pipeline import CALL
+from mockserver.core.pipeline import Call
 
 TYPES = {
     Kind.VALIDATION: "invalid_request_error",
@@ -40,7 +40,7 @@ DOCS = "https://docs.tupana.ai/errors#"
 
 
 class TupanaErrors:
-    def render(self, error: MockError, request: web.Request) -> web.Response:
+    def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         code = error.code or CODES[error.kind]
         param = error.field
@@ -58,8 +58,7 @@ class TupanaErrors:
             else:
                 status, code = 422, "validation_error"
         kind = "idempotency_error" if error.code == "idempotency_key_reused" else TYPES[error.kind]
-        call = request.get(CALL)
-        request_id = call.correlation_id if call is not None else None
+        request_id = call.correlation_id
         body: dict[str, Any] = {
             "type": kind,
             "code": code,

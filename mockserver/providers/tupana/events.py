@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mockserver.core.clock import iso
+from mockserver.core.services.clock import iso
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
-    from mockserver.core.webhooks import Attempt, Delivery
+    from mockserver.core.services.webhooks import Attempt, Delivery
 
 
 def sign(pr: ProviderRuntime, delivery: Delivery, now: float) -> dict[str, str]:

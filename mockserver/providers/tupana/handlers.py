@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.pipeline import PREFIX, Call
+from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
+from mockserver.core.services.clock import iso
 from mockserver.providers.tupana.documents import DTE_TYPES, pdf_preview
 from mockserver.providers.tupana.state import TupanaState, User
 
@@ -28,7 +28,7 @@ def _user(call: Call) -> User:
 
 
 def _version(call: Call) -> str:
-    return call.request.path[len(call.request.app[PREFIX]) :].split("/")[1]
+    return call.request.path[len(call.prefix) :].split("/")[1]
 
 
 def _page(call: Call, items: list[Any], path: str) -> dict[str, Any]:

@@ -11,13 +11,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from mockserver.core import rut
-from mockserver.core.clock import iso
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.lifecycle import Step
-from mockserver.core.signed_urls import SignedUrls
+from mockserver.core.kit import rut
+from mockserver.core.services.clock import iso
+from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.signed_urls import SignedUrls
+from mockserver.core.services.webhooks import Attempt, Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.core.webhooks import Attempt, Delivery, RetryPolicy
 from mockserver.providers.tupana import entities
 from mockserver.providers.tupana.documents import Batch, Document, build_document, validate
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 
-from mockserver.core.masking import tenant_label
+from mockserver.core.services.masking import tenant_label
 from tests.providers.bsale.conftest import Bsale, boleta, seed_example
 
 

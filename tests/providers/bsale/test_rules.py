@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.core.masking import tenant_label
+from mockserver.core.services.masking import tenant_label
 from tests.conftest import Mock
 from tests.providers.bsale.conftest import TOKEN, V1, Bsale, boleta, seed_example
 

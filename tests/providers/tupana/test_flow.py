@@ -12,7 +12,7 @@ from aiohttp import web
 from lxml import etree
 from pypdf import PdfReader
 
-from mockserver.core.masking import tenant_label
+from mockserver.core.services.masking import tenant_label
 from mockserver.providers.tupana.entities import entity_id
 from tests.providers.tupana.conftest import ISSUER, RECEIVER, Tupana, factura
 

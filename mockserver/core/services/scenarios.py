@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mockserver.core.ids import Ids
+from mockserver.core.services.ids import Ids
 
 HEADER = "X-Mock-Scenario"
 ACTION_KEYS = ("status", "code", "message", "delay", "drop", "slow_body", "retry_after")

@@ -15,9 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from mockserver.core.plugin import FIXTURES
-
-DEFAULT_KEY = FIXTURES / "keys" / "mock-signing-key.pem"
+from mockserver.paths import DEFAULT_SIGNING_KEY
 
 
 def _b64url_uint(value: int) -> str:
@@ -57,7 +55,7 @@ class SigningKey:
 
 def load_signing_key(path: Path | None, now: float) -> SigningKey:
     """Load the key (a committed, public test key by default, so tokens survive restarts)."""
-    pem = (path or DEFAULT_KEY).read_bytes()
+    pem = (path or DEFAULT_SIGNING_KEY).read_bytes()
     private_key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise ValueError("the signing key must be an RSA private key")

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 
-from mockserver.core.keys import SigningKey
+from mockserver.core.services.keys import SigningKey
 
 
 class Jwts:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from urllib.parse import urlencode
 
-from mockserver.core.clock import Clock
+from mockserver.core.services.clock import Clock
 
 
 class SignedUrls:

@@ -1,4 +1,4 @@
-"""State that outlives the process: record every write, rebuild by replaying them.
+"""State that outlives the process: the write log (`pipeline.record` keeps it), replayed to rebuild.
 
 The mock is deterministic given its writes, their mock times and the ids seed: each request reseeds
 the ids from its own token and each timer from its own key. So the write log in `Store` is the
@@ -13,19 +13,16 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from mockserver.core.masking import SECRET_HEADERS, scrub_basic, scrub_body
-from mockserver.core.pipeline import ADMIN_PREFIX, CALL, PREFIX, PROVIDER, REPLAY_BASE, REPLAY_TENANT
-from mockserver.core.runtime import RUNTIME, Runtime
+from mockserver.core.runtime import Runtime
+from mockserver.core.services.store import Write
+from mockserver.core.services.webhooks import Attempt
 from mockserver.core.specs import violations
-from mockserver.core.store import Write
-from mockserver.core.webhooks import Attempt
 
 log = logging.getLogger("mockserver.persistence")
 
@@ -50,92 +47,14 @@ def open_store(runtime: Runtime) -> None:
     store.set_meta("boot", runtime.boot)
 
 
-@web.middleware
-async def record(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> Any:
-    """Outermost: reseed the ids for this request, and commit the write before its response is sent."""
-    runtime: Runtime = request.app[RUNTIME]
-    replay = request.headers.get(REPLAY)
-    if replay is not None:
-        token, _, secret = replay.partition(" ")
-        if secret != runtime.replay_secret:
-            raise web.HTTPForbidden(text="bad replay credential")
-        runtime.ids.reseed(token)
-        mine = (REPLAY, REPLAY_BASE_HEADER, TENANT_HEADER)
-        clean = request.clone(headers={k: v for k, v in request.headers.items() if k not in mine})
-        clean[REPLAY_BASE] = request.headers.get(REPLAY_BASE_HEADER, "")
-        clean[REPLAY_TENANT] = request.headers.get(TENANT_HEADER, "")
-        return await handler(clean)
-    token = runtime.next_token()
-    runtime.ids.reseed(token)
-    at, polls = runtime.clock.now(), runtime.lifecycles.polls
-    response = await handler(request)
-    if request.method in READS and runtime.lifecycles.polls == polls:
-        return response
-    if request.path.startswith(NOT_RECORDED):
-        return response
-    try:
-        body = await request.read()
-    except web.HTTPException:  # too large: refused, so nothing was written
-        return response
-    provider, mount = _provider_of(request)
-    target = request.path_qs[len(mount) :] if provider else request.path_qs
-    base = None
-    if provider:
-        public = runtime.settings.public_url
-        base = (public.rstrip("/") if public else f"{request.scheme}://{request.host}") + mount
-    headers, body = _without_secrets(request, body)
-    write = Write(token, at, provider, request.method, target, base, headers, body)
-    if provider is None and request.path == ADMIN_PREFIX + "/reset" and not _scoped_reset(body):
-        runtime.store.forget_provider_writes()
-    runtime.store.append(write, runtime.clock.state())
-    return response
-
-
-def _without_secrets(request: web.Request, body: bytes) -> tuple[list[tuple[str, str]], bytes]:
-    """What a replay needs in place of credentials: the sandbox they opened (the tenant header, as in
-    fixtures), and for each secret field the outcome it decides (the provider's `secret_fields`)."""
-    call = request.get(CALL)
-    rules = call.provider.provider.secret_fields if call is not None else {}
-    headers = []
-    for name, value in request.headers.items():
-        lower = name.lower()
-        if lower == "authorization" and value[:6].lower() == "basic " and "client_secret" in rules:
-            value = scrub_basic(value, rules["client_secret"])  # OAuth client authentication
-        elif lower in SECRET_HEADERS or lower in ("host", "content-length"):
-            continue  # a bearer token, an API key: the tenant header below stands for it
-        headers.append((name, value))
-    if call is not None and call.principal is not None:
-        headers.append((TENANT_HEADER, call.principal.tenant))
-    return headers, scrub_body(body, request.content_type, rules)
-
-
-def _provider_of(request: web.Request) -> tuple[str | None, str]:
-    if request.path.startswith(ADMIN_PREFIX + "/"):
-        return None, ""
-    for app in reversed(request.match_info.apps):
-        if PROVIDER in app:
-            return app[PROVIDER].name, app[PREFIX]
-    return None, ""
-
-
-def _scoped_reset(body: bytes) -> bool:
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        return True
-    return not isinstance(data, dict) or bool(data.get("provider") or data.get("tenant"))
-
-
 async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = False) -> list[int]:
     """Run writes through a private copy of the app, each at its mock time; answers their statuses.
     `record`: append them to the store as they run (imports and fixtures; a restart already has them)."""
     from aiohttp.test_utils import TestServer  # only a replay needs it: not loaded at start
 
-    from mockserver.app import create_app
-
-    app = create_app(runtime.settings, runtime=runtime, background=False)
+    if runtime.app_factory is None:
+        raise RuntimeError("a replay needs the app: create_app(runtime=...) sets runtime.app_factory")
+    app = runtime.app_factory(runtime)
     server = TestServer(app, host="127.0.0.1", port=0, access_log=None)
     await server.start_server()
     runtime.webhooks.muted = True

@@ -11,10 +11,10 @@ from typing import Any
 
 import aiohttp
 
-from mockserver.core.clock import Clock
-from mockserver.core.ids import Ids
-from mockserver.core.masking import names_sandbox
-from mockserver.core.scheduler import Scheduler
+from mockserver.core.services.clock import Clock
+from mockserver.core.services.ids import Ids
+from mockserver.core.services.masking import names_sandbox
+from mockserver.core.services.scheduler import Scheduler
 
 log = logging.getLogger("mockserver.webhooks")
 

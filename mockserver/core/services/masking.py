@@ -80,10 +80,13 @@ SecretRule = Callable[[str], str]
 REDACTED = "redacted-by-mockserver"
 
 
-def scrub_body(body: bytes, content_type: str, rules: Mapping[str, SecretRule]) -> bytes:
+def scrub_body(
+    body: bytes, content_type: str, rules: Mapping[str, SecretRule], *, parsed: Any = None
+) -> bytes:
     """The body with each secret field (top level of a JSON object or a form) replaced by its stand-in;
     the body itself when nothing changes. A password's stand-in is its own stand-in, so a body from the
-    write log fingerprints as the original did (see the idempotency middleware)."""
+    write log fingerprints as the original did (see the idempotency step). `parsed`: the JSON body
+    already decoded, so it is not decoded again."""
     if not rules or not body:
         return body
     if content_type == "application/x-www-form-urlencoded":
@@ -92,10 +95,12 @@ def scrub_body(body: bytes, content_type: str, rules: Mapping[str, SecretRule]) 
         return urlencode(scrubbed).encode() if scrubbed != pairs else body
     if not content_type.endswith("json"):
         return body
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return body
+    data = parsed
+    if data is None:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return body
     if not isinstance(data, dict):
         return body
     changed = {

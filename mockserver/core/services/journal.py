@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from mockserver.core.masking import mask_headers, names_sandbox
+from mockserver.core.services.masking import mask_headers, names_sandbox
 
 
 @dataclass

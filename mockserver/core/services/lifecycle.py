@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mockserver.core.scheduler import Job, Scheduler
+from mockserver.core.services.scheduler import Job, Scheduler
 
 
 class Mode(StrEnum):

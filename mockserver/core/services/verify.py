@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.core.journal import Entry, Journal
+from mockserver.core.services.journal import Entry, Journal
 
 
 def _differences(actual: Any, expected: Any, path: str = "body") -> list[str]:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mockserver.core.clock import Clock
+from mockserver.core.services.clock import Clock
 
 
 def limit_headers(limit: int, remaining: int, reset: float, prefix: str = "X-RateLimit") -> dict[str, str]:

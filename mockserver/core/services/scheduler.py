@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mockserver.core.clock import Clock
+from mockserver.core.services.clock import Clock
 
 log = logging.getLogger("mockserver.scheduler")
 

@@ -1,0 +1,1 @@
+"""Country kits: Chilean RUT and DTE, Venezuelan RIF, and the PDF writer."""

@@ -1,0 +1,159 @@
+"""What one request carries through the pipeline: the `Exchange` every request has, and the `Call` a
+provider's request adds to it (its operation, its caller, its parsed parameters and body)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.plugin import Principal
+from mockserver.core.runtime import ProviderRuntime, Runtime
+from mockserver.core.services.masking import scrub_body
+from mockserver.core.specs import Operation, Violation
+
+AiohttpHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_UNREAD: Any = object()
+
+
+@dataclass(slots=True, kw_only=True)
+class Exchange:
+    """Any request the mock answers, the control plane's included: enough for the write log."""
+
+    request: web.Request
+    runtime: Runtime
+    handler: AiohttpHandler  # aiohttp's own handler for the route (the control plane, a 404)
+    prefix: str = ""  # the provider's mount ("/bsale"), or "" at a provider's own host or port
+    principal: Principal | None = None
+    replay_base: str | None = None  # set when the request comes from the write log
+    replay_tenant: str = ""
+    _raw: Any = _UNREAD  # the body's bytes once read; None when it was too large to read
+
+    @property
+    def provider_name(self) -> str | None:
+        return None
+
+    @property
+    def secret_rules(self) -> Any:
+        return {}
+
+    @property
+    def replaying(self) -> bool:
+        """Whether the request comes from the write log (a restart, an import, fixtures)."""
+        return self.replay_base is not None
+
+    @property
+    def body_was_read(self) -> bool:
+        return self._raw is not _UNREAD
+
+    async def read(self) -> bytes | None:
+        """The body's bytes, read once; None when it is larger than the mock accepts."""
+        if self._raw is _UNREAD:
+            try:
+                self._raw = await self.request.read()
+            except web.HTTPRequestEntityTooLarge:
+                self._raw = None
+        raw: bytes | None = self._raw
+        return raw
+
+    @property
+    def raw_body(self) -> bytes:
+        return self._raw if isinstance(self._raw, bytes) else b""
+
+    def kept_body(self) -> bytes:
+        """The body as the write log keeps it: each secret field replaced by its stand-in."""
+        return scrub_body(self.raw_body, self.request.content_type, self.secret_rules)
+
+
+@dataclass(slots=True, kw_only=True)
+class Call(Exchange):
+    """What a handler needs about the request, already authenticated, parsed and validated."""
+
+    provider: ProviderRuntime
+    op: Operation | None
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+    json: Any = _UNREAD  # the body as decoded JSON, when the operation takes JSON
+    body_problems: list[Violation] = field(default_factory=list)
+    decoded: bool = False  # the body was decoded as one of the operation's media types: validate it
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    correlation_id: str | None = None
+    scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
+    injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
+    _kept: bytes | None = None
+    _trace_id: str = ""
+    _base_url: str = ""
+
+    @property
+    def provider_name(self) -> str | None:
+        return self.provider.name
+
+    @property
+    def secret_rules(self) -> Any:
+        return self.provider.provider.secret_fields
+
+    @property
+    def trace_id(self) -> str:
+        """A fresh id per request, made on first use (envelopes that carry one, correlation ids)."""
+        if not self._trace_id:
+            self._trace_id = self.runtime.ids.hex(32)
+        return self._trace_id
+
+    @property
+    def tenant(self) -> str:
+        if self.principal is None:
+            raise MockError(Kind.UNAUTHORIZED, "no credential")
+        return self.principal.tenant
+
+    @property
+    def state(self) -> Any:
+        return self.provider.state
+
+    def kept_body(self) -> bytes:
+        """As `Exchange.kept_body`, made once and from the JSON already decoded (idempotency's
+        fingerprint and the write log both need it)."""
+        if self._kept is None:
+            rules = self.provider.provider.secret_fields
+            parsed = self.json if self.json is not _UNREAD else None
+            self._kept = scrub_body(self.raw_body, self.request.content_type, rules, parsed=parsed)
+        return self._kept
+
+    async def json_for_match(self) -> Any:
+        """The body as JSON for scenario rules that match on it; None when it is not JSON."""
+        if self.json is not _UNREAD:
+            return self.json
+        raw = await self.read()
+        try:
+            return json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def base_url(self) -> str:
+        """Scheme, host and mount as the client reached the mock (or --public-url)."""
+        if not self._base_url:
+            if self.replay_base:
+                self._base_url = self.replay_base
+            else:
+                public = self.runtime.settings.public_url
+                origin = public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
+                self._base_url = origin + self.prefix
+        return self._base_url
+
+    def url(self, path: str) -> str:
+        return self.base_url() + path
+
+
+# the rest of the chain, as each step sees it
+Next = Callable[[Call], Awaitable[web.StreamResponse]]
+Step = Callable[[Call, Next], Awaitable[web.StreamResponse]]
+
+CALL = web.RequestKey("call", Call)
+# the mount or "" of a provider's app, and the provider it serves
+PROVIDER = web.AppKey("provider", ProviderRuntime)
+PREFIX = web.AppKey("prefix", str)
+UNREAD = _UNREAD

@@ -1,0 +1,75 @@
+"""The request journal and the access log: what the client sent and the status it really got."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.core.pipeline.call import Call, Next
+from mockserver.core.services import multipart
+from mockserver.core.services.journal import Entry
+from mockserver.core.services.masking import mask_value
+
+log = logging.getLogger("mockserver.access")
+
+
+async def journal(call: Call, next: Next) -> web.StreamResponse:
+    runtime, request, op = call.runtime, call.request, call.op
+    loop_time = asyncio.get_running_loop().time
+    started, at = loop_time(), runtime.clock.now()
+    response = await next(call)
+    ms = round((loop_time() - started) * 1000, 3)
+    tenant = call.principal.tenant if call.principal else None
+    if op is not None and request.body_exists:
+        await call.read()  # an operation without a body still shows what was sent to it
+    runtime.journal.record(
+        Entry(
+            id=runtime.journal.next_id(),
+            at=at,
+            provider=call.provider.name,
+            operation=op.id if op else None,
+            tenant=tenant,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            status=response.status,
+            duration_ms=ms,
+            request_headers=request.headers,
+            request_body=_journal_body(call),
+            response_headers=response.headers,
+            scenario=call.scenario,
+        )
+    )
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            json.dumps(
+                {
+                    "correlation": call.correlation_id,
+                    "provider": call.provider.name,
+                    "op": op.id if op else None,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status,
+                    "ms": ms,
+                    "tenant": tenant,
+                },
+                ensure_ascii=False,
+            )
+        )
+    return response
+
+
+def _journal_body(call: Call) -> Any:
+    if isinstance(call.body, dict):  # a file upload shows its name, type and size, never its content
+        return mask_value(
+            {k: v.summary() if isinstance(v, multipart.Upload) else v for k, v in call.body.items()}
+        )
+    if call.body is not None:
+        return mask_value(call.body)
+    if call.op is not None and call.raw_body:
+        return mask_value(call.raw_body.decode("utf-8", "replace"))
+    return None

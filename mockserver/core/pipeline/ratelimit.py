@@ -1,0 +1,58 @@
+"""The provider's own rate limits, before authentication: providers count failed authentications too
+(Hacienda's sandbox allows 5 unauthorized POSTs a minute). On the chains of providers that have any."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError, status_of
+from mockserver.core.pipeline.call import Call, Next
+from mockserver.core.plugin import Limits
+from mockserver.core.services.ratelimit import Bucket, Exceeded
+
+
+async def rate_limit(call: Call, next: Next) -> web.StreamResponse:
+    request, pr = call.request, call.provider
+    policy, limiter = pr.provider.rate_limits, pr.limiter
+    assert policy is not None
+    auth = pr.provider.auth
+    # the tenant only keys the counters: with limits off nothing counts, so none is read (for Hacienda,
+    # reading one decodes a JWT)
+    tenant = auth.peek_tenant(request) if auth and limiter.enabled else None
+    limits = policy.before(request, call.op, tenant)
+    if limits is None:
+        return await next(call)
+    if not limiter.enabled:
+        # nothing is counted, but clients that read the headers still find them: a full budget
+        shown = limits.shown or _first_bucket(limits)
+        if shown is not None and limits.headers:
+            full = limiter.limit_of(shown)
+            call.extra_headers.update(policy.headers(full, full, limiter.window_end(shown)))
+        return await next(call)
+    try:
+        usage = limiter.admit(limits.key, limits.guard, limits.charge, shown=limits.shown)
+    except Exceeded as exceeded:
+        u = exceeded.usage
+        if limits.headers:
+            call.extra_headers.update(policy.headers(limiter.limit_of(u.bucket), 0, u.reset))
+        raise MockError(
+            Kind.RATE_LIMITED, "Too many requests", headers={"Retry-After": str(exceeded.retry_after)}
+        ) from None
+    if usage is not None and limits.headers:
+        call.extra_headers.update(
+            policy.headers(limiter.limit_of(usage.bucket), usage.remaining, usage.reset)
+        )
+    status = 500
+    try:
+        response = await next(call)
+        status = response.status
+        return response
+    except MockError as error:
+        status = status_of(error)
+        raise
+    finally:
+        limiter.charge(limits.key, policy.after(request, call.op, status))
+
+
+def _first_bucket(limits: Limits) -> Bucket | None:
+    return next(iter((*limits.charge, *limits.guard)), None)

@@ -1,0 +1,88 @@
+"""The write log: every write is committed, with the mock time it ran at, before its answer is sent.
+
+Outermost on every chain, the control plane's included: it also reseeds the ids for the request (from
+the write log's token on a replay), so a replayed request draws the same ids as the original did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiohttp import web
+
+from mockserver.core.pipeline.call import Exchange
+from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
+from mockserver.core.services.persistence import (
+    NOT_RECORDED,
+    READS,
+    REPLAY,
+    REPLAY_BASE_HEADER,
+    TENANT_HEADER,
+)
+from mockserver.core.services.store import Write
+
+ADMIN_RESET = "/__admin/reset"
+E = TypeVar("E", bound=Exchange)
+
+
+async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    runtime, request = ex.runtime, ex.request
+    replay = request.headers.get(REPLAY)
+    if replay is not None:
+        token, _, secret = replay.partition(" ")
+        if secret != runtime.replay_secret:
+            raise web.HTTPForbidden(text="bad replay credential")
+        runtime.ids.reseed(token)
+        mine = (REPLAY, REPLAY_BASE_HEADER, TENANT_HEADER)
+        ex.request = request.clone(headers={k: v for k, v in request.headers.items() if k not in mine})
+        ex.replay_base = request.headers.get(REPLAY_BASE_HEADER, "")
+        ex.replay_tenant = request.headers.get(TENANT_HEADER, "")
+        return await next(ex)
+    token = runtime.next_token()
+    runtime.ids.reseed(token)
+    at, polls = runtime.clock.now(), runtime.lifecycles.polls
+    response = await next(ex)
+    if request.method in READS and runtime.lifecycles.polls == polls:
+        return response
+    if request.path.startswith(NOT_RECORDED):
+        return response
+    if await ex.read() is None:  # too large: refused, so nothing was written
+        return response
+    provider = ex.provider_name
+    target = request.path_qs[len(ex.prefix) :] if provider else request.path_qs
+    base = None
+    if provider:
+        public = runtime.settings.public_url
+        base = (public.rstrip("/") if public else f"{request.scheme}://{request.host}") + ex.prefix
+    write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
+    if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex.raw_body):
+        runtime.store.forget_provider_writes()
+    runtime.store.append(write, runtime.clock.state())
+    return response
+
+
+def _headers(ex: Exchange) -> list[tuple[str, str]]:
+    """What a replay needs in place of credentials: the sandbox they opened (the tenant header, as in
+    fixtures), and for a Basic client secret the outcome it decides (the provider's `secret_fields`)."""
+    rules = ex.secret_rules
+    headers = []
+    for name, value in ex.request.headers.items():
+        lower = name.lower()
+        if lower == "authorization" and value[:6].lower() == "basic " and "client_secret" in rules:
+            value = scrub_basic(value, rules["client_secret"])  # OAuth client authentication
+        elif lower in SECRET_HEADERS or lower in ("host", "content-length"):
+            continue  # a bearer token, an API key: the tenant header below stands for it
+        headers.append((name, value))
+    if ex.principal is not None:
+        headers.append((TENANT_HEADER, ex.principal.tenant))
+    return headers
+
+
+def _scoped_reset(body: bytes) -> bool:
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        return True
+    return not isinstance(data, dict) or bool(data.get("provider") or data.get("tenant"))

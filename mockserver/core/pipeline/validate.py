@@ -1,0 +1,28 @@
+"""Path and query parameters coerced to their schema types, and every value checked against the spec;
+the first violation is the provider's validation error (all of them are in its detail)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline.call import Call, Next
+from mockserver.core.specs import read_params, violations
+
+
+async def validate(call: Call, next: Next) -> web.StreamResponse:
+    op, request = call.op, call.request
+    assert op is not None  # on the chains of operations only
+    call.path, problems = read_params(op, request.match_info, "path")
+    call.query, more = read_params(op, request.query, "query")
+    problems += more
+    if (request.body_exists or op.bodies) and await call.read() is None:
+        raise web.HTTPRequestEntityTooLarge(max_size=request.client_max_size, actual_size=0)
+    problems += call.body_problems
+    if call.decoded:
+        problems += violations(op.bodies[request.content_type], call.body, "body")
+    if problems:
+        raise MockError(
+            Kind.VALIDATION, problems[0].message, field=problems[0].field, detail={"violations": problems}
+        )
+    return await next(call)

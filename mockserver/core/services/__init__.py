@@ -1,0 +1,1 @@
+"""Platform services every provider shares: time, ids, journal, limits, webhooks, storage, keys."""
