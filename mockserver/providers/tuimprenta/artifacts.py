@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockserver.core.kit.pdf import Document as Pdf
-from mockserver.providers.tuimprenta.state import Invoice
+from mockserver.providers.tuimprenta.models import Invoice
 
 if TYPE_CHECKING:
     from lxml import etree

@@ -9,7 +9,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.providers.tuimprenta.state import CSV_COLUMNS, MAX_BATCH_INVOICES, BatchRow, too_many_invoices
+from mockserver.providers.tuimprenta.models import (
+    CSV_COLUMNS,
+    MAX_BATCH_INVOICES,
+    BatchRow,
+    too_many_invoices,
+)
 
 MAX_CSV_COLUMNS = 100  # the seed's CSV has 11
 

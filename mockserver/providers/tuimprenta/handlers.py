@@ -11,8 +11,9 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.multipart import Upload
-from mockserver.providers.tuimprenta import artifacts, batches
-from mockserver.providers.tuimprenta.state import Account, Invoice, Problem, TuimprentaState
+from mockserver.providers.tuimprenta import artifacts, batches, results
+from mockserver.providers.tuimprenta.models import Account, Invoice, Problem
+from mockserver.providers.tuimprenta.state import TuimprentaState
 
 
 def _state(call: Call) -> TuimprentaState:
@@ -153,9 +154,9 @@ async def get_batch(call: Call) -> web.StreamResponse:
 
 async def get_batch_result_csv(call: Call) -> web.StreamResponse:
     state = _state(call)
-    rows = state.result_rows(state.batch(_account(call), call.path["id"]))
+    rows = results.result_rows(state.batch(_account(call), call.path["id"]))
     return web.Response(
-        text=state.result_csv(rows),
+        text=results.result_csv(rows),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{call.path["id"]}-result.csv"'},
@@ -165,4 +166,4 @@ async def get_batch_result_csv(call: Call) -> web.StreamResponse:
 async def get_batch_result_json(call: Call) -> web.StreamResponse:
     state = _state(call)
     batch = state.batch(_account(call), call.path["id"])
-    return json_response({"batch_id": batch.id, "status": batch.status, "rows": state.result_rows(batch)})
+    return json_response({"batch_id": batch.id, "status": batch.status, "rows": results.result_rows(batch)})

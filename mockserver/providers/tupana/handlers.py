@@ -12,7 +12,9 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.clock import iso
-from mockserver.providers.tupana.documents import DTE_TYPES, pdf_preview
+from mockserver.providers.tupana.dte_xml import document_xml
+from mockserver.providers.tupana.models import DTE_TYPES
+from mockserver.providers.tupana.pdf import document_pdf, pdf_preview
 from mockserver.providers.tupana.state import TupanaState, User
 
 MAX_BATCH = {"v1": 200, "v2": 500}
@@ -157,7 +159,7 @@ async def list_documents(call: Call) -> web.StreamResponse:
             continue
         found.append(doc)
     found.sort(key=lambda d: (d.date_issued, d.created_at), reverse=True)
-    items = [d.detail(state) for d in found]
+    items = [d.detail(state.downloads) for d in found]
     if not q.get("include_trace_events"):
         for item in items:
             item.pop("traces", None)
@@ -166,7 +168,7 @@ async def list_documents(call: Call) -> web.StreamResponse:
 
 async def retrieve_document(call: Call) -> web.StreamResponse:
     state = _state(call)
-    return json_response(state.document(_user(call), call.path["document_id"]).detail(state))
+    return json_response(state.document(_user(call), call.path["document_id"]).detail(state.downloads))
 
 
 async def list_document_states(call: Call) -> web.StreamResponse:
@@ -199,7 +201,7 @@ def _signed_document(call: Call, kind: str) -> Any:
 async def download_document_pdf(call: Call) -> web.StreamResponse:
     doc = _signed_document(call, "pdf")
     return web.Response(
-        body=doc.pdf(),
+        body=document_pdf(doc),
         content_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{doc.dte_type}-{doc.folio}.pdf"'},
     )
@@ -209,7 +211,7 @@ async def download_document_xml(call: Call) -> web.StreamResponse:
     doc = _signed_document(call, "xml")
     if not doc.issued:
         raise MockError(Kind.NOT_FOUND, "The document has no XML yet", code="resource_missing")
-    return web.Response(body=doc.xml(), content_type="application/xml")
+    return web.Response(body=document_xml(doc), content_type="application/xml")
 
 
 async def list_webhooks(call: Call) -> web.StreamResponse:

@@ -19,7 +19,8 @@ from mockserver.core.services.signed_urls import SignedUrls
 from mockserver.core.services.webhooks import Attempt, Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.tupana import entities
-from mockserver.providers.tupana.documents import Batch, Document, build_document, validate
+from mockserver.providers.tupana.models import Batch, Document, Downloads
+from mockserver.providers.tupana.validation import build_document, validate
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
@@ -127,6 +128,7 @@ class TupanaState(ProviderState):
         self.delivery_hooks: dict[str, str] = {}  # webhook delivery → the webhook it came from
         secret = hashlib.sha256(b"tupana-downloads\0" + pr.runtime.keys.private_pem).digest()
         self.links = SignedUrls(secret, self.clock)
+        self.downloads = Downloads(self.links, self.options["download_ttl"])
 
     def reset(self, tenant: str) -> None:
         self.users.pop(tenant, None)
@@ -219,9 +221,17 @@ class TupanaState(ProviderState):
             bool(body.get("preview")),
         )
         for index, given in enumerate(body["documents"]):
-            problems, warnings, prepared = validate(self, user, given, index, use_defaults=use_defaults)
+            problems, warnings, prepared = validate(
+                given,
+                index,
+                companies=user.companies,
+                has_credential=lambda ment: self.active_credential(user, ment) is not None,
+                today=self.today(),
+                use_defaults=use_defaults,
+            )
             batch.warnings.extend(warnings)
-            doc = build_document(self, user, batch, index, prepared, problems, base_url)
+            document_id = "docu_" + self.ids.hex(16)
+            doc = build_document(document_id, self.clock.now(), batch, index, prepared, problems, base_url)
             if scenario in SCENARIO_OUTCOMES:
                 doc.planned_outcome = SCENARIO_OUTCOMES[scenario]
             batch.documents.append(doc)
@@ -311,7 +321,7 @@ class TupanaState(ProviderState):
         return _owned(user.batches, batch_id, "batch")
 
     def batch_json(self, batch: Batch, *, created: bool = False) -> dict[str, Any]:
-        docs = [d.batch_entry(self) for d in batch.documents]
+        docs = [d.batch_entry(self.downloads) for d in batch.documents]
         if created:
             return {
                 "batch_id": batch.id,
@@ -335,7 +345,7 @@ class TupanaState(ProviderState):
         return _owned(user.documents, document_id, "document")
 
     def document_json(self, doc: Document) -> dict[str, Any]:
-        return doc.detail(self)
+        return doc.detail(self.downloads)
 
     def register_state(self, user: User, doc: Document, body: dict[str, Any]) -> dict[str, Any]:
         code = str(body.get("event_code", "")).upper()
