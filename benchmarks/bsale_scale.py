@@ -48,8 +48,8 @@ def populate(app: Any, count: int, held: bool = False) -> float:
     bsale = app[RUNTIME].providers["bsale"]
     state = bsale.state
     instance = state.instance(bsale.tenant_name(TOKEN))  # the sandbox `access_token: TOKEN` opens
-    instance.records["document_types"][8]["caf"]["endNumber"] = count + 10
-    instance.records["document_types"][1]["caf"]["endNumber"] = count + 10
+    instance.catalogue.document_types[8]["caf"]["endNumber"] = count + 10
+    instance.catalogue.document_types[1]["caf"]["endNumber"] = count + 10
     started = time.perf_counter()
     for i in range(count):
         kind = i % 10

@@ -78,12 +78,12 @@ class Lifecycles:
             raise ValueError("seconds cannot be negative")
         self.modes[(provider, kind)] = Control(mode, seconds, polls)
 
-    def poll(self, provider: str, kind: str, key: str) -> None:
-        """A read of the entity: in polls mode, every Nth read moves it one step."""
-        track = self._tracks.get((provider, kind, key))
-        if track is None:
+    def poll(self, track: Track | None) -> None:
+        """A read of the entity `track` moves (the handle `start` gave): in polls mode, every Nth read
+        moves it one step. A finished or forgotten track is left alone."""
+        if track is None or self._tracks.get((track.provider, track.kind, track.key)) is not track:
             return
-        control = self.control(provider, kind)
+        control = self.control(track.provider, track.kind)
         if control.mode is not Mode.POLLS:
             return
         track.polls += 1
@@ -102,6 +102,7 @@ class Lifecycles:
         *,
         tenant: str = "",
     ) -> Track:
+        """Start moving an entity through `steps`; the state keeps the handle to poll it by."""
         track = Track(provider, kind, key, tenant, steps, on_enter)
         mode = self.mode(provider, kind)
         if mode is Mode.IMMEDIATE:

@@ -10,7 +10,7 @@ from mockserver.providers.avenio import cut
 if TYPE_CHECKING:
     from lxml import etree
 
-    from mockserver.providers.avenio.state import Boleta
+    from mockserver.providers.avenio.models import Boleta
 
 
 def _pesos(amount: int) -> str:

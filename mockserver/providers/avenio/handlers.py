@@ -10,7 +10,8 @@ from aiohttp import web
 from mockserver.core.pipeline import Call
 from mockserver.providers.avenio import documents
 from mockserver.providers.avenio.errors import envelope
-from mockserver.providers.avenio.state import AvenioState, Boleta
+from mockserver.providers.avenio.models import Boleta
+from mockserver.providers.avenio.state import AvenioState
 
 
 def _state(call: Call) -> AvenioState:
@@ -61,9 +62,7 @@ async def anular_boleta(call: Call) -> web.StreamResponse:
 
 async def get_operacion(call: Call) -> web.StreamResponse:
     state = _state(call)
-    for kind in ("emision", "anulacion"):
-        call.provider.runtime.lifecycles.poll(call.provider.name, kind, call.path["operationId"])
-    return _reply(call, state.as_json(state.operation(call.tenant, call.path["operationId"])))
+    return _reply(call, state.as_json(state.poll(call.tenant, call.path["operationId"])))
 
 
 def _document(call: Call, extension: str) -> Boleta:

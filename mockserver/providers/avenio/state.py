@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from mockserver.core.services.signed_urls import SignedUrls
 from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.avenio import cut, retention
+from mockserver.providers.avenio.models import Boleta, Books, Operation
 from mockserver.providers.avenio.oauth import Authority
 
 if TYPE_CHECKING:
@@ -29,56 +29,6 @@ WRONG_PASSWORD = "wrong-password"
 RECEPTOR_SII_REJECTS = "66666666-6"
 RECEPTOR_SII_DOWN = "77777777-7"
 RECEPTOR_SLOW = "88888888-8"
-
-
-@dataclass
-class Boleta:
-    id: str
-    tenant: str
-    folio: int
-    rut_emisor: str
-    direccion_emisor: str
-    fecha: date
-    receptor_rut: str
-    receptor_nombre: str
-    receptor_direccion: str
-    receptor_region: int
-    receptor_comuna: int
-    prestaciones: list[dict[str, Any]]
-    bruto: int
-    tasa: str
-    retencion: int
-    liquido: int
-    retenedor: str
-    codigo_verificacion: str
-    estado: str = "vigente"  # vigente | anulacion_pendiente | anulada
-
-
-@dataclass
-class Operation:
-    id: str
-    tenant: str
-    tipo: str  # emision | anulacion
-    created_at: float
-    base_url: str
-    callback_url: str | None
-    correlation_id: str | None
-    request: dict[str, Any]  # what was asked, without the password
-    outcome: tuple[str, str, bool] | None = None  # planned failure: (code, message, retryable)
-    status: str = "pending"
-    updated_at: float = 0.0
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
-    boleta: Boleta | None = None
-
-
-@dataclass
-class Books:
-    """One client's sandbox."""
-
-    operations: dict[str, Operation] = field(default_factory=dict)
-    boletas: dict[tuple[str, int], Boleta] = field(default_factory=dict)  # (RUT emisor, folio)
-    folios: dict[str, int] = field(default_factory=dict)
 
 
 class AvenioState(ProviderState):
@@ -192,7 +142,9 @@ class AvenioState(ProviderState):
         self._books(tenant).operations[op.id] = op
         decision = self.options["slow_delay"] if slow else self.options["decision_delay"]
         steps = [Step("processing", self.options["processing_delay"]), Step("final", decision)]
-        self.lifecycles.start(self.name, tipo, op.id, steps, lambda s: self._enter(op, s), tenant=tenant)
+        op.track = self.lifecycles.start(
+            self.name, tipo, op.id, steps, lambda s: self._enter(op, s), tenant=tenant
+        )
         return op
 
     def _enter(self, op: Operation, status: str) -> None:
@@ -333,6 +285,12 @@ class AvenioState(ProviderState):
         op = self._books(tenant).operations.get(operation_id)
         if op is None:
             raise MockError(Kind.NOT_FOUND, f"No operation {operation_id}", code="operation_not_found")
+        return op
+
+    def poll(self, tenant: str, operation_id: str) -> Operation:
+        """The operation as a client polling its status reads it (a read counts in polls mode)."""
+        op = self.operation(tenant, operation_id)
+        self.lifecycles.poll(op.track)
         return op
 
     def as_json(self, op: Operation) -> dict[str, Any]:

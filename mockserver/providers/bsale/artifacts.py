@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -38,7 +39,7 @@ def _caf_block(instance: Instance, doc: Document, key: SigningKey) -> etree._Ele
     """The CAF the SII grants for the type: its range, the key's public half, signed (FRMA)."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
-    caf = instance.records["document_types"][doc.document_type_id].get("caf") or {}
+    caf: Mapping[str, Any] = instance.catalogue.document_types[doc.document_type_id]["caf"] or {}
     caf_node = etree.Element("CAF", version="1.0")
     da = etree.SubElement(caf_node, "DA")
     company = instance.company
@@ -66,7 +67,7 @@ def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
     dd = etree.SubElement(root, "DD")
     first = doc.details[0].note if doc.details else ""
     if doc.details and doc.details[0].variant_id:
-        variant = instance.records["variants"][doc.details[0].variant_id]
+        variant = instance.catalogue.variants[doc.details[0].variant_id]
         first = first or variant["description"]
     for name, value in (
         ("RE", instance.company["rut"]),
@@ -147,9 +148,9 @@ def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]
     for detail in doc.details:
         name = detail.note
         if detail.variant_id:
-            variant = instance.records["variants"][detail.variant_id]
-            product = instance.records["products"].get(variant["productId"], {})
-            name = name or f"{product.get('name', '')} {variant['description']}".strip()
+            variant = instance.catalogue.variants[detail.variant_id]
+            product = instance.catalogue.products.get(variant["productId"])
+            name = name or f"{product['name'] if product else ''} {variant['description']}".strip()
         out.append(
             (name, f"{detail.quantity:g}", f"{detail.net_unit_value:,.0f}", f"{detail.net_amount:,.0f}")
         )
@@ -157,7 +158,7 @@ def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]
 
 
 def pdf(instance: Instance, doc: Document) -> bytes:
-    doc_type = instance.records["document_types"][doc.document_type_id]
+    doc_type = instance.catalogue.document_types[doc.document_type_id]
     out = Pdf(title=f"{doc_type['name']} N° {doc.number}")
     page = out.page()
     page.text(40, 790, instance.company["name"], 13, bold=True)
@@ -205,7 +206,7 @@ def pdf(instance: Instance, doc: Document) -> bytes:
 
 
 def public_view(instance: Instance, doc: Document, pdf_url: str) -> str:
-    doc_type = instance.records["document_types"][doc.document_type_id]
+    doc_type = instance.catalogue.document_types[doc.document_type_id]
     rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{q}</td><td>{p}</td><td>{t}</td></tr>"
         for n, q, p, t in _lines(instance, doc)

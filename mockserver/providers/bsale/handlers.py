@@ -11,6 +11,8 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import Handler, json_response
 from mockserver.providers.bsale import artifacts, query
+from mockserver.providers.bsale.catalogue import DocumentType
+from mockserver.providers.bsale.catalogue import find as find_record
 from mockserver.providers.bsale.documents import Document
 from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import (
@@ -90,8 +92,8 @@ def _document(call: Call) -> Document:
 
 
 async def get_document(call: Call) -> web.StreamResponse:
-    call.provider.runtime.lifecycles.poll(call.provider.name, "sii", f"{call.tenant}|{call.path['id']}")
-    return _item(_renderer(call).document(_document(call)), "document")
+    document = _state(call).poll_document(_instance(call), call.path["id"])
+    return _item(_renderer(call).document(document), "document")
 
 
 async def delete_document(call: Call) -> web.StreamResponse:
@@ -170,7 +172,7 @@ def _records(call: Call, kind: str) -> list[Any]:
     if kind == "payments":  # their ids: only a page's payments are unpacked from their documents
         ids = instance.payment_owners.ids()
         return ids if call.request.query.get("state", "0") == "0" else []
-    records = list(instance.records[kind].values())
+    records = list(instance.catalogue.table(kind).values())
     for param, field in FILTER_KEYS.items():
         if param in call.request.query:
             wanted = call.request.query[param].strip().lower()
@@ -203,8 +205,9 @@ def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
     return listing, item, count
 
 
-def _caf_view(doc_type: dict[str, Any], now: float) -> dict[str, Any]:
+def _caf_view(doc_type: DocumentType, now: float) -> dict[str, Any]:
     caf = doc_type["caf"]
+    assert caf is not None  # only types with a CAF are shown
     return {
         **caf,
         "numbersAvailable": caf["endNumber"] - max(caf["lastNumberUsed"], caf["startNumber"] - 1),
@@ -215,7 +218,7 @@ def _caf_view(doc_type: dict[str, Any], now: float) -> dict[str, Any]:
 async def get_document_type_caf(call: Call) -> web.StreamResponse:
     code = call.query["codesii"]
     types = [
-        t for t in _instance(call).records["document_types"].values() if t["codeSii"] == code and t.get("caf")
+        t for t in _instance(call).catalogue.document_types.values() if t["codeSii"] == code and t.get("caf")
     ]
     return json_response([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
 
@@ -223,12 +226,14 @@ async def get_document_type_caf(call: Call) -> web.StreamResponse:
 async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
     instance = _instance(call)
     if "documenttypeid" in call.query:
-        doc_type = instance.get("document_types", call.query["documenttypeid"])
+        doc_type: DocumentType | None = find_record(
+            instance.catalogue.document_types, call.query["documenttypeid"]
+        )
     else:
         doc_type = next(
             (
                 t
-                for t in instance.records["document_types"].values()
+                for t in instance.catalogue.document_types.values()
                 if t["codeSii"] == call.query.get("codesii") and t.get("caf")
             ),
             None,

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from mockserver.core.services.lifecycle import Track
 from mockserver.paths import FIXTURES
-from mockserver.providers.bsale.documents import Detail, Document, Documents, Index, Owners, Payment, Shipping
-
-CATALOGUE = (
-    "offices",
-    "book_types",
-    "document_types",
-    "taxes",
-    "coins",
-    "price_lists",
-    "products",
-    "variants",
-    "clients",
-    "payment_types",
-    "users",
-    "dte_codes",
-    "dynamic_attributes",
-)
+from mockserver.providers.bsale.catalogue import KINDS, Catalogue
+from mockserver.providers.bsale.documents import Detail, Document, Payment, Shipping
+from mockserver.providers.bsale.store import Documents, Index, Owners
 
 
 @cache
@@ -54,7 +40,7 @@ INDEXED = (
 class Instance:
     cpn_id: int
     access_token: str
-    records: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    catalogue: Catalogue
     documents: Documents = field(default_factory=Documents)
     detail_owners: Owners = field(default_factory=Owners)
     payment_owners: Owners = field(default_factory=Owners)
@@ -68,14 +54,15 @@ class Instance:
     emails: list[dict[str, Any]] = field(default_factory=list)
     # the CAF block of a TED (its DA and FRMA) is the same for every document of a type: signed once
     caf_blocks: dict[int, bytes] = field(default_factory=dict)
+    # the lifecycle of each SII declaration still pending, by document id (a read polls it)
+    sii_tracks: dict[int, Track] = field(default_factory=dict)
 
     @classmethod
     def seeded(cls, cpn_id: int, access_token: str) -> Instance:
         seed = _seed()
-        instance = cls(cpn_id, access_token)
-        for name in CATALOGUE:
-            instance.records[name] = {r["id"]: copy.deepcopy(r) for r in seed[name]}
-            instance.sequences[name] = max(instance.records[name], default=0)
+        instance = cls(cpn_id, access_token, Catalogue.from_seed(seed))
+        for name in sorted(KINDS):
+            instance.sequences[name] = max(instance.catalogue.table(name), default=0)
         addresses = [a for c in seed["clients"] for a in c.get("addresses", [])]
         instance.sequences["addresses"] = max((a["id"] for a in addresses), default=0)
         instance.company = dict(seed["company"])
@@ -86,23 +73,19 @@ class Instance:
         return self.sequences[kind]
 
     def get(self, kind: str, ident: Any) -> dict[str, Any] | None:
+        """A catalogue record of any kind by id (an int or a numeric string), or None."""
         try:
-            return self.records[kind].get(int(ident))
+            return self.catalogue.table(kind).get(int(ident))
         except (TypeError, ValueError):
             return None
 
-    def default(self, kind: str) -> dict[str, Any]:
-        records = self.records[kind].values()
-        return next((r for r in records if r.get("default")), next(iter(records)))
-
-    def keep_ted(self, doc: Document, ted: str) -> None:
+    def keep_ted(self, doc: Document, ted: str) -> Document:
         """Keep a document's TED without its CAF block, which every document of its type shares
         (700 of its 1,600 characters)."""
         head, found, tail = ted.partition(self.caf_blocks[doc.document_type_id].decode())
         if not found:
             raise ValueError("the TED does not hold its document type's CAF block")
-        doc.ted = (head, tail)
-        self.documents.put(doc)
+        return self.documents.update(doc.id, ted=(head, tail))
 
     def ted_of(self, doc: Document) -> str | None:
         if doc.ted is None:
@@ -111,7 +94,7 @@ class Instance:
         return head + self.caf_blocks[doc.document_type_id].decode() + tail
 
     def add_document(self, doc: Document) -> None:
-        self.documents.put(doc)
+        self.documents.add(doc)
         for key in INDEXED:
             self.indexes[key].add(getattr(doc, key), doc.id)
         for detail in doc.details:
@@ -121,12 +104,11 @@ class Instance:
         if doc.sales_id:
             self.by_sales_id[(doc.document_type_id, doc.sales_id)] = doc.id
 
-    def set_state(self, doc: Document, state: int) -> None:
+    def set_state(self, doc: Document, state: int) -> Document:
         """Keep the state index true (deletes are rare: the list surgery is fine)."""
         self.indexes["state"].remove(doc.state, doc.id)
-        doc.state = state
         self.indexes["state"].add(state, doc.id)
-        self.documents.put(doc)
+        return self.documents.update(doc.id, state=state)
 
     def _owner(self, owners: Owners, ident: Any) -> Document | None:
         document_id = owners.get(ident)

@@ -85,7 +85,7 @@ def matching_ids(instance: Instance, query: Mapping[str, str]) -> list[int]:
         preds.append(lambda d: glo <= d.generation_date <= ghi)
     if "clientcode" in q:
         codes = set(bracket_list(q["clientcode"]))
-        client_ids = {c["id"] for c in instance.records["clients"].values() if c["code"] in codes}
+        client_ids = {c["id"] for c in instance.catalogue.clients.values() if c["code"] in codes}
         preds.append(lambda d: d.client_id in client_ids)
     if "saleconditionid" in q:
         conditions = set(_ints(q["saleconditionid"], "saleconditionid"))
@@ -145,8 +145,8 @@ def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]
     per_document = query.get("perdocument") in ("1", "true")
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for doc in filter_documents(instance, {k: v for k, v in query.items() if k.lower() != "perdocument"}):
-        doc_type = instance.records["document_types"][doc.document_type_id]
-        office = instance.records["offices"][doc.office_id]
+        doc_type = instance.catalogue.document_types[doc.document_type_id]
+        office = instance.catalogue.offices[doc.office_id]
         month, year = _month_year(doc.emission_date)
         key: tuple[Any, ...] = (
             (doc.id,) if per_document else (doc.document_type_id, doc.office_id, month, year)
@@ -184,7 +184,7 @@ def summary(instance: Instance, query: Mapping[str, str]) -> list[dict[str, Any]
     rows = []
     for row in groups.values():
         row["taxes"] = [
-            {"taxId": tax_id, "taxName": instance.records["taxes"][tax_id]["name"], "taxAmount": amount}
+            {"taxId": tax_id, "taxName": instance.catalogue.taxes[tax_id]["name"], "taxAmount": amount}
             for tax_id, amount in row["taxes"].items()
         ]
         row["details"] = [
@@ -200,7 +200,7 @@ def ticket_summary(instance: Instance, query: Mapping[str, str]) -> list[dict[st
     filters = {"codesii": "[39,41]", **{k: v for k, v in query.items() if k.lower() == "rcofdaterange"}}
     rows: dict[str, dict[str, Any]] = {}
     for doc in filter_documents(instance, filters):
-        doc_type = instance.records["document_types"][doc.document_type_id]
+        doc_type = instance.catalogue.document_types[doc.document_type_id]
         row = rows.setdefault(
             doc.code_sii,
             {

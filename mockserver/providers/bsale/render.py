@@ -119,9 +119,9 @@ class Renderer:
         return {"href": self.href(f"clients/{client['id']}/addresses/{address['id']}"), **address}
 
     def price_list_details(self, price_list: dict[str, Any]) -> list[dict[str, Any]]:
-        iva = 1 + float(self.instance.records["taxes"][1]["percentage"]) / 100
+        iva = 1 + float(self.instance.catalogue.taxes[1]["percentage"]) / 100
         out = []
-        for variant in self.instance.records["variants"].values():
+        for variant in self.instance.catalogue.variants.values():
             value = variant["prices"].get(str(price_list["id"]))
             if value is None:
                 continue
@@ -246,7 +246,7 @@ class Renderer:
         }
 
     def seller(self, user_id: int) -> dict[str, Any]:
-        user = self.instance.records["users"][user_id]
+        user = self.instance.catalogue.users[user_id]
         return {
             "href": self.href(f"users/{user_id}"),
             "id": user_id,
@@ -255,7 +255,7 @@ class Renderer:
         }
 
     def attribute(self, attribute: tuple[int, str]) -> dict[str, Any]:
-        record = self.instance.records["dynamic_attributes"][attribute[0]]
+        record = self.instance.catalogue.dynamic_attributes[attribute[0]]
         return {
             "href": self.href(f"dynamic_attributes/{attribute[0]}"),
             "id": attribute[0],

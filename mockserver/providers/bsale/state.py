@@ -50,7 +50,7 @@ class BsaleState(ProviderState):
     def create(
         self, instance: Instance, body: dict[str, Any], scenario: str | None = None
     ) -> tuple[Document, bool]:
-        api_user = next(u for u in instance.records["users"].values() if u.get("api"))
+        api_user = next(u for u in instance.catalogue.users.values() if u.get("api"))
         doc, created = creation.create(
             instance, body, now=self.clock.now(), token=self.ids.hex(12), user_id=api_user["id"]
         )
@@ -61,14 +61,14 @@ class BsaleState(ProviderState):
         for payment in doc.payments:
             self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
         if body.get("dispatch"):
-            self._dispatch(instance, doc)
+            doc = self._dispatch(instance, doc)
         if body.get("sendEmail"):
             client = instance.get("clients", doc.client_id) if doc.client_id else None
             instance.emails.append(
                 {"documentId": doc.id, "to": (client or {}).get("email", ""), "at": int(self.clock.now())}
             )
         if doc.electronic:
-            instance.keep_ted(doc, artifacts.ted(instance, doc, self.keys, self.clock.now()))
+            doc = instance.keep_ted(doc, artifacts.ted(instance, doc, self.keys, self.clock.now()))
             if body.get("declareSii", 1):
                 client = instance.get("clients", doc.client_id) or {}
                 document_id = doc.id  # not the document: a pending declaration holds no copy of it
@@ -76,7 +76,7 @@ class BsaleState(ProviderState):
                     client.get("code") == creation.SII_REJECTS_CLIENT
                     or scenario == "rejected-by-tax-authority"
                 )
-                self.lifecycles.start(
+                track = self.lifecycles.start(
                     self.name,
                     "sii",
                     f"{instance.access_token}|{doc.id}",
@@ -84,21 +84,23 @@ class BsaleState(ProviderState):
                     lambda _: self._declared(instance, document_id, rejected),
                     tenant=instance.access_token,
                 )
+                if not track.done:  # (immediate mode declares it at once)
+                    instance.sii_tracks[doc.id] = track
         return doc, True
 
     def _declared(self, instance: Instance, document_id: int, rejected: bool) -> None:
-        doc = instance.documents[document_id]
-        doc.informed_sii, doc.response_msg_sii = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
-        instance.documents.put(doc)
+        informed, message = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
+        doc = instance.documents.update(document_id, informed_sii=informed, response_msg_sii=message)
+        instance.sii_tracks.pop(document_id, None)
         self.notify(instance, "document", "put", doc.id, doc.office_id)
 
-    def _dispatch(self, instance: Instance, doc: Document, sign: int = -1) -> None:
+    def _dispatch(self, instance: Instance, doc: Document, sign: int = -1) -> Document:
         """Move stock for every product line at the document's office (sign -1 sells, +1 restores)."""
         lines = []
         for detail in doc.details:
             if detail.variant_id is None:
                 continue
-            variant = instance.records["variants"][detail.variant_id]
+            variant = instance.catalogue.variants[detail.variant_id]
             office = str(doc.office_id)
             if not variant["unlimitedStock"]:
                 variant["stock"][office] = variant["stock"].get(office, 0) + sign * detail.quantity
@@ -115,14 +117,19 @@ class BsaleState(ProviderState):
         if sign < 0:
             shipping = Shipping(instance.next_id("shippings"), doc.id, doc.office_id, lines)
             instance.shippings[shipping.id] = shipping
-            doc.shipping_id = shipping.id
-            instance.documents.put(doc)
+            return instance.documents.update(doc.id, shipping_id=shipping.id)
+        return doc
 
     def document(self, instance: Instance, document_id: int) -> Document:
         doc = instance.documents.get(document_id)
         if doc is None:
             raise MockError(Kind.NOT_FOUND, "document not found")
         return doc
+
+    def poll_document(self, instance: Instance, document_id: int) -> Document:
+        """The document as a client polling informedSii reads it (a read counts in polls mode)."""
+        self.lifecycles.poll(instance.sii_tracks.get(document_id))
+        return self.document(instance, document_id)
 
     def delete(self, instance: Instance, document_id: int, office_id: int | None) -> Document:
         doc = self.document(instance, document_id)
@@ -134,18 +141,18 @@ class BsaleState(ProviderState):
             raise MockError(Kind.VALIDATION, "This document may not be removed because it was used")
         if doc.state == 1:
             raise MockError(Kind.NOT_FOUND, "document not found")
-        instance.set_state(doc, 1)
+        doc = instance.set_state(doc, 1)
         if doc.shipping_id is not None:
             self._dispatch(instance, doc, sign=+1)
         self.notify(instance, "document", "delete", doc.id, doc.office_id)
         return doc
 
     def costs(self, instance: Instance, doc: Document, base: str) -> dict[str, Any]:
-        doc_type = instance.records["document_types"][doc.document_type_id]
+        doc_type = instance.catalogue.document_types[doc.document_type_id]
         shipping = instance.shippings.get(doc.shipping_id) if doc.shipping_id else None
         detail = []
         for line in shipping.lines if shipping else []:
-            variant = instance.records["variants"][line["variant_id"]]
+            variant = instance.catalogue.variants[line["variant_id"]]
             detail.append(
                 {
                     "variant": {

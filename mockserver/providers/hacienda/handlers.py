@@ -61,10 +61,7 @@ async def post_recepcion(call: Call) -> web.StreamResponse:
 
 
 async def get_recepcion(call: Call) -> web.StreamResponse:
-    call.provider.runtime.lifecycles.poll(
-        call.provider.name, "comprobante", f"{call.tenant}|{call.path['clave']}"
-    )
-    return json_response(_state(call).get(call.tenant, call.path["clave"]).status_body())
+    return json_response(_state(call).poll(call.tenant, call.path["clave"]).status_body())
 
 
 MAX_PAGE = 50

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.services.lifecycle import Step
+from mockserver.core.services.lifecycle import Step, Track
 from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.hacienda import respuesta
@@ -64,6 +64,7 @@ class Comprobante:
     respuesta_xml: bytes | None = None
     final: str = "aceptado"
     errors: list[str] = field(default_factory=list)
+    track: Track | None = field(default=None, repr=False, compare=False)  # its lifecycle's handle
 
     @property
     def is_mensaje(self) -> bool:
@@ -166,7 +167,7 @@ class HaciendaState(ProviderState):
         steps = [Step("procesando", self.options["processing_delay"])]
         if doc.final != "procesando":
             steps.append(Step(doc.final, self.options["decision_delay"]))
-        self.lifecycles.start(
+        doc.track = self.lifecycles.start(
             self.name,
             "comprobante",
             f"{tenant}|{key}",
@@ -260,6 +261,13 @@ class HaciendaState(ProviderState):
         if doc is None:
             raise MockError(Kind.NOT_FOUND, not_found_message(key))
         return doc
+
+    def poll(self, tenant: str, key: str) -> Comprobante:
+        """The comprobante as a client polling its status reads it (a read counts in polls mode)."""
+        doc = self._docs(tenant).get(key)
+        if doc is not None:
+            self.lifecycles.poll(doc.track)
+        return self.get(tenant, key)
 
     def summary(self, tenant: str, doc: Comprobante) -> dict[str, Any]:
         notes: dict[str, list[dict[str, str]]] = {"03": [], "02": []}

@@ -148,8 +148,7 @@ async def create_batch(call: Call) -> web.StreamResponse:
 
 async def get_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
-    call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["id"])
-    return json_response(state.batch(_account(call), call.path["id"]).as_json(call.base_url()))
+    return json_response(state.poll_batch(_account(call), call.path["id"]).as_json(call.base_url()))
 
 
 async def get_batch_result_csv(call: Call) -> web.StreamResponse:

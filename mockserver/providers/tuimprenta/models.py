@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.clock import iso
+from mockserver.core.services.lifecycle import Track
 
 CARACAS = ZoneInfo("America/Caracas")
 TAX_RATES = {Decimal("0"), Decimal("0.08"), Decimal("0.16"), Decimal("0.31")}
@@ -132,6 +133,7 @@ class Batch:
     processed: int = 0
     failed: int = 0
     completed_at: float | None = None
+    track: Track | None = field(default=None, repr=False, compare=False)  # its lifecycle's handle
 
     def as_json(self, base: str) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -243,7 +243,7 @@ class TuimprentaState(ProviderState):
             raise too_many_invoices()
         batch = Batch("batch_" + self.ids.hex(16), kind, self.clock.now(), callback_url, groups, source)
         account.batches[batch.id] = batch
-        self.lifecycles.start(
+        batch.track = self.lifecycles.start(
             self.name,
             "batch",
             batch.id,
@@ -297,6 +297,12 @@ class TuimprentaState(ProviderState):
         if found is None:
             raise MockError(Kind.NOT_FOUND, f"El lote {batch_id} no existe", code="E3001", field="id")
         return found
+
+    def poll_batch(self, account: Account, batch_id: str) -> Batch:
+        """The batch as a client polling its status reads it (a read counts in polls mode)."""
+        batch = self.batch(account, batch_id)
+        self.lifecycles.poll(batch.track)
+        return batch
 
     def notify(
         self, account: Account, event: str, data: dict[str, Any], extra_url: str | None = None

@@ -12,10 +12,11 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.clock import iso
+from mockserver.providers.tupana.accounts import User
 from mockserver.providers.tupana.dte_xml import document_xml
 from mockserver.providers.tupana.models import DTE_TYPES
 from mockserver.providers.tupana.pdf import document_pdf, pdf_preview
-from mockserver.providers.tupana.state import TupanaState, User
+from mockserver.providers.tupana.state import TupanaState
 
 MAX_BATCH = {"v1": 200, "v2": 500}
 
@@ -109,8 +110,7 @@ async def create_batch(call: Call) -> web.StreamResponse:
 
 async def retrieve_batch(call: Call) -> web.StreamResponse:
     state = _state(call)
-    call.provider.runtime.lifecycles.poll(call.provider.name, "batch", call.path["batch_id"])
-    return json_response(state.batch_json(state.batch(_user(call), call.path["batch_id"])))
+    return json_response(state.batch_json(state.poll_batch(_user(call), call.path["batch_id"])))
 
 
 def _in_range(day: str, low: str | None, high: str | None) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.core.services.clock import iso
+from mockserver.core.services.lifecycle import Track
 from mockserver.core.services.signed_urls import SignedUrls
 from mockserver.providers.tupana import amounts
 
@@ -168,3 +169,4 @@ class Batch:
     status: str = "created"
     documents: list[Document] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    track: Track | None = field(default=None, repr=False, compare=False)  # its lifecycle's handle

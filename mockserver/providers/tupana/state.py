@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mockserver.core.errors import Kind, MockError
@@ -19,6 +17,7 @@ from mockserver.core.services.signed_urls import SignedUrls
 from mockserver.core.services.webhooks import Attempt, Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.tupana import entities
+from mockserver.providers.tupana.accounts import ENVIRONMENT, Credential, User, Webhook, owned
 from mockserver.providers.tupana.models import Batch, Document, Downloads
 from mockserver.providers.tupana.validation import build_document, validate
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
 
 CHILE = ZoneInfo("America/Santiago")
-ENVIRONMENT = "sandbox"
 # magic SII passwords for credentials (documented in the README)
 WRONG_PASSWORD = "wrong-password"
 LOCKED_PASSWORD = "locked-account"
@@ -40,85 +38,6 @@ STATE_EVENTS = {
     "ACD": ("document.updated", "Acepta contenido del documento"),
     "RCD": ("document.updated", "Reclamo al contenido del documento"),
 }
-
-T = TypeVar("T")
-
-
-def _owned(items: Mapping[str, T], ident: str, noun: str) -> T:
-    """One of the user's own batches, documents or webhooks, or Tu Pana's 404 naming the parameter."""
-    found = items.get(ident)
-    if found is None:
-        raise MockError(Kind.NOT_FOUND, f"No {noun} {ident}", code="resource_missing", field=f"{noun}_id")
-    return found
-
-
-@dataclass
-class Credential:
-    id: str
-    master_entity_id: str
-    tax_id: str
-    status: str  # active | invalid
-    error: dict[str, str] | None
-    created_at: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "master_entity_id": self.master_entity_id,
-            "tax_id": self.tax_id,
-            "status": self.status,
-            "environment": ENVIRONMENT,
-            "error": self.error,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-        }
-
-
-@dataclass
-class Webhook:
-    id: str
-    master_entity_id: str
-    url: str
-    events: list[str]
-    secret: str | None
-    is_active: bool
-    environment: str
-    api_version: int
-    created_at: float
-    updated_at: float
-    attempts: int = 0
-    successes: int = 0
-    last_status_code: int | None = None
-    last_sent_at: float | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "master_entity_id": self.master_entity_id,
-            "url": self.url,
-            "events": self.events,
-            # the secret is write-only: only whether one is set shows
-            "secret": "********" if self.secret else None,
-            "is_active": self.is_active,
-            "environment": self.environment,
-            "api_version": self.api_version,
-            "success_rate": round(100 * self.successes / self.attempts, 1) if self.attempts else 100.0,
-            "last_status_code": self.last_status_code,
-            "last_sent_at": iso(self.last_sent_at) if self.last_sent_at else None,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
-
-
-@dataclass
-class User:
-    key: str
-    companies: dict[str, dict[str, Any]] = field(default_factory=dict)  # ment id → master entity
-    credentials: dict[str, Credential] = field(default_factory=dict)
-    batches: dict[str, Batch] = field(default_factory=dict)
-    documents: dict[str, Document] = field(default_factory=dict)
-    webhooks: dict[str, Webhook] = field(default_factory=dict)
-    folios: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class TupanaState(ProviderState):
@@ -244,7 +163,7 @@ class TupanaState(ProviderState):
                 doc.status = "invalid"
             self.emit(user, batch.documents[0].sender_id, "batch.intake_failed", self.batch_json(batch))
             return batch
-        self.lifecycles.start(
+        batch.track = self.lifecycles.start(
             self.name,
             "batch",
             batch.id,
@@ -318,7 +237,13 @@ class TupanaState(ProviderState):
         self.emit(user, doc.sender_id, "document.issued", self.document_json(doc))
 
     def batch(self, user: User, batch_id: str) -> Batch:
-        return _owned(user.batches, batch_id, "batch")
+        return owned(user.batches, batch_id, "batch")
+
+    def poll_batch(self, user: User, batch_id: str) -> Batch:
+        """The batch as a client polling its status reads it (a read counts in polls mode)."""
+        batch = self.batch(user, batch_id)
+        self.lifecycles.poll(batch.track)
+        return batch
 
     def batch_json(self, batch: Batch, *, created: bool = False) -> dict[str, Any]:
         docs = [d.batch_entry(self.downloads) for d in batch.documents]
@@ -342,7 +267,7 @@ class TupanaState(ProviderState):
     # --- documents -----------------------------------------------------------------------------------
 
     def document(self, user: User, document_id: str) -> Document:
-        return _owned(user.documents, document_id, "document")
+        return owned(user.documents, document_id, "document")
 
     def document_json(self, doc: Document) -> dict[str, Any]:
         return doc.detail(self.downloads)
@@ -414,7 +339,7 @@ class TupanaState(ProviderState):
         return hook
 
     def webhook(self, user: User, webhook_id: str) -> Webhook:
-        return _owned(user.webhooks, webhook_id, "webhook")
+        return owned(user.webhooks, webhook_id, "webhook")
 
     def update_webhook(self, hook: Webhook, body: dict[str, Any]) -> Webhook:
         for key in ("url", "events", "secret", "is_active", "environment", "api_version"):

@@ -238,7 +238,7 @@ async def test_dispatch_takes_stock_and_refuses_what_is_not_there(bsale: Bsale) 
         }
     )
     state = bsale.mock.runtime.providers["bsale"].state.instance(tenant_label(bsale.headers["access_token"]))
-    assert state.records["variants"][157]["stock"]["1"] == 10
+    assert state.catalogue.variants[157]["stock"]["1"] == 10
     assert before["id"] == 157
     response = await bsale.post(
         {

@@ -25,7 +25,7 @@ async def test_delete_inactivates_a_non_electronic_document_and_restores_its_sto
     stock = (
         bsale.mock.runtime.providers["bsale"]
         .state.instance(tenant_label(TOKEN))
-        .records["variants"][157]["stock"]
+        .catalogue.variants[157]["stock"]
     )
     assert stock["1"] == 11
     response = await bsale.mock.client.delete(
