@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import aiohttp
@@ -85,27 +84,42 @@ async def test_the_catalogue_lists_common_and_provider_scenarios(mock: Mock) -> 
 
 
 async def test_delay_drop_and_slow_body_actions(hacienda: Hacienda) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the mock's waits, recorded instead of taken
+        slept.append(seconds)
+
+    hacienda.mock.runtime.scenarios.sleep = sleep
     url = str(hacienda.mock.client.make_url(f"{API}/comprobantes"))
     await _rule(hacienda.mock, provider="hacienda", operation="getComprobantes", delay=0.3, times=1)
-    started = time.perf_counter()
     assert (await hacienda.mock.client.get(f"{API}/comprobantes", headers=hacienda.headers)).status == 200
-    assert time.perf_counter() - started >= 0.3
+    assert slept == [0.3]
     # aiohttp's client retries an idempotent request once after a disconnect: drop both tries
     await _rule(hacienda.mock, provider="hacienda", operation="getComprobantes", drop=True, times=2)
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientError):
             await session.get(url, headers=hacienda.headers)
+    slept.clear()
     await _rule(hacienda.mock, provider="hacienda", operation="getComprobantes", slow_body=0.4, times=1)
-    started = time.perf_counter()
     response = await hacienda.mock.client.get(f"{API}/comprobantes", headers=hacienda.headers)
     assert await response.json() == []
-    assert time.perf_counter() - started >= 0.35
+    assert len(slept) > 1 and sum(slept) == pytest.approx(0.4)  # the body came in pieces over 0.4 s
 
 
 async def test_a_timeout_scenario_outlasts_a_clients_timeout(hacienda: Hacienda) -> None:
+    never = asyncio.Event()
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # holds the answer until the client has given up
+        waits.append(seconds)
+        await never.wait()
+
+    hacienda.mock.runtime.scenarios.sleep = sleep
     await _rule(hacienda.mock, provider="hacienda", operation="getComprobantes", delay=2, times=1)
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(hacienda.mock.client.get(f"{API}/comprobantes", headers=hacienda.headers), 0.2)
+    assert waits == [2.0]
+    never.set()  # the held answer may finish now: nobody is waiting for it
 
 
 async def test_probabilistic_rules_follow_the_seed(make_mock: Any) -> None:

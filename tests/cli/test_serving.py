@@ -87,7 +87,8 @@ def test_the_compose_example_settings_and_health_check_work(tmp_path: Path) -> N
 def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
     port = free_ports()
     health = f"http://127.0.0.1:{port}/__admin/health"
-    with running(["--port", str(port), "--providers", "bsale"], tmp_path / "log", health=health) as process:
+    args = ["--port", str(port), "--providers", "bsale", "--log-level", "debug"]
+    with running(args, tmp_path / "log", health=health) as process:
         answers: list[int] = []
 
         def slow_read() -> None:  # the `slow` scenario holds the answer 2 s
@@ -100,7 +101,11 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path: Path) -> None:
 
         reader = threading.Thread(target=slow_read)
         reader.start()
-        time.sleep(0.5)
+        # the signal goes once the mock says it is holding the answer, not after a guessed pause
+        deadline = time.monotonic() + 10
+        while "holds its answer" not in (tmp_path / "log").read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the slow request never reached the mock"
+            time.sleep(0.01)
         process.send_signal(signal.SIGTERM)
         reader.join(timeout=10)
         assert answers == [200]

@@ -55,8 +55,9 @@ async def test_background_scheduler_follows_a_sped_up_clock() -> None:
     fired = asyncio.Event()
     scheduler.after(5, fired.set)  # 5 mock seconds = 50 ms real
     task = asyncio.create_task(scheduler.run_forever())
-    await asyncio.wait_for(fired.wait(), timeout=2)
+    await asyncio.wait_for(fired.wait(), timeout=2)  # 2 s real would be 200 mock seconds
     task.cancel()
+    assert fired.is_set() and 5 <= clock.now() < 200
 
 
 def _engine(mode: Mode) -> tuple[Clock, Lifecycles, list[str]]:

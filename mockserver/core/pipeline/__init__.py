@@ -70,6 +70,7 @@ class Route:
     prefix: str
     op: Operation | None
     run: Next
+    steps: tuple[str, ...]  # the names of the steps on its chain, outermost first
 
 
 Wanted = Callable[[ProviderRuntime, Operation | None], bool]
@@ -97,11 +98,11 @@ def route_for(
     journaled: bool = True,
 ) -> Route:
     """Compile the chain of the steps this route needs, ending in `last`."""
+    chosen = [s for s, wanted in STEPS if wanted(pr, op) and (journaled or s is not journal)]
     run = last
-    for step, wanted in reversed(STEPS):
-        if wanted(pr, op) and (journaled or step is not journal):
-            run = _bind(step, run)
-    return Route(pr, prefix, op, run)
+    for step in reversed(chosen):
+        run = _bind(step, run)
+    return Route(pr, prefix, op, run, tuple(s.__name__ for s in chosen))
 
 
 def _bind(step: Step, rest: Next) -> Next:

@@ -3,7 +3,8 @@ error in the provider's envelope, a delay, a dropped connection, a body trickled
 
 from __future__ import annotations
 
-import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.pipeline.strict import body_bytes
 from mockserver.core.services.scenarios import HEADER
 
+log = logging.getLogger("mockserver.scenarios")
 STATUS_KINDS = {
     400: Kind.VALIDATION,
     401: Kind.UNAUTHORIZED,
@@ -51,7 +53,8 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
         return await next(call)
     call.scenario = action.get("name")
     if action.get("delay") and not call.replaying:  # a replay repeats the outcome, not the wait
-        await asyncio.sleep(float(action["delay"]))
+        log.debug("%s holds its answer %s s (%s)", request.path, action["delay"], call.scenario or "rule")
+        await engine.sleep(float(action["delay"]))
     if action.get("drop"):
         call.injected = True
         if request.transport is not None:
@@ -72,11 +75,11 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     response = await next(call)
     if action.get("slow_body") and isinstance(response, web.Response) and not call.replaying:
         call.injected = True  # checked before it was slowed; the streamed copy is not read again
-        return _slow(response, float(action["slow_body"]))
+        return _slow(response, float(action["slow_body"]), engine.sleep)
     return response
 
 
-def _slow(response: web.Response, seconds: float) -> web.Response:
+def _slow(response: web.Response, seconds: float, sleep: Callable[[float], Awaitable[None]]) -> web.Response:
     """The same answer, its body trickled out over `seconds` (headers go first, as from a slow server)."""
     body = body_bytes(response)
     chunks = [
@@ -85,7 +88,7 @@ def _slow(response: web.Response, seconds: float) -> web.Response:
 
     async def trickle() -> Any:
         for chunk in chunks:
-            await asyncio.sleep(seconds / len(chunks))
+            await sleep(seconds / len(chunks))
             yield chunk
 
     slow = web.Response(

@@ -7,8 +7,9 @@ message?, delay?, drop?, slow_body?}` fires on matching requests; `times` counts
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -76,6 +77,8 @@ class Scenarios:
         self.ids = ids
         self.rules: list[Rule] = []
         self.catalogues: dict[str, dict[str, dict[str, Any]]] = {}
+        # how a delay or a slow body waits: real time, so a client's own timeout sees it (tests swap it)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def catalogue(self, provider: str) -> dict[str, dict[str, Any]]:
         return {**COMMON_CATALOGUE, **self.catalogues.get(provider, {})}

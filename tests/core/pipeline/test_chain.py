@@ -1,0 +1,100 @@
+"""The compiled chains: each route carries only the steps it needs, in the documented order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver.core import runtime as runtime_module
+from mockserver.core.pipeline import ROUTE_ATTR, STEPS, Route
+from mockserver.core.routing import build_provider_app
+from mockserver.core.runtime import Runtime
+from tests.conftest import Mock, make_settings
+
+ORDER = [step.__name__ for step, _ in STEPS]
+
+
+@pytest.fixture
+async def toy_mock(make_mock: Any, monkeypatch: pytest.MonkeyPatch) -> Mock:
+    monkeypatch.setitem(runtime_module.PROVIDERS, "toy", "tests.core.toy")
+    result: Mock = await make_mock(providers=("toy",))
+    return result
+
+
+def _routes(mock: Mock) -> dict[tuple[str, str], Route]:
+    found = {}
+    for app in [mock.app, *(r._app for r in mock.app.router.resources() if hasattr(r, "_app"))]:
+        for route in app.router.routes():
+            compiled = getattr(route.handler, ROUTE_ATTR, None)
+            if isinstance(compiled, Route):
+                found[(route.method, route.resource.canonical if route.resource else "")] = compiled
+    return found
+
+
+async def test_an_operation_carries_auth_body_and_idempotency_only_when_its_spec_asks(toy_mock: Mock) -> None:
+    routes = _routes(toy_mock)
+    create = routes[("POST", "/toy/v1/things")]
+    assert create.steps == (
+        "record",
+        "due",
+        "journal",
+        "strict",
+        "envelope",
+        "body",
+        "scenarios",
+        "authenticate",
+        "validate",
+        "idempotency",
+    )
+    delete = next(r for (method, _), r in routes.items() if method == "DELETE")
+    assert "body" not in delete.steps and "idempotency" not in delete.steps
+    assert delete.steps[:3] == ("record", "due", "journal")
+
+
+async def test_every_chain_keeps_the_documented_order(mock: Mock) -> None:
+    routes = _routes(mock)
+    assert len(routes) > 50  # every operation of the five providers, with and without a trailing slash
+    for route in routes.values():
+        assert list(route.steps) == [name for name in ORDER if name in route.steps]
+    # token endpoints and signed downloads take no credential; everything that writes does
+    unsecured = {r.op.id for r in routes.values() if r.op is not None and "authenticate" not in r.steps}
+    assert {"createToken", "getCerts", "downloadDocumentPdf"} <= unsecured
+    assert "createDocument" not in unsecured
+
+
+async def test_the_served_spec_is_not_journaled_and_strict_only_checks_operations(mock: Mock) -> None:
+    routes = _routes(mock)
+    served = routes[("GET", "/bsale/openapi.json")]
+    assert served.op is None and "journal" not in served.steps and "strict" not in served.steps
+    assert (await mock.client.get("/bsale/openapi.json")).status == 200
+    assert mock.runtime.journal.query() == []
+
+
+def test_a_mock_not_strict_compiles_no_strict_step() -> None:
+    runtime = Runtime.build(make_settings(strict=False, providers=("bsale",)))
+    app = build_provider_app(runtime.providers["bsale"], "/bsale")
+    steps = {
+        getattr(r.handler, ROUTE_ATTR).steps for r in app.router.routes() if hasattr(r.handler, ROUTE_ATTR)
+    }
+    assert steps and not any("strict" in s for s in steps)
+
+
+async def test_a_refused_request_is_journaled_with_its_body(toy_mock: Mock) -> None:
+    response = await toy_mock.client.post("/toy/v1/things", json={"name": "x"})  # no X-Key
+    assert response.status == 401
+    [entry] = toy_mock.runtime.journal.query()
+    assert entry.status == 401 and entry.request_body == {"name": "x"} and entry.operation == "createThing"
+
+
+async def test_the_write_log_records_provider_writes_and_control_plane_writes(toy_mock: Mock) -> None:
+    headers = {"X-Key": "a", "Idempotency-Key": "k"}
+    assert (await toy_mock.client.post("/toy/v1/things", json={"name": "x"}, headers=headers)).status == 201
+    assert (await toy_mock.client.post("/__admin/clock", json={"advance": 5})).status == 200
+    assert (await toy_mock.client.get("/__admin/health")).status == 200  # a read: not a write
+    writes = toy_mock.runtime.store.writes()
+    assert [(w.provider, w.method, w.target) for w in writes] == [
+        ("toy", "POST", "/v1/things"),
+        (None, "POST", "/__admin/clock"),
+    ]
+    assert ("X-Mock-Replay-Tenant", "a") in writes[0].headers  # the sandbox, for a replay
