@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import http_exceptions, web
 
 from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
-from mockserver.core.services import persistence, tls
+from mockserver.core.services import persistence
 from mockserver.settings import ALL_PROVIDERS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"
@@ -218,6 +218,8 @@ async def serve(settings: Settings) -> None:
     if settings.tls:
         hosts = [h for pr in runtime.providers.values() for h in pr.provider.hosts]
         directory = settings.tls_dir or Path(tempfile.mkdtemp(prefix="mockserver-tls-"))
+        from mockserver.core.services import tls  # only with --tls: it loads cryptography
+
         cert, key = tls.self_signed(directory, hosts, runtime.clock.now())
         context = tls.server_context(cert, key)
         logging.getLogger("mockserver").info("https with the self-signed certificate %s", cert)

@@ -9,55 +9,22 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from jsonschema import FormatChecker
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from mockserver.core.formats import conforms, formats
+from mockserver.core.quickcheck import Check, compile_check
 
-from mockserver.core.kit import rif, rut
-from mockserver.core.services.masking import SECRET_KEYS
+if TYPE_CHECKING:  # jsonschema is imported on the first validation it is asked for: ~40 ms and 3 MB
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 SPEC_URI = "urn:mockserver:spec"
 DRAFT202012_URI = "https://json-schema.org/draft/2020-12/schema"
-ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")  # RFC 3986: scheme ":" rest
-RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
-
-
-def _is_date_time(value: object) -> bool:
-    if not isinstance(value, str) or not RFC3339.fullmatch(value):
-        return not isinstance(value, str)
-    try:
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:  # month 13, hour 25, …
-        return False
-    return True
-
-
-# jsonschema checks `uri` and `date-time` only with optional packages installed: the mock has its own
-FORMATS = FormatChecker()
-FORMATS.checks("rut")(rut.is_valid)
-FORMATS.checks("rif")(lambda value: not isinstance(value, str) or rif.problem(value) != "format")
-FORMATS.checks("uri")(lambda value: not isinstance(value, str) or ABSOLUTE_URI.fullmatch(value) is not None)
-FORMATS.checks("date-time")(_is_date_time)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One way a request broke the spec: where (`body`, `query`, `path`, `header`), which field, why."""
-
-    location: str
-    field: str
-    message: str
-    keyword: str = ""
 
 
 class LazyValidator:
@@ -71,7 +38,15 @@ class LazyValidator:
     def compiled(self) -> Validator:
         return self._spec.compile(self._schema)
 
+    @cached_property
+    def quick(self) -> Check | None:
+        return self._spec.quick(self._schema)
+
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        """jsonschema's errors; none, without asking it, when the quick predicate vouches for the value."""
+        quick = self.quick
+        if quick is not None and quick(instance):
+            return iter(())
         return self.compiled.iter_errors(instance)
 
 
@@ -108,20 +83,6 @@ class Operation:
     def routes(self) -> Iterator[str]:
         for prefix in self.prefixes:
             yield prefix.rstrip("/") + self.path
-
-
-def _coerce(value: str, schema: Mapping[str, Any]) -> Any:
-    kind = schema.get("type")
-    try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    if kind == "boolean" and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
 
 
 def _absolute_refs(node: Any) -> Any:
@@ -185,14 +146,21 @@ class Spec:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.document: dict[str, Any] = _read_document(path)
-        self.registry: Registry[Any] = Registry().with_resource(
-            SPEC_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
-        )
         self.operations: dict[str, Operation] = {}
         for op in self._read_operations():
             if op.id in self.operations:
                 raise ValueError(f"{path}: operationId {op.id} is used twice")
             self.operations[op.id] = op
+
+    @cached_property
+    def registry(self) -> Registry[Any]:
+        """The document as the one resource every `$ref` points into (built on the first validation)."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource: Resource[Any] = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        return registry
 
     @cached_property
     def as_json(self) -> bytes:
@@ -214,13 +182,27 @@ class Spec:
     def validator(self, schema: Mapping[str, Any]) -> LazyValidator:
         return LazyValidator(self, schema)
 
+    @cached_property
+    def _single_draft(self) -> bool:
+        """Whether every schema in the document is 2020-12 (Hacienda keeps the authority's draft-04 ones)."""
+        drafts = {m for m in re.findall(r'"\$schema": *"([^"]*)"', self.as_json.decode())}
+        return drafts <= {DRAFT202012_URI}
+
+    def quick(self, schema: Mapping[str, Any]) -> Check | None:
+        """A predicate that vouches for valid values fast (see `quickcheck`), where it can be exact."""
+        if not self._single_draft:
+            return None
+        return compile_check(self.resolve(schema), lambda ref: self.resolve({"$ref": ref}), conforms)
+
     def compile(self, schema: Mapping[str, Any]) -> Validator:
         """Draft from the schema's own `$schema` (Hacienda keeps draft-04), else 2020-12."""
         resolved = self.resolve(schema)
         if "$schema" not in resolved:
             resolved = {"$schema": DRAFT202012_URI, **resolved}
+        from jsonschema.validators import validator_for
+
         cls = validator_for(resolved)
-        return cls(_absolute_refs(resolved), registry=self.registry, format_checker=FORMATS)
+        return cls(_absolute_refs(resolved), registry=self.registry, format_checker=formats())
 
     def _read_operations(self) -> Iterator[Operation]:
         top_servers = self.document.get("servers", [])
@@ -273,100 +255,3 @@ class Spec:
 def load_spec(path: Path) -> Spec:
     """Specs never change once loaded: every runtime in the process (each test's app) shares one."""
     return Spec(path)
-
-
-def violations(validator: LazyValidator, instance: Any, location: str) -> list[Violation]:
-    found: list[Violation] = []
-    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        found.append(_violation(error, location))
-    return found
-
-
-def _violation(error: ValidationError, location: str) -> Violation:
-    path = ".".join(str(p) for p in error.absolute_path)
-    required = error.validator_value
-    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
-        missing = [r for r in required if r not in error.instance]
-        if missing:
-            path = ".".join(p for p in (path, str(missing[0])) if p)
-    message = error.message
-    if path.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
-        # jsonschema quotes the offending value; a secret's value never goes back out
-        message = f"the value does not satisfy '{error.validator}'"
-    return Violation(location, path, message, str(error.validator))
-
-
-def read_params(
-    op: Operation, source: Mapping[str, str], location: str
-) -> tuple[dict[str, Any], list[Violation]]:
-    """Coerce the strings of a query or path to their schema types and check them."""
-    values: dict[str, Any] = {}
-    problems: list[Violation] = []
-    for param in op.params:
-        if param.location != location:
-            continue
-        if param.name not in source or (source[param.name] == "" and location == "query"):
-            if param.required:
-                problems.append(
-                    Violation(location, param.name, f"'{param.name}' is a required property", "required")
-                )
-            elif "default" in param.schema:
-                values[param.name] = param.schema["default"]
-            continue
-        value = _coerce(source[param.name], param.schema)
-        if _plainly_valid(param.schema, value):
-            values[param.name] = value
-            continue
-        for v in violations(param.validator, value, location):
-            problems.append(Violation(location, param.name, v.message, v.keyword))
-        values[param.name] = value
-    return values, problems
-
-
-PLAIN_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-}
-PLAIN_KEYS = frozenset({"type", "description", "example", "examples", "default", "title"})
-
-
-def _plainly_valid(schema: Mapping[str, Any], value: Any) -> bool:
-    """A schema that only names a type, and a value of that type: no validator needed (most path and
-    query parameters; jsonschema costs ~15 µs a call)."""
-    kind = PLAIN_TYPES.get(schema.get("type", ""))
-    if kind is None or not PLAIN_KEYS.issuperset(schema):
-        return False
-    return isinstance(value, kind) and not (isinstance(value, bool) and schema["type"] != "boolean")
-
-
-def check_response(
-    op: Operation, status: int, content_type: str, body: bytes, headers: Mapping[str, str]
-) -> list[str]:
-    """What in a response breaks the spec; an empty list means it conforms."""
-    spec = (
-        op.responses.get(str(status))
-        or op.responses.get(f"{str(status)[0]}XX")
-        or op.responses.get("default")
-    )
-    if spec is None:
-        return [f"{op.id}: status {status} is not documented"]
-    problems = [f"{op.id} {status}: header {h} missing" for h in spec.required_headers if h not in headers]
-    media = content_type.split(";")[0].strip()
-    if spec.bodies:
-        validator = spec.bodies.get(media)
-        if validator is None:
-            problems.append(f"{op.id} {status}: content type {media!r} not documented")
-        elif media.endswith("json"):
-            try:
-                data = json.loads(body)
-            except ValueError:
-                return [*problems, f"{op.id} {status}: body is not JSON"]
-            problems += [
-                f"{op.id} {status}: {v.field or '(root)'}: {v.message}"
-                for v in violations(validator, data, "response")
-            ]
-    elif body:
-        problems.append(f"{op.id} {status}: a body was sent where the spec documents none")
-    return problems

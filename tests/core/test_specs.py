@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from mockserver.core.runtime import load_provider
-from mockserver.core.specs import Spec, _plainly_valid, _read_document
+from mockserver.core.specs import Spec, _read_document
+from mockserver.core.validation import _plainly_valid
 from mockserver.settings import ALL_PROVIDERS
 
 

@@ -13,7 +13,8 @@ from aiohttp import web
 
 from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.services import multipart
-from mockserver.core.specs import Operation, Violation
+from mockserver.core.specs import Operation
+from mockserver.core.validation import Violation
 
 
 async def body(call: Call, next: Next) -> web.StreamResponse:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -14,7 +14,8 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.plugin import Principal
 from mockserver.core.runtime import ProviderRuntime, Runtime
 from mockserver.core.services.masking import scrub_body
-from mockserver.core.specs import Operation, Violation
+from mockserver.core.specs import Operation
+from mockserver.core.validation import Violation
 
 AiohttpHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _UNREAD: Any = object()
@@ -150,7 +151,15 @@ class Call(Exchange):
 
 # the rest of the chain, as each step sees it
 Next = Callable[[Call], Awaitable[web.StreamResponse]]
-Step = Callable[[Call, Next], Awaitable[web.StreamResponse]]
+
+
+class Step(Protocol):
+    """`async def step(call, next)`: do its part, and (or instead) await the rest of the chain."""
+
+    __name__: str
+
+    def __call__(self, call: Call, /, next: Next) -> Awaitable[web.StreamResponse]: ...
+
 
 CALL = web.RequestKey("call", Call)
 # the mount or "" of a provider's app, and the provider it serves

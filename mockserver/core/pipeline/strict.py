@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 
 from mockserver.core.pipeline.call import Call, Next
-from mockserver.core.specs import check_response
+from mockserver.core.validation import check_response
 
 errlog = logging.getLogger("mockserver.errors")
 

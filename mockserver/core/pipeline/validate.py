@@ -7,7 +7,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline.call import Call, Next
-from mockserver.core.specs import read_params, violations
+from mockserver.core.validation import read_params, violations
 
 
 async def validate(call: Call, next: Next) -> web.StreamResponse:

@@ -6,8 +6,6 @@ from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
 
-import jwt
-
 from mockserver.core.services.keys import SigningKey
 
 
@@ -28,6 +26,8 @@ class Jwts:
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def sign(self, claims: dict[str, Any]) -> str:
+        import jwt  # with cryptography, on first use: ~8 MB and ~50 ms that start-up does not pay
+
         return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
 
     def verify(self, token: str) -> dict[str, Any] | None:
@@ -35,6 +35,8 @@ class Jwts:
         claims = self._verified.get(token)
         if claims is not None:
             return claims
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,

@@ -6,16 +6,15 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING, Any
 
 from mockserver.paths import DEFAULT_SIGNING_KEY
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def _b64url_uint(value: int) -> str:
@@ -23,23 +22,78 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@dataclass
 class SigningKey:
-    private_key: rsa.RSAPrivateKey
-    certificate: x509.Certificate
-    kid: str
+    """The key read at start; parsed, and its certificate made, on first use (cryptography costs
+    ~8 MB and ~50 ms of start-up, and only signing and verifying requests need it)."""
 
-    @property
+    def __init__(self, pem: bytes, now: float) -> None:
+        if b"PRIVATE KEY-----" not in pem:
+            raise ValueError("the signing key must be a PEM private key")
+        self._pem = pem
+        self._now = now
+
+    @cached_property
+    def private_key(self) -> rsa.RSAPrivateKey:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = serialization.load_pem_private_key(self._pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the signing key must be an RSA private key")
+        return key
+
+    @cached_property
+    def kid(self) -> str:
+        """The RFC 7638 thumbprint of the public key."""
+        numbers = self.private_key.public_key().public_numbers()
+        thumb = json.dumps(
+            {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}, separators=(",", ":")
+        )
+        return base64.urlsafe_b64encode(hashlib.sha256(thumb.encode()).digest()).rstrip(b"=").decode()
+
+    @cached_property
+    def certificate(self) -> x509.Certificate:
+        """Self-signed, valid from the day before the mock started, for ten years."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.x509.oid import NameOID
+
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "CR"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mockserver sandbox (not a real authority)"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "mockserver test signing key"),
+            ]
+        )
+        start = dt.datetime.fromtimestamp(self._now, dt.UTC) - dt.timedelta(days=1)
+        return (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.private_key.public_key())
+            .serial_number(int(self.kid.encode().hex()[:30], 16))
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=3650))
+            .sign(self.private_key, hashes.SHA256())
+        )
+
+    @cached_property
     def private_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
 
     @property
     def certificate_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
     def jwk(self) -> dict[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
         numbers = self.private_key.public_key().public_numbers()
         x5c = base64.b64encode(self.certificate.public_bytes(serialization.Encoding.DER)).decode()
         return {
@@ -54,32 +108,5 @@ class SigningKey:
 
 
 def load_signing_key(path: Path | None, now: float) -> SigningKey:
-    """Load the key (a committed, public test key by default, so tokens survive restarts)."""
-    pem = (path or DEFAULT_SIGNING_KEY).read_bytes()
-    private_key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(private_key, rsa.RSAPrivateKey):
-        raise ValueError("the signing key must be an RSA private key")
-    numbers = private_key.public_key().public_numbers()
-    thumb = json.dumps(
-        {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}, separators=(",", ":")
-    )
-    kid = base64.urlsafe_b64encode(hashlib.sha256(thumb.encode()).digest()).rstrip(b"=").decode()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mockserver sandbox (not a real authority)"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "mockserver test signing key"),
-        ]
-    )
-    start = dt.datetime.fromtimestamp(now, dt.UTC) - dt.timedelta(days=1)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private_key.public_key())
-        .serial_number(int(kid.encode().hex()[:30], 16))
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .sign(private_key, hashes.SHA256())
-    )
-    return SigningKey(private_key, certificate, kid)
+    """Read the key (a committed, public test key by default, so tokens survive restarts)."""
+    return SigningKey((path or DEFAULT_SIGNING_KEY).read_bytes(), now)

@@ -22,7 +22,7 @@ import aiohttp
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.store import Write
 from mockserver.core.services.webhooks import Attempt
-from mockserver.core.specs import violations
+from mockserver.core.validation import violations
 
 log = logging.getLogger("mockserver.persistence")
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from functools import cached_property
 from urllib.parse import urlencode
 
 from mockserver.core.services.clock import Clock
 
 
 class SignedUrls:
-    def __init__(self, secret: bytes, clock: Clock) -> None:
-        self._secret = secret
+    """`secret` makes the HMAC key on first use (it derives from the signing key, read lazily)."""
+
+    def __init__(self, secret: Callable[[], bytes], clock: Clock) -> None:
+        self._make_secret = secret
         self.clock = clock
+
+    @cached_property
+    def _secret(self) -> bytes:
+        return self._make_secret()
 
     def _mac(self, path: str, expires: int) -> str:
         message = f"{path}\n{expires}".encode("utf-8", "surrogatepass")  # paths are whatever clients send

@@ -81,6 +81,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._clock = ""  # the clock as last stored: a write that leaves it as it was does not store it again
 
     def close(self) -> None:
         self._db.close()
@@ -90,10 +91,14 @@ class Store:
         return json.loads(row[0]) if row else None
 
     def set_meta(self, key: str, value: Any) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        encoded = json.dumps(value)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, encoded))
+        if key == "clock" and not self._db.in_transaction:
+            self._clock = encoded
 
     def append(self, write: Write, clock: dict[str, Any]) -> None:
         """The write and the clock after it, in one transaction: both or neither survive a crash."""
+        encoded = json.dumps(clock)
         with self._transaction():
             self._db.execute(
                 "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
@@ -109,7 +114,9 @@ class Store:
                     write.body,
                 ),
             )
-            self.set_meta("clock", clock)
+            if encoded != self._clock:  # it only changes when the clock is moved
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (encoded,))
+        self._clock = encoded
 
     def writes(self) -> list[Write]:
         rows = self._db.execute(
@@ -150,6 +157,7 @@ class Store:
             self._db.execute("DELETE FROM writes")
             self._db.execute("DELETE FROM deliveries")
             self._db.execute("DELETE FROM meta WHERE key = 'clock'")
+        self._clock = ""
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.pipeline import Call
-from mockserver.core.specs import Violation
+from mockserver.core.validation import Violation
 
 # Malformed requests are 400; well-formed requests that break the rules are 422.
 BAD_REQUEST_KEYWORDS = {"json", "encoding", "content-type"}

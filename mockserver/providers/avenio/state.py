@@ -36,8 +36,9 @@ class AvenioState(ProviderState):
         super().__init__(pr)
         rt = pr.runtime
         self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"])
-        secret = hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest()
-        self.links = SignedUrls(secret, rt.clock)
+        self.links = SignedUrls(
+            lambda: hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest(), rt.clock
+        )
         self.books: dict[str, Books] = {}
         self.documents: dict[str, Boleta] = {}
 

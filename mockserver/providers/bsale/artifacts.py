@@ -8,9 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from mockserver.core.kit import dte
 from mockserver.core.kit.pdf import Document as Pdf
 from mockserver.core.services.keys import SigningKey
@@ -29,6 +26,8 @@ def _date(moment: int) -> str:
 
 def _sign(key: SigningKey, element: etree._Element) -> str:
     """SHA1withRSA over the element's canonical form, as the SII's FRMA/FRMT are made."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
     data = etree.tostring(element, method="c14n")

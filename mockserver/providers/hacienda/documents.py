@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -135,6 +133,8 @@ def verify_signature(root: etree._Element, at: datetime) -> tuple[bool, str | No
     if cert_node is None or not (cert_node.text or "").strip():
         return False, "La firma no incluye el certificado del firmante."
     try:
+        from cryptography import x509  # on first use
+
         der = base64.b64decode("".join((cert_node.text or "").split()))
         certificate = x509.load_der_x509_certificate(der)
     except (ValueError, binascii.Error):

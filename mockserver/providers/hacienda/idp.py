@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
@@ -170,6 +169,8 @@ class BearerAuth:
 
     def peek_tenant(self, request: web.Request) -> str | None:
         _, _, token = request.headers.get("Authorization", "").partition(" ")
+        import jwt  # on first use (see core.services.jwts)
+
         try:
             claims = jwt.decode(token.strip(), options={"verify_signature": False})
         except jwt.PyJWTError:

@@ -45,8 +45,10 @@ class TupanaState(ProviderState):
         super().__init__(pr)
         self.users: dict[str, User] = {}
         self.delivery_hooks: dict[str, str] = {}  # webhook delivery → the webhook it came from
-        secret = hashlib.sha256(b"tupana-downloads\0" + pr.runtime.keys.private_pem).digest()
-        self.links = SignedUrls(secret, self.clock)
+        keys = pr.runtime.keys
+        self.links = SignedUrls(
+            lambda: hashlib.sha256(b"tupana-downloads\0" + keys.private_pem).digest(), self.clock
+        )
         self.downloads = Downloads(self.links, self.options["download_ttl"])
 
     def reset(self, tenant: str) -> None:
