@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import http_exceptions, web
 
 from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
-from mockserver.core.services import persistence
+from mockserver.core import persistence
 from mockserver.settings import ALL_PROVIDERS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"

@@ -103,3 +103,50 @@ def test_no_module_is_past_400_lines() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert long == {}
+
+
+# who may import whom (ARCHITECTURE.md): a module imports its own layer or the ones below it
+LAYERS = (
+    ("paths", ("mockserver", "mockserver.paths", "mockserver.settings")),
+    ("kit", ("mockserver.core.kit",)),
+    ("services", ("mockserver.core.services",)),
+    ("platform", ("mockserver.core",)),
+    ("pipeline", ("mockserver.core.pipeline",)),
+    ("routing", ("mockserver.core.routing",)),
+    ("providers", ("mockserver.providers",)),
+    ("admin", ("mockserver.admin",)),
+    ("entry", ("mockserver.app", "mockserver.cli", "mockserver.pytest_plugin", "mockserver.__main__")),
+)
+
+
+def layer_of(module: str) -> int:
+    """The layer of the longest prefix naming the module (`mockserver.core.kit.rut` is a kit, not
+    platform; the package root `mockserver` itself only holds the version)."""
+    best = max(
+        (len(p), rank)
+        for rank, (_, prefixes) in enumerate(LAYERS)
+        for p in prefixes
+        if module == p or (p != "mockserver" and module.startswith(p + "."))
+    )
+    return best[1]
+
+
+def test_every_import_goes_to_its_own_layer_or_one_below() -> None:
+    upward = sorted(
+        f"{module} → {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if layer_of(target) > layer_of(module)
+    )
+    assert upward == []
+
+
+def test_a_provider_never_imports_another_provider() -> None:
+    crossing = sorted(
+        f"{module} → {target}"
+        for module, targets in import_graph().items()
+        if module.startswith("mockserver.providers.")
+        for target in targets
+        if target.startswith("mockserver.providers.") and target.split(".")[2] != module.split(".")[2]
+    )
+    assert crossing == []

@@ -8,7 +8,7 @@ from aiohttp import web
 from mockserver import __version__
 from mockserver.admin import faults, hooks
 from mockserver.admin.common import AdminError, admin_errors, epoch, json_body, reply, runtime_of
-from mockserver.core.services import persistence
+from mockserver.core import persistence
 from mockserver.core.services.lifecycle import Mode
 
 

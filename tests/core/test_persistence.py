@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.core.services import persistence
+from mockserver.core import persistence
 from mockserver.core.services.masking import tenant_label
 from tests.conftest import Mock, MockFactory
 from tests.providers.tuimprenta.conftest import Tuimprenta, invoice_body

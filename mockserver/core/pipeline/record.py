@@ -14,7 +14,7 @@ from aiohttp import web
 
 from mockserver.core.pipeline.call import Exchange
 from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
-from mockserver.core.services.persistence import (
+from mockserver.core.persistence import (
     NOT_RECORDED,
     READS,
     REPLAY,
