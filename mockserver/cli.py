@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import http_exceptions, web
 
-from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
 from mockserver.core import persistence
+from mockserver.core.runtime import PROVIDERS, Runtime, load_provider
 from mockserver.settings import ALL_PROVIDERS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"

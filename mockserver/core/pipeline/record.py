@@ -12,8 +12,6 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from mockserver.core.pipeline.call import Exchange
-from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
 from mockserver.core.persistence import (
     NOT_RECORDED,
     READS,
@@ -21,6 +19,8 @@ from mockserver.core.persistence import (
     REPLAY_BASE_HEADER,
     TENANT_HEADER,
 )
+from mockserver.core.pipeline.call import Exchange
+from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
 from mockserver.core.services.store import Write
 
 ADMIN_RESET = "/__admin/reset"
