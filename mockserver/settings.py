@@ -16,6 +16,7 @@ class Settings:
     providers: tuple[str, ...] = ALL_PROVIDERS
     seed: int | None = None
     log_level: str = "info"
+    log_format: str = "auto"  # text on a terminal, JSON lines otherwise (see mockserver.logs)
     # provider → scale of its documented limits (1.0 = the sandbox's), None = off; "*" for all
     rate_limits: dict[str, float | None] = field(default_factory=dict)
     lifecycle: str = "timed"

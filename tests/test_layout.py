@@ -107,7 +107,10 @@ def test_no_module_is_past_400_lines() -> None:
 
 # who may import whom (ARCHITECTURE.md): a module imports its own layer or the ones below it
 LAYERS = (
-    ("paths", ("mockserver", "mockserver.paths", "mockserver.settings")),
+    (
+        "paths",
+        ("mockserver", "mockserver.paths", "mockserver.settings", "mockserver.client", "mockserver.logs"),
+    ),
     ("kit", ("mockserver.core.kit",)),
     ("services", ("mockserver.core.services",)),
     ("platform", ("mockserver.core",)),
@@ -115,7 +118,18 @@ LAYERS = (
     ("routing", ("mockserver.core.routing",)),
     ("providers", ("mockserver.providers",)),
     ("admin", ("mockserver.admin",)),
-    ("entry", ("mockserver.app", "mockserver.cli", "mockserver.pytest_plugin", "mockserver.__main__")),
+    (
+        "entry",
+        (
+            "mockserver.app",
+            "mockserver.cli",
+            "mockserver.options",
+            "mockserver.arguments",
+            "mockserver.inprocess",
+            "mockserver.pytest_plugin",
+            "mockserver.__main__",
+        ),
+    ),
 )
 
 

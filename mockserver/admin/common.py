@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,38 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise AdminError("the body must be a JSON object")
     return data
+
+
+def check_keys(given: Any, allowed: Iterable[str], what: str) -> None:
+    """Refuse a key the call does not know (a typo would otherwise be ignored and the call half-done)."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise AdminError(
+            f"unknown {what} {', '.join(map(repr, unknown))}; known: {', '.join(sorted(allowed))}"
+        )
+
+
+def check_provider(runtime: Runtime, provider: Any, *, required: bool = True) -> None:
+    if provider is None and not required:
+        return
+    if provider not in runtime.providers:
+        raise AdminError(f"unknown provider {provider!r}; running: {', '.join(runtime.providers)}")
+
+
+def check_operation(runtime: Runtime, provider: Any, operation: Any) -> None:
+    """An operationId of the provider's spec (of any running provider's when none is named)."""
+    if operation is None:
+        return
+    specs = (
+        [runtime.providers[provider].spec]
+        if provider in runtime.providers
+        else [pr.spec for pr in runtime.providers.values()]
+    )
+    if not any(operation in spec.operations for spec in specs):
+        names = sorted(op for spec in specs for op in spec.operations)
+        close = [n for n in names if n.lower().startswith(str(operation)[:4].lower())][:8]
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(names)}"
+        raise AdminError(f"unknown operation {operation!r}{' for ' + provider if provider else ''}{hint}")
 
 
 def epoch(value: Any) -> float:

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mockserver.admin.common import AdminError, json_body, reply, runtime_of
-from mockserver.core.services.scenarios import ScenarioError
+from mockserver.admin.common import (
+    AdminError,
+    check_keys,
+    check_operation,
+    check_provider,
+    json_body,
+    reply,
+    runtime_of,
+)
+from mockserver.core.services.scenarios import ACTION_KEYS, ScenarioError
 from mockserver.core.services.verify import verify
+
+RULE_KEYS = (
+    "provider", "operation", "tenant", "method", "path", "match", "times", "probability", "scenario",
+    *ACTION_KEYS,
+)  # fmt: skip
+VERIFY_KEYS = (
+    "provider", "operation", "tenant", "method", "path", "status", "scenario", "query", "body",
+    "times", "at_least", "at_most",
+)  # fmt: skip
 
 
 async def scenarios_list(request: web.Request) -> web.Response:
@@ -22,8 +39,9 @@ async def scenarios_list(request: web.Request) -> web.Response:
 async def scenarios_add(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     body = await json_body(request)
-    if body.get("provider") not in runtime.providers:
-        raise AdminError(f"unknown provider {body.get('provider')!r}")
+    check_keys(body, RULE_KEYS, "rule field")
+    check_provider(runtime, body.get("provider"))
+    check_operation(runtime, body.get("provider"), body.get("operation"))
     try:
         rule = runtime.scenarios.add(body)
     except ScenarioError as error:
@@ -32,7 +50,10 @@ async def scenarios_add(request: web.Request) -> web.Response:
 
 
 async def scenarios_clear(request: web.Request) -> web.Response:
-    return reply({"removed": runtime_of(request).scenarios.remove(provider=request.query.get("provider"))})
+    runtime = runtime_of(request)
+    check_keys(request.query, ("provider",), "filter")
+    check_provider(runtime, request.query.get("provider"), required=False)
+    return reply({"removed": runtime.scenarios.remove(provider=request.query.get("provider"))})
 
 
 async def scenario_remove(request: web.Request) -> web.Response:
@@ -45,10 +66,14 @@ async def scenario_remove(request: web.Request) -> web.Response:
 async def verify_calls(request: web.Request) -> web.Response:
     """200 when the journal holds the calls described, 422 with a near-miss report when it does not."""
     body = await json_body(request)
+    check_keys(body, VERIFY_KEYS, "verify field")
+    runtime = runtime_of(request)
+    check_provider(runtime, body.get("provider"), required=False)
+    check_operation(runtime, body.get("provider"), body.get("operation"))
     for key in ("times", "at_least", "at_most"):
         if key in body and (not isinstance(body[key], int) or body[key] < 0):
             raise AdminError(f"{key} must be a non-negative integer")
-    result = verify(runtime_of(request).journal, body)
+    result = verify(runtime.journal, body)
     return reply(result, 200 if result["ok"] else 422)
 
 

@@ -7,7 +7,17 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.admin import faults, hooks
-from mockserver.admin.common import AdminError, admin_errors, epoch, json_body, reply, runtime_of
+from mockserver.admin.common import (
+    AdminError,
+    admin_errors,
+    check_keys,
+    check_operation,
+    check_provider,
+    epoch,
+    json_body,
+    reply,
+    runtime_of,
+)
 from mockserver.core import persistence
 from mockserver.core.services.lifecycle import Mode
 
@@ -27,9 +37,9 @@ async def health(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     body = await json_body(request)
+    check_keys(body, ("provider", "tenant"), "reset field")
     provider, tenant = body.get("provider"), body.get("tenant")
-    if provider is not None and provider not in runtime.providers:
-        raise AdminError(f"unknown provider {provider!r}")
+    check_provider(runtime, provider, required=False)
     runtime.reset(provider, tenant)
     return reply({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
 
@@ -65,6 +75,7 @@ async def clock_set(request: web.Request) -> web.Response:
     """Body fields, applied in this order: `set`, `freeze` (true/false), `speed`, `advance` (seconds)."""
     runtime = runtime_of(request)
     body = await json_body(request)
+    check_keys(body, ("set", "freeze", "speed", "advance"), "clock field")
     clock = runtime.clock
     try:
         if "set" in body:
@@ -89,9 +100,9 @@ async def lifecycle(request: web.Request) -> web.Response:
     true}` moves unfinished work one step now."""
     runtime = runtime_of(request)
     body = await json_body(request)
-    provider = body.get("provider")
-    if provider not in runtime.providers:
-        raise AdminError(f"unknown provider {provider!r}")
+    check_keys(body, ("provider", "kind", "key", "mode", "seconds", "polls", "advance"), "lifecycle field")
+    check_provider(runtime, body.get("provider"))
+    provider = str(body["provider"])
     kind = body.get("kind")
     if "mode" in body:
         try:
@@ -136,9 +147,15 @@ async def action(request: web.Request) -> web.Response:
     return reply(result)
 
 
+JOURNAL_FILTERS = ("provider", "operation", "tenant", "method", "status", "since", "until", "limit")
+
+
 async def requests(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     q = request.query
+    check_keys(q, JOURNAL_FILTERS, "journal filter")
+    check_provider(runtime, q.get("provider"), required=False)
+    check_operation(runtime, q.get("provider"), q.get("operation"))
     try:
         entries = runtime.journal.query(
             provider=q.get("provider"),

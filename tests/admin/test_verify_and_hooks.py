@@ -43,7 +43,8 @@ async def test_verify_counts_calls_and_reports_near_misses(hacienda: Hacienda) -
 
 
 async def test_verify_on_an_empty_journal_says_so(mock: Mock) -> None:
-    result = await (await mock.client.post("/__admin/verify", json={"operation": "x", "times": 1})).json()
+    body = {"operation": "postRecepcion", "times": 1}
+    result = await (await mock.client.post("/__admin/verify", json=body)).json()
     assert "empty" in result["report"]
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
+from mockserver.core.errors import MockError
 from mockserver.core.pipeline.call import Call, Next
+from mockserver.core.plugin import Principal
 from mockserver.core.services import multipart
 from mockserver.core.services.journal import Entry
 from mockserver.core.services.masking import mask_value
@@ -23,6 +24,8 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
     started, at = loop_time(), runtime.clock.now()
     response = await next(call)
     ms = round((loop_time() - started) * 1000, 3)
+    if call.principal is None and (call.scenario is not None or call.injected):
+        await _identify(call)  # answered before authentication: the journal still names the sandbox
     tenant = call.principal.tenant if call.principal else None
     if op is not None and request.body_exists:
         await call.read()  # an operation without a body still shows what was sent to it
@@ -45,22 +48,33 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
         )
     )
     if log.isEnabledFor(logging.INFO):
-        log.info(
-            json.dumps(
-                {
-                    "correlation": call.correlation_id,
-                    "provider": call.provider.name,
-                    "op": op.id if op else None,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status,
-                    "ms": ms,
-                    "tenant": tenant,
-                },
-                ensure_ascii=False,
-            )
-        )
+        fields = {
+            "correlation": call.correlation_id,
+            "provider": call.provider.name,
+            "op": op.id if op else None,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "ms": ms,
+            "tenant": tenant,
+            "scenario": call.scenario,
+            "replay": call.replaying,
+        }
+        log.info("%s %s → %d", request.method, request.path, response.status, extra={"fields": fields})
     return response
+
+
+async def _identify(call: Call) -> None:
+    """The sandbox a scenario-answered request's credential opens, verified as authentication would
+    (an unverified claim must not put a request in another sandbox's journal), or none."""
+    auth, op = call.provider.provider.auth, call.op
+    if auth is None or op is None or not op.secured:
+        return
+    try:
+        principal = await auth.authenticate(call.request, op)
+    except MockError:
+        return
+    call.principal = Principal(call.provider.tenant_name(principal.tenant), principal.scopes)
 
 
 def _journal_body(call: Call) -> Any:

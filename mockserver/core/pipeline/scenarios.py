@@ -36,6 +36,16 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     header = request.headers.get(HEADER)
     if not engine.rules and not header:
         return await next(call)
+    if header and header not in engine.catalogue(call.provider.name):
+        # a typo must not pass as the normal answer: the client's test would pass when it should fail
+        call.injected = True
+        known = ", ".join(engine.catalogue(call.provider.name))
+        raise MockError(
+            Kind.VALIDATION,
+            f"Unknown {HEADER} {header!r} for {call.provider.name}; known: {known}",
+            field=HEADER,
+            code="unknown_scenario",
+        )
     body: Any = None
     if request.body_exists and any(r.match is not None for r in engine.rules):
         body = await call.json_for_match()
@@ -51,7 +61,7 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     )
     if action is None:
         return await next(call)
-    call.scenario = action.get("name")
+    call.scenario = action.get("name") or action.get("rule")  # a rule without a name goes by its id
     if action.get("delay") and not call.replaying:  # a replay repeats the outcome, not the wait
         log.debug("%s holds its answer %s s (%s)", request.path, action["delay"], call.scenario or "rule")
         await engine.sleep(float(action["delay"]))

@@ -1,4 +1,4 @@
-"""Seedable ids and fake data: the same seed gives the same ids, names and codes."""
+"""Seedable ids: the same seed gives the same ids, codes and draws."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from faker import Faker
 
 
 class _Stream:
@@ -33,7 +29,6 @@ class Ids:
         self._rng = random.Random(self.base)  # outside any request or timer
         # per asyncio task: requests that interleave at their awaits never draw from each other's stream
         self._stream: ContextVar[_Stream | None] = ContextVar("ids_stream", default=None)
-        self._faker: Faker | None = None
 
     def reseed(self, token: str) -> None:
         """From here on, this task draws from the stream named `token`, so replaying the request repeats
@@ -57,16 +52,6 @@ class Ids:
         if stream.rng is None:
             stream.rng = random.Random(stream.seed)
         return stream.rng
-
-    @property
-    def faker(self) -> Faker:
-        # Faker costs ~100 ms to build; only providers that invent data pay for it.
-        if self._faker is None:
-            from faker import Faker  # imported on first use: ~45 ms of start-up otherwise
-
-            self._faker = Faker("es")
-            self._faker.seed_instance(self._random.getrandbits(64))
-        return self._faker
 
     def random_fraction(self) -> float:
         """In [0, 1): probabilistic scenarios draw here, so a seed repeats them."""

@@ -1,0 +1,156 @@
+"""A client for a running mock's control plane, with nothing but the standard library.
+
+    from mockserver.client import Client
+
+    mock = Client("http://127.0.0.1:8080")          # a local mock, the CI service container, a demo
+    mock.scenario("tupana", operation="createBatch", status=503, times=1)
+    ...
+    mock.verify(operation="createBatch", times=2)    # raises AssertionError with the near-miss report
+    mock.clock.advance(5)
+
+The pytest fixture `mockserver` is one of these, bound to the mock it started or attached to.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+
+class AdminCallFailed(AssertionError):
+    """The control plane refused a call (a typo in a provider, an operation, a scenario…): its answer."""
+
+
+class Client:
+    """A running mock: provider URLs and the control plane, as plain method calls."""
+
+    def __init__(
+        self, base_url: str, providers: tuple[str, ...] | None = None, *, timeout: float = 30
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.providers = providers if providers is not None else tuple(self.health()["providers"])
+        self.clock = Clock(self)
+
+    def url(self, provider: str) -> str:
+        """The provider's base URL under its mount, e.g. `http://127.0.0.1:8080/hacienda`."""
+        if provider not in self.providers:
+            raise KeyError(f"{provider!r} is not enabled; enabled: {', '.join(self.providers)}")
+        return f"{self.base_url}/{provider}"
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: self.url(name) for name in self.providers}
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        """One control-plane call; its JSON answer. A refusal raises `AdminCallFailed` with the reason."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.base_url}/__admin{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = json.loads(error.read() or b"null")
+            if error.code == 422 and path == "/verify":  # a verification that failed is an answer
+                return payload
+            reason = payload.get("error") if isinstance(payload, dict) else payload
+            raise AdminCallFailed(f"mockserver {method} /__admin{path} → {error.code}: {reason}") from None
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.admin("GET", "/health")
+        return result
+
+    def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
+        """Forget state: everything, one provider's, or one sandbox's (`tenant`: its key or its label)."""
+        self.admin("POST", "/reset", {"provider": provider, "tenant": tenant})
+
+    def reset_controls(self) -> None:
+        """Back to defaults: no scenario rules, default lifecycle modes, deliveries running, empty inboxes."""
+        self.admin("POST", "/reset/controls", {})
+
+    def scenario(self, provider: str, **rule: Any) -> dict[str, Any]:
+        """Add a fault rule, e.g. `scenario("tupana", operation="createBatch", status=503, times=1)`."""
+        result: dict[str, Any] = self.admin("POST", "/scenarios", {"provider": provider, **rule})
+        return result
+
+    def lifecycle(
+        self,
+        provider: str,
+        mode: str | None = None,
+        *,
+        kind: str | None = None,
+        advance: bool = False,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"provider": provider, "kind": kind, "advance": advance, **extra}
+        if mode:
+            body["mode"] = mode
+        result: dict[str, Any] = self.admin("POST", "/lifecycle", body)
+        return result
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The journal, newest first: `requests(provider="bsale", operation="createDocument", status=201)`."""
+        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
+        entries: list[dict[str, Any]] = self.admin("GET", f"/requests?{query}")["requests"]
+        return entries
+
+    def verify(self, **criteria: Any) -> dict[str, Any]:
+        """`verify(operation="emitirBoleta", times=1, body={...})`: the match when the journal holds the
+        calls described; otherwise AssertionError carrying the near-miss report."""
+        result: dict[str, Any] = self.admin("POST", "/verify", criteria)
+        if not result.get("ok"):
+            raise AssertionError(result.get("report") or f"no call matches {criteria!r}")
+        return result
+
+    def inbox_url(self, name: str) -> str:
+        return f"{self.base_url}/__admin/inbox/{urllib.parse.quote(name, safe='')}"
+
+    def inbox(self, name: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.admin("GET", f"/inbox/{urllib.parse.quote(name, safe='')}")[
+            "messages"
+        ]
+        return messages
+
+    def deliveries(self, provider: str | None = None) -> list[dict[str, Any]]:
+        query = f"?provider={urllib.parse.quote(provider)}" if provider else ""
+        found: list[dict[str, Any]] = self.admin("GET", f"/webhooks{query}")["deliveries"]
+        return found
+
+    def action(self, provider: str, name: str, **body: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.admin("POST", f"/actions/{provider}/{name}", body)
+        return result
+
+
+class Clock:
+    """The mock clock: what falls due when it moves (lifecycles, retries, expiries) happens before the
+    call returns."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def now(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._client.admin("GET", "/clock")
+        return result
+
+    def freeze(self) -> None:
+        self._client.admin("POST", "/clock", {"freeze": True})
+
+    def unfreeze(self) -> None:
+        self._client.admin("POST", "/clock", {"freeze": False})
+
+    def advance(self, seconds: float) -> None:
+        self._client.admin("POST", "/clock", {"advance": seconds})
+
+    def set(self, when: str | float) -> None:
+        self._client.admin("POST", "/clock", {"set": when})
+
+    def speed(self, factor: float) -> None:
+        self._client.admin("POST", "/clock", {"speed": factor})
