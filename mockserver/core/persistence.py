@@ -55,8 +55,8 @@ async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = Fa
     if runtime.app_factory is None:
         raise RuntimeError("a replay needs the app: create_app(runtime=...) sets runtime.app_factory")
     app = runtime.app_factory(runtime)
-    server = TestServer(app, host="127.0.0.1", port=0, access_log=None)
-    await server.start_server()
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server(access_log=None)  # the journal step logs each replayed write, marked
     runtime.webhooks.muted = True
     was_frozen = runtime.clock.frozen
     statuses = []
