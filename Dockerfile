@@ -5,17 +5,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    MOCKSERVER_ROOT=/app \
     MOCKSERVER_HOST=0.0.0.0 \
-    MOCKSERVER_PORT=8080
+    MOCKSERVER_PORT=8080 \
+    MOCKSERVER_LOG_FORMAT=json
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
+WORKDIR /src
+# the wheel carries the specs, fixtures and keys (setup.py): the image needs nothing else of the checkout
+COPY pyproject.toml setup.py MANIFEST.in README.md LICENSE ./
 COPY mockserver ./mockserver
-RUN pip install . && rm -rf build *.egg-info
 COPY specs ./specs
 COPY fixtures ./fixtures
-# parse the specs once at build: their JSON twins (specs/*/__pycache__) make every start faster
+RUN pip install . && cd / && rm -rf /src
+WORKDIR /
+# parse the specs once at build: their JSON twins (beside the installed specs) make every start faster
 RUN python -c "from mockserver.app import create_app; create_app()"
 
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mockserver \

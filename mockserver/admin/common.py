@@ -21,7 +21,9 @@ def runtime_of(request: web.Request) -> Runtime:
 
 
 def reply(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+    return web.json_response(
+        data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    )
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:

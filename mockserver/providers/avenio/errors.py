@@ -63,7 +63,7 @@ class AvenioErrors:
         payload = {"success": False, "error": body, "traceId": call.trace_id}
         return web.Response(
             status=status,
-            body=json.dumps(payload, ensure_ascii=False).encode(),
+            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
             content_type="application/json",
             headers=headers,
         )

@@ -20,7 +20,7 @@ def _state(call: Call) -> AvenioState:
 
 
 def _reply(call: Call, data: Any, status: int = 200) -> web.Response:
-    body = json.dumps(envelope(call, data), ensure_ascii=False).encode()
+    body = json.dumps(envelope(call, data), ensure_ascii=False, separators=(",", ":")).encode()
     return web.Response(status=status, body=body, content_type="application/json")
 
 

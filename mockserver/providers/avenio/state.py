@@ -363,7 +363,7 @@ class AvenioState(ProviderState):
             tenant=op.tenant,
             event=event,
             url=op.callback_url,
-            body=json.dumps(payload, ensure_ascii=False).encode(),
+            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
             headers=headers,
             policy=WEBHOOK_POLICY,
         )
