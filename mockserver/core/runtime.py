@@ -20,7 +20,7 @@ from mockserver.core.services.ids import Ids
 from mockserver.core.services.journal import Journal
 from mockserver.core.services.keys import SigningKey, load_signing_key
 from mockserver.core.services.lifecycle import Lifecycles, Mode
-from mockserver.core.services.masking import tenant_label
+from mockserver.core.services.masking import credential_label, tenant_label
 from mockserver.core.services.ratelimit import RateLimiter
 from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
@@ -79,8 +79,13 @@ class ProviderRuntime:
         return self.provider.name
 
     def tenant_name(self, tenant: str) -> str:
-        """The sandbox a credential opens: key-named sandboxes go by a digest of the key."""
+        """The sandbox named by a control-plane filter or a fixture: a key, or the label it opens."""
         return tenant_label(tenant) if self.provider.tenant_is_credential else tenant
+
+    def sandbox_of(self, credential: str) -> str:
+        """The sandbox a presented credential opens: for key-named sandboxes always the digest of what
+        was presented, so a label (shown in logs and the journal) never opens the sandbox it names."""
+        return credential_label(credential) if self.provider.tenant_is_credential else credential
 
     def reset(self, tenant: str | None = None) -> None:
         tenant = self.tenant_name(tenant) if tenant else None

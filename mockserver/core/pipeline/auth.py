@@ -13,11 +13,11 @@ async def authenticate(call: Call, next: Next) -> web.StreamResponse:
     op, pr = call.op, call.provider
     assert op is not None
     auth = pr.provider.auth
-    if call.replay_tenant:
-        call.principal = Principal(pr.tenant_name(call.replay_tenant), op.scopes)
+    if call.replay_tenant:  # the write log names the sandbox itself (only a replay can set this)
+        call.principal = Principal(call.replay_tenant, op.scopes)
     elif auth is not None:
         principal = await auth.authenticate(call.request, op)
-        tenant = pr.tenant_name(principal.tenant)
+        tenant = pr.sandbox_of(principal.tenant)
         call.principal = (
             principal if tenant == principal.tenant else Principal(tenant, principal.scopes, principal.claims)
         )

@@ -74,7 +74,7 @@ async def _identify(call: Call) -> None:
         principal = await auth.authenticate(call.request, op)
     except MockError:
         return
-    call.principal = Principal(call.provider.tenant_name(principal.tenant), principal.scopes)
+    call.principal = Principal(call.provider.sandbox_of(principal.tenant), principal.scopes)
 
 
 def _journal_body(call: Call) -> Any:

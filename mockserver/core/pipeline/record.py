@@ -24,6 +24,7 @@ from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
 from mockserver.core.services.store import Write
 
 ADMIN_RESET = "/__admin/reset"
+REPLAY_HEADERS = frozenset(h.lower() for h in (REPLAY, REPLAY_BASE_HEADER, TENANT_HEADER))
 E = TypeVar("E", bound=Exchange)
 
 
@@ -70,6 +71,8 @@ def _headers(ex: Exchange) -> list[tuple[str, str]]:
     headers = []
     for name, value in ex.request.headers.items():
         lower = name.lower()
+        if lower in REPLAY_HEADERS:
+            continue  # a client's own copy would pass for replay metadata after a restart
         if lower == "authorization" and value[:6].lower() == "basic " and "client_secret" in rules:
             value = scrub_basic(value, rules["client_secret"])  # OAuth client authentication
         elif lower in SECRET_HEADERS or lower in ("host", "content-length"):

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 METADATA_HOSTS = {"metadata", "metadata.google.internal", "metadata.azure.internal", "instance-data"}
 LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+CONTROL_PLANE = "/__admin"
+DEMO_RECEIVER = "/__admin/inbox/"
+
+
+def control_plane_path(url: str) -> bool:
+    """Whether the URL names a control-plane path other than the demo inbox: as the mock would route it
+    (percent-decoded once, dot segments and repeated slashes resolved), whatever host it names, since any
+    host (an IP's many spellings, a DNS name) may lead back to the mock."""
+    path = posixpath.normpath("/" + unquote(urlsplit(url).path))
+    path = "/" + path.lstrip("/")
+    if path != CONTROL_PLANE and not path.startswith(CONTROL_PLANE + "/"):
+        return False
+    return not (path.startswith(DEMO_RECEIVER) and len(path) > len(DEMO_RECEIVER))
 
 
 def guard(allowlist: Sequence[str]) -> Callable[[str], str | None]:
@@ -25,6 +39,8 @@ def guard(allowlist: Sequence[str]) -> Callable[[str], str | None]:
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not host:
             return f"refused: {url!r} is not an http(s) URL"
+        if control_plane_path(url):
+            return f"refused: {url!r} is the mock's control plane; only {DEMO_RECEIVER}<name> takes deliveries"
         try:
             address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
         except ValueError:

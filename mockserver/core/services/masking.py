@@ -41,10 +41,15 @@ LABEL = re.compile(r"key-[0-9a-f]{12}")
 
 
 @functools.lru_cache(maxsize=4096)  # once per credential, not once per request
-def tenant_label(tenant: str) -> str:
-    """The name of a sandbox opened by an API key or access token: a digest, so that the state, the
+def credential_label(credential: str) -> str:
+    """The name of the sandbox an API key or access token opens: a digest, so that the state, the
     journal, logs and exports never hold the key itself."""
-    return tenant if LABEL.fullmatch(tenant) else "key-" + hashlib.sha256(tenant.encode()).hexdigest()[:12]
+    return "key-" + hashlib.sha256(credential.encode()).hexdigest()[:12]
+
+
+def tenant_label(tenant: str) -> str:
+    """A control-plane name for a key-named sandbox: the key (→ its label), or the label itself."""
+    return tenant if LABEL.fullmatch(tenant) else credential_label(tenant)
 
 
 def names_sandbox(asked: str | None, held: str | None) -> bool:

@@ -1,0 +1,106 @@
+"""Safe to share, first items: a sandbox's label never opens it, a callback never drives the control
+plane, and a client cannot smuggle replay metadata into the write log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver.core.services.callbacks import control_plane_path, guard
+from mockserver.core.services.masking import tenant_label
+from tests.conftest import Mock
+from tests.providers.tuimprenta.conftest import invoice_body
+
+V1 = "/tuimprenta/v1"
+
+
+@pytest.fixture
+async def mock(make_mock: Any) -> Mock:
+    result: Mock = await make_mock(providers=("tuimprenta", "bsale", "tupana"))
+    return result
+
+
+@pytest.mark.parametrize(
+    ("provider", "path", "header"),
+    [
+        ("tuimprenta", "/tuimprenta/v1/invoices", "Authorization: Bearer {}"),
+        ("bsale", "/bsale/v1/documents.json", "access_token: {}"),
+        ("tupana", "/tupana/v2/batches/", "Authorization: Api-Key {}"),
+    ],
+)
+async def test_the_label_shown_in_logs_never_opens_the_sandbox_it_names(
+    mock: Mock, provider: str, path: str, header: str
+) -> None:
+    name, value = header.split(": ")
+    if provider == "tuimprenta":
+        made = await mock.client.post(
+            f"{V1}/invoices", json=invoice_body(), headers={"Authorization": "Bearer victim-key"}
+        )
+        assert made.status == 201
+    label = tenant_label("victim-key")
+    seen = await mock.client.get(path, headers={name: value.format(label)})
+    if provider == "tuimprenta":
+        assert seen.status == 200 and (await seen.json())["data"] == []  # a sandbox of its own, empty
+    victim = mock.runtime.providers[provider].sandbox_of("victim-key")
+    attacker = mock.runtime.providers[provider].sandbox_of(label)
+    assert victim == label and attacker != label
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/__admin/reset",
+        "http://0.0.0.0:8080/__admin/webhooks/pause",
+        "http://[::ffff:127.0.0.1]:8080/__admin/reset",
+        "http://localhost/__admin/state",
+        "http://mock.internal/__admin",
+        "http://127.0.0.1:8080/%5F%5Fadmin/reset",
+        "http://127.0.0.1:8080//__admin/reset",
+        "http://127.0.0.1:8080/x/../__admin/reset",
+        "http://127.0.0.1:8080/__admin/inbox/../reset",
+        "http://127.0.0.1:8080/__admin/inbox/",
+    ],
+)
+def test_a_callback_aimed_at_the_control_plane_is_refused_in_every_spelling(url: str) -> None:
+    assert control_plane_path(url)
+    refusal = guard(())(url)
+    assert refusal is not None and "control plane" in refusal
+
+
+def test_the_demo_inbox_and_ordinary_receivers_still_take_deliveries() -> None:
+    check = guard(())
+    assert check("http://127.0.0.1:8080/__admin/inbox/demo") is None
+    assert check("https://receiver.example/hooks/__admin") is None
+    assert not control_plane_path("http://127.0.0.1:8080/__adminx/reset")
+
+
+async def test_a_batch_callback_to_the_reset_endpoint_wipes_nothing(mock: Mock) -> None:
+    key = {"Authorization": "Bearer victim-key"}
+    assert (await mock.client.post(f"{V1}/invoices", json=invoice_body(), headers=key)).status == 201
+    base = str(mock.client.make_url("")).rstrip("/")
+    body = {"type": "invoice.create", "payload": [invoice_body()], "callback_url": f"{base}/__admin/reset"}
+    hostile = {"Authorization": "Bearer hostile-key"}
+    assert (await mock.client.post(f"{V1}/batches", json=body, headers=hostile)).status == 202
+    await mock.advance(5)
+    await mock.settle_webhooks()
+    refused = [d for d in mock.runtime.webhooks.deliveries.values() if d.url.endswith("/__admin/reset")]
+    assert refused and all(d.state == "refused" for d in refused)
+    listed = await (await mock.client.get(f"{V1}/invoices", headers=key)).json()
+    assert len(listed["data"]) == 1  # the victim's invoice is still there
+
+
+async def test_replay_headers_a_client_sends_never_reach_the_write_log(mock: Mock) -> None:
+    smuggled = {
+        "Authorization": "Bearer hostile-key",
+        "X-Mock-Replay-Tenant": tenant_label("victim-key"),
+        "X-Mock-Replay-Base": "https://evil.example/tuimprenta",
+    }
+    assert (await mock.client.post(f"{V1}/invoices", json=invoice_body(), headers=smuggled)).status == 201
+    [write] = mock.runtime.store.writes()
+    names = [name.lower() for name, _ in write.headers]
+    assert names.count("x-mock-replay-tenant") == 1  # the one the record step wrote: the real sandbox
+    assert dict(write.headers)["X-Mock-Replay-Tenant"] == mock.runtime.providers["tuimprenta"].sandbox_of(
+        "hostile-key"
+    )
+    assert "x-mock-replay-base" not in names and write.base and "evil.example" not in write.base
