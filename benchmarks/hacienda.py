@@ -24,7 +24,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from live import free_port, start_mock, stop  # noqa: E402
+from live import free_port, start, start_mock, stop  # noqa: E402
 
 from mockserver.core.services.keys import load_signing_key  # noqa: E402
 from mockserver.providers.hacienda import sample  # noqa: E402
@@ -37,18 +37,41 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+# the peer: a bare aiohttp app with one health route, started and measured the same way
+BARE = """
+import sys
+from aiohttp import web
+app = web.Application()
+app.router.add_get("/__admin/health", lambda request: web.json_response({"status": "ok"}))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+"""
+
+
 def measure_startup(runs: int) -> dict[str, float]:
-    times, rss = [], []
+    """The mock and the bare aiohttp app alternately, `runs` times each: start-up to a healthy answer
+    and idle memory, with the mock's start-up as a ratio to the bare app's in the same run."""
+    times, rss, bare_times, bare_rss = [], [], [], []
     for _ in range(runs):
         process, seconds = start_mock(free_port())
         time.sleep(0.5)  # idle: let start-up garbage settle
         times.append(seconds)
         rss.append(rss_mb(process.pid))
         stop(process)
+        port = free_port()
+        bare, seconds = start(
+            [sys.executable, "-c", BARE, str(port)], f"http://127.0.0.1:{port}/__admin/health"
+        )
+        time.sleep(0.5)
+        bare_times.append(seconds)
+        bare_rss.append(rss_mb(bare.pid))
+        stop(bare)
     return {
         "startup_s_median": statistics.median(times),
         "startup_s_max": max(times),
         "idle_rss_mb_median": statistics.median(rss),
+        "bare_aiohttp_startup_s_median": statistics.median(bare_times),
+        "bare_aiohttp_idle_rss_mb_median": statistics.median(bare_rss),
+        "startup_vs_bare_aiohttp": round(statistics.median(times) / statistics.median(bare_times), 2),
     }
 
 

@@ -141,12 +141,17 @@ def _ref(ref: Any, resolve: Resolve, conforms: Callable[[Any, str], bool], refs:
     return refs[ref]
 
 
+def _length(schema: Mapping[str, Any], low_key: str, high_key: str, kind: type) -> list[Check]:
+    """`minLength`/`maxLength` of strings, `minItems`/`maxItems` of arrays: other values pass."""
+    low, high = schema.get(low_key), schema.get(high_key)
+    if low is None and high is None:
+        return []
+    lo, hi = low or 0, high if high is not None else float("inf")
+    return [lambda v: not isinstance(v, kind) or lo <= len(v) <= hi]
+
+
 def _strings(schema: Mapping[str, Any], conforms: Callable[[Any, str], bool]) -> list[Check]:
-    checks: list[Check] = []
-    low, high = schema.get("minLength"), schema.get("maxLength")
-    if low is not None or high is not None:
-        lo, hi = low or 0, high if high is not None else float("inf")
-        checks.append(lambda v: not isinstance(v, str) or lo <= len(v) <= hi)
+    checks = _length(schema, "minLength", "maxLength", str)
     if "pattern" in schema:
         try:
             pattern = re.compile(schema["pattern"])
@@ -210,11 +215,7 @@ def _objects(schema: Mapping[str, Any], sub: Callable[[Any], Check]) -> list[Che
 
 
 def _arrays(schema: Mapping[str, Any], sub: Callable[[Any], Check]) -> list[Check]:
-    checks: list[Check] = []
-    low, high = schema.get("minItems"), schema.get("maxItems")
-    if low is not None or high is not None:
-        lo, hi = low or 0, high if high is not None else float("inf")
-        checks.append(lambda v: not isinstance(v, list) or lo <= len(v) <= hi)
+    checks = _length(schema, "minItems", "maxItems", list)
     if "items" in schema:
         if isinstance(schema["items"], list):
             raise Unknown("items as a list (draft 4)")
