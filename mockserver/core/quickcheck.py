@@ -141,7 +141,9 @@ def _ref(ref: Any, resolve: Resolve, conforms: Callable[[Any, str], bool], refs:
     return refs[ref]
 
 
-def _length(schema: Mapping[str, Any], low_key: str, high_key: str, kind: type) -> list[Check]:
+def _length(
+    schema: Mapping[str, Any], low_key: str, high_key: str, kind: type[str] | type[list[Any]]
+) -> list[Check]:
     """`minLength`/`maxLength` of strings, `minItems`/`maxItems` of arrays: other values pass."""
     low, high = schema.get(low_key), schema.get(high_key)
     if low is None and high is None:

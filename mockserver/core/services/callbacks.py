@@ -40,7 +40,7 @@ def guard(allowlist: Sequence[str]) -> Callable[[str], str | None]:
         if parts.scheme not in ("http", "https") or not host:
             return f"refused: {url!r} is not an http(s) URL"
         if control_plane_path(url):
-            return f"refused: {url!r} is the mock's control plane; only {DEMO_RECEIVER}<name> takes deliveries"
+            return f"refused: {url!r} is the mock's control plane; only {DEMO_RECEIVER}<name> takes them"
         try:
             address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
         except ValueError:
