@@ -104,3 +104,32 @@ async def test_replay_headers_a_client_sends_never_reach_the_write_log(mock: Moc
         "hostile-key"
     )
     assert "x-mock-replay-base" not in names and write.base and "evil.example" not in write.base
+
+
+@pytest.mark.parametrize("text", ["\\ud800", "a\\u0000b", "\\udc00x"])
+async def test_a_nul_or_a_lone_surrogate_is_the_providers_400_and_stores_nothing(
+    mock: Mock, text: str
+) -> None:
+    raw = (
+        '{"series": "TD-2025", "issue_date": "2025-11-07", "customer": {"name": "'
+        + text
+        + '", "tax_id": "J-12345678-4"}, "items": [{"description": "a", "qty": 1, "unit_price": 1}]}'
+    )
+    key = {"Authorization": "Bearer k", "Content-Type": "application/json"}
+    malformed = await mock.client.post(f"{V1}/invoices", data=b"{not json", headers=key)
+    response = await mock.client.post(f"{V1}/invoices", data=raw.encode(), headers=key)
+    assert response.status == malformed.status and 400 <= response.status < 500  # as a malformed body is
+    # in the provider's own words for a body it cannot take (tuimprenta's are Spanish)
+    assert (await response.json())["error"] == (await malformed.json())["error"]
+    listed = await (await mock.client.get(f"{V1}/invoices", headers=key)).json()
+    assert listed["data"] == []
+    journal = await mock.client.get("/__admin/requests")  # the shared view still answers
+    assert journal.status == 200
+    bsale = await mock.client.post(
+        "/bsale/v1/documents.json",
+        data=b'{"codeSii": 39, "details": [{"comment": "'
+        + text.encode()
+        + b'", "netUnitValue": 1000, "quantity": 1}]}',
+        headers={"access_token": "t", "Content-Type": "application/json"},
+    )
+    assert bsale.status == 400

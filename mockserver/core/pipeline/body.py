@@ -6,6 +6,7 @@ them after authentication, as before."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +16,12 @@ from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.services import multipart
 from mockserver.core.specs import Operation
 from mockserver.core.validation import Violation
+
+# \u0000, a high surrogate escape without its low half, or a low one without its high half
+UNSAFE_ESCAPE = re.compile(
+    r"\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 
 
 async def body(call: Call, next: Next) -> web.StreamResponse:
@@ -64,6 +71,9 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
             data = json.loads(text)
         except (ValueError, RecursionError):
             return None, [Violation("body", "", "The body is not valid JSON", "json")]
+        if "\\u" in text and UNSAFE_ESCAPE.search(text):
+            # a lone surrogate cannot be written back out as UTF-8, a NUL not into XML or a header
+            return None, [Violation("body", "", "The body holds a NUL or an unpaired surrogate", "json")]
         call.json = data
     else:
         data = text
