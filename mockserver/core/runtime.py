@@ -140,6 +140,8 @@ class Runtime:
             scenarios=Scenarios(ids),
             store=Store(settings.state_file),
         )
+        if settings.signing_key is not None:
+            runtime.keys.private_key  # noqa: B018 (a key of the user's own is parsed now: a bad one stops the start)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
         runtime.webhooks.recorder = lambda d: runtime.store.record_delivery(
             d.id, d.state, [asdict(a) for a in d.attempts]

@@ -83,3 +83,15 @@ def test_version_and_help_speak_to_users() -> None:
     assert helped.returncode == 0
     assert "OPT__" not in helped.stdout and "--hacienda-processing-delay SECONDS" in helped.stdout
     assert "[MOCKSERVER_RATE_LIMITS]" in helped.stdout
+
+
+def test_a_signing_key_that_is_not_rsa_stops_the_start(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = tmp_path / "ed25519.pem"
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key.write_bytes(pem)
+    _one_clear_line(_run("--signing-key", str(key)), "cannot start", "must be an RSA private key")
