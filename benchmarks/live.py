@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +48,8 @@ def start(
     with log.open("w+b") if log else tempfile.TemporaryFile() as errors:  # the server keeps its own handle
         started = time.perf_counter()
         out = errors if log else subprocess.DEVNULL
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=errors)
+        # a session of its own, so stopping it stops what it started too (the WireMock wrapper's JVM)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=errors, start_new_session=True)
         while True:
             try:
                 with urllib.request.urlopen(health, timeout=0.5) as response:
@@ -88,8 +92,12 @@ async def receiver(
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    """SIGTERM to the server's whole process group (its children too), SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)

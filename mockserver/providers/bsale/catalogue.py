@@ -4,8 +4,8 @@ clients and the rest, as typed records (each is the JSON object Bsale shows, so 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, fields
-from typing import Any, NotRequired, TypedDict, TypeVar, cast
+from dataclasses import dataclass, field, fields
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 
 class Office(TypedDict):
@@ -221,17 +221,22 @@ class Catalogue:
     users: dict[int, User]
     dte_codes: dict[int, DteCode]
     dynamic_attributes: dict[int, DynamicAttribute]
+    # the same collections by name, for what treats them alike (a read of every expansion goes through it)
+    _tables: dict[str, dict[int, dict[str, Any]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._tables = {name: getattr(self, name) for name in KINDS}
 
     @classmethod
     def from_seed(cls, seed: dict[str, Any]) -> Catalogue:
         """A private copy of the seed's collections: an instance changes its own (stock, folios…)."""
-        return cls(**{f.name: {r["id"]: copy.deepcopy(r) for r in seed[f.name]} for f in fields(cls)})
+        return cls(
+            **{f.name: {r["id"]: copy.deepcopy(r) for r in seed[f.name]} for f in fields(cls) if f.init}
+        )
 
     def table(self, kind: str) -> dict[int, dict[str, Any]]:
-        """A collection by its name, for what treats them alike (lists, filters, expansions)."""
-        if kind not in KINDS:
-            raise KeyError(kind)
-        return cast(dict[int, dict[str, Any]], getattr(self, kind))
+        """A collection by its name (KeyError for a name that is none)."""
+        return self._tables[kind]
 
 
-KINDS = frozenset(f.name for f in fields(Catalogue))
+KINDS = frozenset(f.name for f in fields(Catalogue) if f.init)

@@ -79,13 +79,13 @@ class Instance:
         except (TypeError, ValueError):
             return None
 
-    def keep_ted(self, doc: Document, ted: str) -> Document:
-        """Keep a document's TED without its CAF block, which every document of its type shares
-        (700 of its 1,600 characters)."""
+    def ted_parts(self, doc: Document, ted: str) -> tuple[str, str]:
+        """A document's TED as it is kept: without its CAF block, which every document of its type
+        shares (700 of its 1,600 characters)."""
         head, found, tail = ted.partition(self.caf_blocks[doc.document_type_id].decode())
         if not found:
             raise ValueError("the TED does not hold its document type's CAF block")
-        return self.documents.update(doc.id, ted=(head, tail))
+        return head, tail
 
     def ted_of(self, doc: Document) -> str | None:
         if doc.ted is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -56,6 +57,9 @@ class BsaleState(ProviderState):
         )
         if not created:
             return doc, False
+        if doc.electronic:  # stamped before it is stored: one packing, not two
+            ted = artifacts.ted(instance, doc, self.keys, self.clock.now())
+            doc = dataclasses.replace(doc, ted=instance.ted_parts(doc, ted))
         instance.add_document(doc)
         self.notify(instance, "document", "post", doc.id, doc.office_id)
         for payment in doc.payments:
@@ -67,25 +71,22 @@ class BsaleState(ProviderState):
             instance.emails.append(
                 {"documentId": doc.id, "to": (client or {}).get("email", ""), "at": int(self.clock.now())}
             )
-        if doc.electronic:
-            doc = instance.keep_ted(doc, artifacts.ted(instance, doc, self.keys, self.clock.now()))
-            if body.get("declareSii", 1):
-                client = instance.get("clients", doc.client_id) or {}
-                document_id = doc.id  # not the document: a pending declaration holds no copy of it
-                rejected = (
-                    client.get("code") == creation.SII_REJECTS_CLIENT
-                    or scenario == "rejected-by-tax-authority"
-                )
-                track = self.lifecycles.start(
-                    self.name,
-                    "sii",
-                    f"{instance.access_token}|{doc.id}",
-                    [Step("declared", self.options["sii_delay"])],
-                    lambda _: self._declared(instance, document_id, rejected),
-                    tenant=instance.access_token,
-                )
-                if not track.done:  # (immediate mode declares it at once)
-                    instance.sii_tracks[doc.id] = track
+        if doc.electronic and body.get("declareSii", 1):
+            client = instance.get("clients", doc.client_id) or {}
+            document_id = doc.id  # not the document: a pending declaration holds no copy of it
+            rejected = (
+                client.get("code") == creation.SII_REJECTS_CLIENT or scenario == "rejected-by-tax-authority"
+            )
+            track = self.lifecycles.start(
+                self.name,
+                "sii",
+                f"{instance.access_token}|{doc.id}",
+                [Step("declared", self.options["sii_delay"])],
+                lambda _: self._declared(instance, document_id, rejected),
+                tenant=instance.access_token,
+            )
+            if not track.done:  # (immediate mode declares it at once)
+                instance.sii_tracks[doc.id] = track
         return doc, True
 
     def _declared(self, instance: Instance, document_id: int, rejected: bool) -> None:
