@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 from cryptography import x509
-from mockserver.options import settings_from_args
 
+from mockserver.options import settings_from_args
 from tests.cli.process import ROOT, free_ports, running, wait_healthy
 
 
