@@ -133,3 +133,45 @@ async def test_a_nul_or_a_lone_surrogate_is_the_providers_400_and_stores_nothing
         headers={"access_token": "t", "Content-Type": "application/json"},
     )
     assert bsale.status == 400
+
+
+async def test_forged_tokens_naming_a_victim_never_spend_the_victims_rate_limit(make_mock: Any) -> None:
+    """Hacienda allows 5 unauthorized POSTs a minute: forged, unsigned JWTs carrying the victim's claims
+    count against the sender's address, not the victim, whose next submission still goes through."""
+    import base64
+    import json
+
+    from mockserver.providers.hacienda import sample
+    from tests.providers.hacienda.conftest import API, Hacienda, login
+
+    mock = await make_mock(providers=("hacienda",))
+    victim = Hacienda(mock, (await login(mock))["access_token"])
+    claims = json.loads(base64.urlsafe_b64decode(victim.headers["Authorization"].split(".")[1] + "=="))
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    forged = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    statuses = [
+        (
+            await mock.client.post(f"{API}/recepcion", json={}, headers={"Authorization": f"bearer {forged}"})
+        ).status
+        for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]  # the sender's address is out of budget
+    response = await victim.post(victim.body(sample.Sample()))
+    assert response.status == 201, response.headers.get("X-Error-Cause")
+
+
+async def test_a_formula_in_an_order_id_is_quoted_in_result_csv(mock: Mock) -> None:
+    from tests.providers.tuimprenta.test_batches import HEADER, csv_form
+
+    row = "TD-2025,2025-11-07,ABC,J-12345678-4,a@b.com,Tarjetas,1,12.00,0.16,USD,=cmd|' /C calc'!A0"
+    key = {"Authorization": "Bearer k"}
+    created = await mock.client.post(f"{V1}/batches", data=csv_form(f"{HEADER}\n{row}\n"), headers=key)
+    assert created.status == 202
+    batch = await created.json()
+    await mock.advance(5)
+    result = await (await mock.client.get(f"{V1}/batches/{batch['id']}/result.csv", headers=key)).text()
+    line = result.splitlines()[1]
+    assert ",'=cmd|" in line and ",=cmd|" not in line

@@ -16,7 +16,7 @@ async def authenticate(call: Call, next: Next) -> web.StreamResponse:
     if call.replay_tenant:  # the write log names the sandbox itself (only a replay can set this)
         call.principal = Principal(call.replay_tenant, op.scopes)
     elif auth is not None:
-        principal = await auth.authenticate(call.request, op)
+        principal = call.verified or await auth.authenticate(call.request, op)
         tenant = pr.sandbox_of(principal.tenant)
         call.principal = (
             principal if tenant == principal.tenant else Principal(tenant, principal.scopes, principal.claims)

@@ -85,6 +85,9 @@ class Call(Exchange):
     extra_headers: dict[str, str] = field(default_factory=dict)
     correlation_id: str | None = None
     scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
+    verified: Principal | None = (
+        None  # the credential, checked early (rate limits count by it; auth reuses it)
+    )
     injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
     _kept: bytes | None = None
     _trace_id: str = ""

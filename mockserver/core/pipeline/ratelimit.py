@@ -15,10 +15,10 @@ async def rate_limit(call: Call, next: Next) -> web.StreamResponse:
     request, pr = call.request, call.provider
     policy, limiter = pr.provider.rate_limits, pr.limiter
     assert policy is not None
-    auth = pr.provider.auth
-    # the tenant only keys the counters: with limits off nothing counts, so none is read (for Hacienda,
-    # reading one decodes a JWT)
-    tenant = auth.peek_tenant(request) if auth and limiter.enabled else None
+    # the tenant only keys the counters, and only once its credential verifies: an unverified claim
+    # (a forged JWT's `sub`) would spend its victim's budget; without one a request counts by address.
+    # With limits off nothing counts, so nothing is verified here.
+    tenant = await _verified_tenant(call) if limiter.enabled else None
     limits = policy.before(request, call.op, tenant)
     if limits is None:
         return await next(call)
@@ -52,6 +52,19 @@ async def rate_limit(call: Call, next: Next) -> web.StreamResponse:
         raise
     finally:
         limiter.charge(limits.key, policy.after(request, call.op, status))
+
+
+async def _verified_tenant(call: Call) -> str | None:
+    auth, op = call.provider.provider.auth, call.op
+    if call.replay_tenant:
+        return call.replay_tenant
+    if auth is None or op is None or not op.secured:
+        return None
+    try:
+        call.verified = await auth.authenticate(call.request, op)
+    except MockError:
+        return None  # the authenticate step answers it, in its turn
+    return call.verified.tenant
 
 
 def _first_bucket(limits: Limits) -> Bucket | None:

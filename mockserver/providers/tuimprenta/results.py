@@ -25,6 +25,16 @@ def result_rows(batch: Batch) -> list[dict[str, Any]]:
     ]
 
 
+# a cell a spreadsheet would run as a formula: echoed client text is quoted with a leading apostrophe
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def result_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -33,15 +43,14 @@ def result_csv(rows: list[dict[str, Any]]) -> str:
     )
     for r in rows:
         first = r["errors"][0] if r["errors"] else {}
-        writer.writerow(
-            [
-                r["row"],
-                r["order_id"] or "",
-                r["invoice_id"] or "",
-                r["status"],
-                first.get("code", ""),
-                first.get("field", ""),
-                first.get("message", ""),
-            ]
-        )
+        cells = [
+            r["row"],
+            r["order_id"] or "",
+            r["invoice_id"] or "",
+            r["status"],
+            first.get("code", ""),
+            first.get("field", ""),
+            first.get("message", ""),
+        ]
+        writer.writerow([_cell(c) for c in cells])
     return out.getvalue()
