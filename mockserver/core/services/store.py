@@ -71,16 +71,28 @@ class Write:
         )
 
 
+class StateFileError(ValueError):
+    """The state file cannot be used (not a state file, damaged, unwritable): start-up stops, untouched."""
+
+
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         # without a state file: SQLite's private temporary database, on disk beyond a 2 MB page cache
         # and deleted when closed, so a long-lived mock's memory stays flat however many writes it logs
-        self._db = sqlite3.connect(str(path) if path else "", isolation_level=None)
-        if path:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db = sqlite3.connect(str(path) if path else "", isolation_level=None)
+            if path:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                # a damaged file must stop the start, not replay part of the history as if it were all
+                problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+                if problems != ["ok"]:
+                    found = "; ".join(" ".join(str(p).split()) for p in problems[:2])
+                    raise sqlite3.DatabaseError(f"the file is damaged ({found})")
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as error:
+            raise StateFileError(f"--state-file {path}: {error}; the file is left as it is") from None
         self._clock = ""  # the clock as last stored: a write that leaves it as it was does not store it again
 
     def close(self) -> None:
