@@ -12,6 +12,7 @@ from typing import Any
 
 from mockserver.core.plugin import Option
 from mockserver.core.runtime import PROVIDERS
+from mockserver.paths import DEFAULT_SIGNING_KEY
 
 
 def pairs(text: str, what: str) -> dict[str, str]:
@@ -108,6 +109,11 @@ def existing_file(text: str) -> Path:
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"{text}: no such file")
     return path
+
+
+def signing_key_path(text: str) -> Path:
+    """A PEM file, or `test`: the committed public test key (reproducible, and unsafe on a shared mock)."""
+    return DEFAULT_SIGNING_KEY if text == "test" else existing_file(text)
 
 
 def existing_dir(text: str) -> Path:

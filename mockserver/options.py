@@ -12,7 +12,6 @@ from mockserver.arguments import (
     allowlist,
     base_url,
     existing_dir,
-    existing_file,
     host_name,
     option_type,
     parse_rate_limits,
@@ -20,6 +19,7 @@ from mockserver.arguments import (
     positive_int,
     provider_list,
     provider_port_map,
+    signing_key_path,
     state_file_path,
     whole_number,
 )
@@ -138,10 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--signing-key",
         behaviour,
-        type=existing_file,
+        type=signing_key_path,
         default=None,
         metavar="PEM",
-        help="RSA private key that signs JWTs and XML (default: the public test key in fixtures/keys)",
+        help="RSA private key that signs JWTs, XML and links (default: one the mock makes, kept in the "
+        "state file; `test`: the public test key, reproducible but unsafe on a shared mock)",
     )
     add(
         "--callback-allowlist",

@@ -13,13 +13,21 @@ from aiohttp.test_utils import TestClient
 from mockserver.app import create_app
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.runtime import RUNTIME, Runtime
+from mockserver.paths import DEFAULT_SIGNING_KEY
 from mockserver.settings import Settings
 
 START = datetime(2026, 11, 21, 16, 30, tzinfo=UTC).timestamp()
 
 
 def make_settings(**overrides: Any) -> Settings:
-    base: dict[str, Any] = {"seed": 7, "strict": True, "clock_start": START, "clock_frozen": True}
+    # the public test key: reproducible, and no key to make per test (tests/security tests the default)
+    base: dict[str, Any] = {
+        "seed": 7,
+        "strict": True,
+        "clock_start": START,
+        "clock_frozen": True,
+        "signing_key": DEFAULT_SIGNING_KEY,
+    }
     base.update(overrides)
     return Settings(**base)
 

@@ -136,10 +136,19 @@ class Runtime:
             webhooks=WebhookDispatcher(clock, scheduler, ids),
             journal=Journal(settings.journal_size),
             idempotency=IdempotencyStore(),
-            keys=load_signing_key(settings.signing_key, clock.now()),
+            keys=load_signing_key(settings.signing_key, clock.now())
+            if settings.signing_key is not None
+            else SigningKey(None, clock.now()),
             scenarios=Scenarios(ids),
             store=Store(settings.state_file),
         )
+        if settings.signing_key is None:  # the mock's own key: the one it made before, or one made now
+            kept = runtime.store.meta("signing_key")
+            runtime.keys = SigningKey(
+                kept.encode() if kept else None,
+                clock.now(),
+                keep=lambda pem: runtime.store.set_meta("signing_key", pem.decode()),
+            )
         if settings.signing_key is not None:
             runtime.keys.private_key  # noqa: B018 (a key of the user's own is parsed now: a bad one stops the start)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)

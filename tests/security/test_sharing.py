@@ -175,3 +175,29 @@ async def test_a_formula_in_an_order_id_is_quoted_in_result_csv(mock: Mock) -> N
     result = await (await mock.client.get(f"{V1}/batches/{batch['id']}/result.csv", headers=key)).text()
     line = result.splitlines()[1]
     assert ",'=cmd|" in line and ",=cmd|" not in line
+
+
+async def test_by_default_each_mock_signs_with_a_key_of_its_own_kept_across_restarts(tmp_path: Any) -> None:
+    """The committed public key would let anyone mint tokens and links this mock takes; a mock's own key
+    is made on first use and kept in the state file, so a restart's tokens stay valid."""
+    import jwt
+
+    from mockserver.core.runtime import Runtime
+    from mockserver.paths import DEFAULT_SIGNING_KEY
+    from mockserver.settings import Settings
+
+    public = DEFAULT_SIGNING_KEY.read_bytes()
+    state = tmp_path / "state.sqlite"
+    first = Runtime.build(Settings(providers=("avenio",), state_file=state))
+    second = Runtime.build(Settings(providers=("avenio",)))
+    assert first.keys.private_pem != public and second.keys.private_pem != first.keys.private_pem
+    forged = jwt.encode({"sub": "victim"}, public, algorithm="RS256")  # what anyone could mint
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, first.keys.private_key.public_key(), algorithms=["RS256"])
+    first.store.close()
+    again = Runtime.build(Settings(providers=("avenio",), state_file=state))
+    assert again.keys.private_pem == first.keys.private_pem  # the restart's key is the same one
+    explicit = Runtime.build(Settings(providers=("avenio",), signing_key=DEFAULT_SIGNING_KEY))
+    assert jwt.decode(forged, explicit.keys.private_key.public_key(), algorithms=["RS256"]) == {
+        "sub": "victim"
+    }

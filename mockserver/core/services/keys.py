@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,19 +25,31 @@ def _b64url_uint(value: int) -> str:
 
 class SigningKey:
     """The key read at start; parsed, and its certificate made, on first use (cryptography costs
-    ~8 MB and ~50 ms of start-up, and only signing and verifying requests need it)."""
+    ~8 MB and ~50 ms of start-up, and only signing and verifying requests need it).
 
-    def __init__(self, pem: bytes, now: float) -> None:
-        if b"PRIVATE KEY-----" not in pem:
+    Without a PEM the mock makes a key of its own on first use and hands it to `keep` (the state file
+    keeps it, so a restart's tokens and links stay valid): a key nobody else has, so nobody can sign a
+    token or a download link this mock would take."""
+
+    def __init__(self, pem: bytes | None, now: float, keep: Callable[[bytes], None] | None = None) -> None:
+        if pem is not None and b"PRIVATE KEY-----" not in pem:
             raise ValueError("the signing key must be a PEM private key")
         self._pem = pem
         self._now = now
+        self._keep = keep
 
     @cached_property
     def private_key(self) -> rsa.RSAPrivateKey:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
+        if self._pem is None:
+            made = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self._pem = made.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            if self._keep is not None:
+                self._keep(self._pem)
         key = serialization.load_pem_private_key(self._pem, password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("the signing key must be an RSA private key")
@@ -108,5 +121,6 @@ class SigningKey:
 
 
 def load_signing_key(path: Path | None, now: float) -> SigningKey:
-    """Read the key (a committed, public test key by default, so tokens survive restarts)."""
+    """Read a key (the committed public test key when no path is given: for clients and fixtures that
+    sign their own documents, never for a shared mock's own tokens)."""
     return SigningKey((path or DEFAULT_SIGNING_KEY).read_bytes(), now)
