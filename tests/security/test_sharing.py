@@ -201,3 +201,23 @@ async def test_by_default_each_mock_signs_with_a_key_of_its_own_kept_across_rest
     assert jwt.decode(forged, explicit.keys.private_key.public_key(), algorithms=["RS256"]) == {
         "sub": "victim"
     }
+
+
+def test_a_bsale_public_link_cannot_be_guessed_from_the_seed() -> None:
+    """With `--seed 42` (docker-compose's default) every mock draws the same ids; a document's public
+    link token is a MAC under the mock's own key, so another mock with the same seed cannot predict it."""
+    from mockserver.core.runtime import Runtime
+    from mockserver.paths import DEFAULT_SIGNING_KEY
+    from mockserver.settings import Settings
+    from tests.providers.bsale.conftest import boleta
+
+    def token(**settings: Any) -> str:
+        runtime = Runtime.build(Settings(providers=("bsale",), seed=42, **settings))
+        state = runtime.providers["bsale"].state
+        runtime.ids.reseed("1.1")  # the same request token in both: the same draws
+        doc, _ = state.create(state.instance("victim-token"), boleta(1000))
+        assert len(doc.token) == 12
+        return str(doc.token)
+
+    assert token() != token()  # each mock's own key
+    assert token(signing_key=DEFAULT_SIGNING_KEY) == token(signing_key=DEFAULT_SIGNING_KEY)  # reproducible

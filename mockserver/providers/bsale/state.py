@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
@@ -36,6 +37,17 @@ class BsaleState(ProviderState):
     def reset(self, tenant: str) -> None:
         self.instances.pop(tenant, None)
 
+    @functools.cached_property
+    def _link_secret(self) -> bytes:
+        return hashlib.sha256(b"bsale-public-links\0" + self.keys.private_pem).digest()
+
+    def _link_token(self) -> str:
+        """The token in a document's public links (urlPdf, urlPublicView, urlXml): whoever holds it reads
+        the document, so it is a MAC of a seeded draw under the mock's own key, unguessable whatever
+        `--seed` is, and the same again when the write log is replayed."""
+        drawn = self.ids.hex(12)
+        return hmac.new(self._link_secret, drawn.encode(), hashlib.sha256).hexdigest()[:12]
+
     def instance(self, access_token: str) -> Instance:
         instance = self.instances.get(access_token)
         if instance is None:
@@ -53,7 +65,7 @@ class BsaleState(ProviderState):
     ) -> tuple[Document, bool]:
         api_user = next(u for u in instance.catalogue.users.values() if u.get("api"))
         doc, created = creation.create(
-            instance, body, now=self.clock.now(), token=self.ids.hex(12), user_id=api_user["id"]
+            instance, body, now=self.clock.now(), token=self._link_token(), user_id=api_user["id"]
         )
         if not created:
             return doc, False
