@@ -221,3 +221,45 @@ def test_a_bsale_public_link_cannot_be_guessed_from_the_seed() -> None:
 
     assert token() != token()  # each mock's own key
     assert token(signing_key=DEFAULT_SIGNING_KEY) == token(signing_key=DEFAULT_SIGNING_KEY)  # reproducible
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://[::169.254.169.254]/",
+        "http://[fe80::1]/",
+    ],
+)
+def test_a_link_local_address_is_refused_in_every_literal_spelling(url: str) -> None:
+    refusal = guard(())(url)
+    assert refusal is not None and "link-local" in refusal
+
+
+@pytest.mark.parametrize("host", ["0xa9fea9fe", "2852039166", "169.254.169.254", "0251.0376.0251.0376"])
+async def test_a_name_that_resolves_to_a_link_local_address_is_never_connected_to(host: str) -> None:
+    from mockserver.core.services.callbacks import GuardedResolver
+
+    resolver = GuardedResolver()
+    try:
+        with pytest.raises(OSError, match="link-local"):
+            await resolver.resolve(host, 80)
+        assert [a["host"] for a in await resolver.resolve("127.0.0.1", 80)] == ["127.0.0.1"]
+    finally:
+        await resolver.close()
+
+
+async def test_a_delivery_to_a_hex_spelled_metadata_address_fails_without_connecting(mock: Mock) -> None:
+    hooks = mock.runtime.webhooks
+    delivery = hooks.send(
+        provider="tuimprenta", tenant="t", event="x", url="http://0xa9fea9fe/hook", body=b"{}", headers={}
+    )
+    assert delivery.state == "pending"  # the name passes the literal check: resolution decides
+    await mock.advance(1)
+    await mock.settle_webhooks()
+    # the resolver refused the address the name resolves to (it does resolve: see the test above), so
+    # the attempt ended at resolution, before any connection
+    assert delivery.attempts and "ClientConnectorDNSError" in str(delivery.attempts[0].error)
+    assert delivery.attempts[0].status is None

@@ -98,7 +98,10 @@ class WebhookDispatcher:
         self.guard: Callable[[str], str | None] = lambda url: None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession()
+        from mockserver.core.services.callbacks import GuardedResolver
+
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver())
+        self._session = aiohttp.ClientSession(connector=connector)
 
     async def stop(self) -> None:
         for task in list(self._tasks):
