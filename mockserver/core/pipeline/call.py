@@ -47,10 +47,6 @@ class Exchange:
         """Whether the request comes from the write log (a restart, an import, fixtures)."""
         return self.replay_base is not None
 
-    @property
-    def body_was_read(self) -> bool:
-        return self._raw is not _UNREAD
-
     async def read(self) -> bytes | None:
         """The body's bytes, read once; None when it is larger than the mock accepts."""
         if self._raw is _UNREAD:
@@ -69,6 +65,11 @@ class Exchange:
         """The body as the write log keeps it: each secret field replaced by its stand-in."""
         return scrub_body(self.raw_body, self.request.content_type, self.secret_rules)
 
+    def origin(self) -> str:
+        """Scheme and host as the client reached the mock (or --public-url)."""
+        public = self.runtime.settings.public_url
+        return public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
+
 
 @dataclass(slots=True, kw_only=True)
 class Call(Exchange):
@@ -85,9 +86,8 @@ class Call(Exchange):
     extra_headers: dict[str, str] = field(default_factory=dict)
     correlation_id: str | None = None
     scenario: str | None = None  # the named scenario this request runs under (X-Mock-Scenario or a rule)
-    verified: Principal | None = (
-        None  # the credential, checked early (rate limits count by it; auth reuses it)
-    )
+    # the credential checked early: rate limits count by it, authentication reuses it
+    verified: Principal | None = None
     injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
     _kept: bytes | None = None
     _trace_id: str = ""
@@ -122,9 +122,10 @@ class Call(Exchange):
         """As `Exchange.kept_body`, made once and from the JSON already decoded (idempotency's
         fingerprint and the write log both need it)."""
         if self._kept is None:
-            rules = self.provider.provider.secret_fields
             parsed = self.json if self.json is not _UNREAD else None
-            self._kept = scrub_body(self.raw_body, self.request.content_type, rules, parsed=parsed)
+            self._kept = scrub_body(
+                self.raw_body, self.request.content_type, self.secret_rules, parsed=parsed
+            )
         return self._kept
 
     async def json_for_match(self) -> Any:
@@ -140,12 +141,7 @@ class Call(Exchange):
     def base_url(self) -> str:
         """Scheme, host and mount as the client reached the mock (or --public-url)."""
         if not self._base_url:
-            if self.replay_base:
-                self._base_url = self.replay_base
-            else:
-                public = self.runtime.settings.public_url
-                origin = public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
-                self._base_url = origin + self.prefix
+            self._base_url = self.replay_base or self.origin() + self.prefix
         return self._base_url
 
     def url(self, path: str) -> str:
@@ -168,4 +164,3 @@ CALL = web.RequestKey("call", Call)
 # the mount or "" of a provider's app, and the provider it serves
 PROVIDER = web.AppKey("provider", ProviderRuntime)
 PREFIX = web.AppKey("prefix", str)
-UNREAD = _UNREAD

@@ -53,10 +53,7 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
         return response
     provider = ex.provider_name
     target = request.path_qs[len(ex.prefix) :] if provider else request.path_qs
-    base = None
-    if provider:
-        public = runtime.settings.public_url
-        base = (public.rstrip("/") if public else f"{request.scheme}://{request.host}") + ex.prefix
+    base = ex.origin() + ex.prefix if provider else None
     write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
     if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex.raw_body):
         runtime.store.forget_provider_writes()
