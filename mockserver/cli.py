@@ -98,6 +98,9 @@ def _one_line_for_bad_http(record: logging.LogRecord) -> bool:
     return True
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 class StartupError(Exception):
     """Why the mock cannot start, in one line for the user (exit code 2)."""
 
@@ -113,6 +116,12 @@ def _banner(runtime: Runtime, scheme: str) -> None:
         extra = f" (alone on {scheme}://{host}:{alone})" if alone else ""
         say("  %-10s %s%s%s", pr.name, base, pr.provider.mount, extra)
     say("  %-10s %s/__admin (health: %s/__admin/health)", "control", base, base)
+    if runtime.admin_token is not None and not settings.admin_token:  # made now: the user must be told
+        say("  %-10s %s (X-Mock-Admin-Token; set --admin-token to choose it)", "admin", runtime.admin_token)
+    elif runtime.admin_token is None and settings.admin_token == "off" and settings.host not in LOOPBACK:
+        logging.getLogger("mockserver").warning(
+            "the control plane is open to anyone who reaches %s (--admin-token off)", settings.host
+        )
     seed = (
         f"--seed {settings.seed}"
         if settings.seed is not None

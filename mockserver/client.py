@@ -28,10 +28,16 @@ class Client:
     """A running mock: provider URLs and the control plane, as plain method calls."""
 
     def __init__(
-        self, base_url: str, providers: tuple[str, ...] | None = None, *, timeout: float = 30
+        self,
+        base_url: str,
+        providers: tuple[str, ...] | None = None,
+        *,
+        timeout: float = 30,
+        admin_token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.admin_token = admin_token  # what a mock beyond loopback asks for (--admin-token)
         self.providers = providers if providers is not None else tuple(self.health()["providers"])
         self.clock = Clock(self)
 
@@ -52,7 +58,8 @@ class Client:
             f"{self.base_url}/__admin{path}",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json"}
+            | ({"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}),
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:

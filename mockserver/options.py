@@ -145,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
         "state file; `test`: the public test key, reproducible but unsafe on a shared mock)",
     )
     add(
+        "--admin-token",
+        behaviour,
+        default=None,
+        metavar="TOKEN",
+        help="what the control plane asks for (X-Mock-Admin-Token, or Authorization: Bearer); default: "
+        "nothing on loopback, a random token shown at start on any other address; `off`: nothing (unsafe "
+        "beyond loopback)",
+    )
+    add(
         "--callback-allowlist",
         behaviour,
         type=allowlist,
@@ -240,6 +249,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         lifecycle=args.lifecycle,
         journal_size=args.journal_size,
         signing_key=args.signing_key,
+        admin_token=args.admin_token,
         public_url=args.public_url,
         provider_ports=args.provider_ports
         or ({name: args.port + 1 + n for n, name in enumerate(providers)} if args.port_per_provider else {}),

@@ -9,7 +9,8 @@ Installed with the package (entry point `pytest11`), so a test only asks for it:
         mockserver.verify(operation="postRecepcion", times=1)   # AssertionError with a report if not
 
 The fixture is a `mockserver.client.Client`. By default the mock starts once per test session, in this
-process, on a background thread; with `--mockserver-url URL` (or `MOCKSERVER_URL`) the same tests drive
+process, on a background thread; with `--mockserver-url URL` (or `MOCKSERVER_URL`, and the mock's admin
+token in `MOCKSERVER_ADMIN_TOKEN`) the same tests drive
 an already-running mock instead (the CI service container, a shared demo instance). Before each test the
 mock's state, clock, scenarios, lifecycle modes and inboxes are reset. Options (pytest.ini / pyproject
 `[tool.pytest.ini_options]`): `mockserver_providers` (comma list), `mockserver_seed`,
@@ -29,6 +30,7 @@ from mockserver.client import Client
 
 ALL_PROVIDERS = "hacienda,avenio,bsale,tupana,tuimprenta"
 URL_ENV = "MOCKSERVER_URL"
+TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _mockserver_session(pytestconfig: pytest.Config) -> Iterator[Client]:
     attached = pytestconfig.getoption("--mockserver-url") or os.environ.get(URL_ENV)
     if attached:
-        yield Client(str(attached))
+        yield Client(str(attached), admin_token=os.environ.get(TOKEN_ENV))
         return
     from mockserver.arguments import parse_rate_limits
     from mockserver.inprocess import InProcessServer

@@ -22,6 +22,9 @@ class Settings:
     lifecycle: str = "timed"
     journal_size: int = 1000
     signing_key: Path | None = None
+    # what the control plane asks for; None: nothing on loopback, a random one (shown at start) beyond it;
+    # "off": nothing anywhere
+    admin_token: str | None = None
     public_url: str | None = None
     provider_ports: dict[str, int] = field(default_factory=dict)
     provider_options: dict[str, dict[str, Any]] = field(default_factory=dict)

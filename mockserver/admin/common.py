@@ -15,6 +15,20 @@ from mockserver.core.runtime import RUNTIME, Runtime
 class AdminError(Exception):
     """A control-plane request that cannot be done as asked: 400 with its reason."""
 
+    status = 400
+
+
+class Unauthorized(AdminError):
+    """No admin token and no sandbox credential that checks out."""
+
+    status = 401
+
+
+class Forbidden(AdminError):
+    """A sandbox's credential asking for more than its sandbox."""
+
+    status = 403
+
 
 def runtime_of(request: web.Request) -> Runtime:
     return request.config_dict[RUNTIME]
@@ -87,4 +101,7 @@ async def admin_errors(request: web.Request, handler: Any) -> web.StreamResponse
         response: web.StreamResponse = await handler(request)
         return response
     except AdminError as error:
-        return reply({"error": str(error)}, 400)
+        response = reply({"error": str(error)}, error.status)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="mockserver"'
+        return response

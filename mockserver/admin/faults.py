@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mockserver.admin.access import scope_of
 from mockserver.admin.common import (
     AdminError,
     check_keys,
@@ -28,10 +29,15 @@ VERIFY_KEYS = (
 
 async def scenarios_list(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
+    scope = scope_of(request)
     return reply(
         {
-            "rules": [r.as_json() for r in runtime.scenarios.rules],
-            "catalogues": {name: runtime.scenarios.catalogue(name) for name in runtime.providers},
+            "rules": [r.as_json() for r in runtime.scenarios.rules if scope.owns(r.provider, r.tenant)],
+            "catalogues": {
+                name: runtime.scenarios.catalogue(name)
+                for name in runtime.providers
+                if scope.whole or name == scope.provider
+            },
         }
     )
 
@@ -40,7 +46,11 @@ async def scenarios_add(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     body = await json_body(request)
     check_keys(body, RULE_KEYS, "rule field")
+    scope = scope_of(request)
+    body["provider"], tenant = scope.narrow(body.get("provider"), body.get("tenant"))
     check_provider(runtime, body.get("provider"))
+    if isinstance(tenant, str):  # a key or its label: rules name the sandbox as the pipeline does
+        body["tenant"] = runtime.providers[body["provider"]].tenant_name(tenant)
     check_operation(runtime, body.get("provider"), body.get("operation"))
     try:
         rule = runtime.scenarios.add(body)
@@ -52,12 +62,16 @@ async def scenarios_add(request: web.Request) -> web.Response:
 async def scenarios_clear(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     check_keys(request.query, ("provider",), "filter")
-    check_provider(runtime, request.query.get("provider"), required=False)
-    return reply({"removed": runtime.scenarios.remove(provider=request.query.get("provider"))})
+    provider, tenant = scope_of(request).narrow(request.query.get("provider"), None)
+    check_provider(runtime, provider, required=False)
+    return reply({"removed": runtime.scenarios.remove(provider=provider, tenant=tenant)})
 
 
 async def scenario_remove(request: web.Request) -> web.Response:
-    removed = runtime_of(request).scenarios.remove(rule_id=request.match_info["rule_id"])
+    scope = scope_of(request)
+    removed = runtime_of(request).scenarios.remove(
+        rule_id=request.match_info["rule_id"], provider=scope.provider, tenant=scope.tenant
+    )
     if not removed:
         return reply({"error": f"no rule {request.match_info['rule_id']}"}, 404)
     return reply({"removed": removed})
@@ -68,6 +82,9 @@ async def verify_calls(request: web.Request) -> web.Response:
     body = await json_body(request)
     check_keys(body, VERIFY_KEYS, "verify field")
     runtime = runtime_of(request)
+    scope = scope_of(request)
+    if not scope.whole:
+        body["provider"], body["tenant"] = scope.narrow(body.get("provider"), body.get("tenant"))
     check_provider(runtime, body.get("provider"), required=False)
     check_operation(runtime, body.get("provider"), body.get("operation"))
     for key in ("times", "at_least", "at_most"):

@@ -7,21 +7,31 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.admin.common import reply, runtime_of
+from mockserver.admin.access import scope_of
+from mockserver.admin.common import AdminError, reply, runtime_of
+from mockserver.core.runtime import Runtime
+from mockserver.core.services.webhooks import DELIVERY_HEADER
 
-INBOX_SIZE = 200
+INBOX_SIZE = 200  # messages kept per inbox, the newest
+INBOXES = 100  # inboxes kept, the most recently written; a name is at most NAME_LIMIT characters
+NAME_LIMIT = 64
+RAW_LIMIT = 64 * 1024  # characters of a message's raw body kept (the parsed body only when it is smaller)
 
 
 async def deliveries(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
-    found = runtime.webhooks.list(request.query.get("provider"), request.query.get("tenant"))
+    provider, tenant = scope_of(request).narrow(request.query.get("provider"), request.query.get("tenant"))
+    found = runtime.webhooks.list(provider, tenant)
     return reply(
         {"count": len(found), "paused": runtime.webhooks.paused, "deliveries": [d.as_json() for d in found]}
     )
 
 
 async def replay(request: web.Request) -> web.Response:
-    replayed = runtime_of(request).webhooks.replay(request.match_info["delivery_id"])
+    hooks = runtime_of(request).webhooks
+    original = hooks.deliveries.get(request.match_info["delivery_id"])
+    owned = original is not None and scope_of(request).owns(original.provider, original.tenant)
+    replayed = hooks.replay(request.match_info["delivery_id"]) if owned else None
     if replayed is None:
         return reply({"error": f"no delivery {request.match_info['delivery_id']}"}, 404)
     return reply(replayed.as_json(), 201)
@@ -39,35 +49,64 @@ async def resume(request: web.Request) -> web.Response:
     return reply({"paused": False, "released": released})
 
 
+def _sender(runtime: Runtime, request: web.Request, raw: bytes) -> list[str] | None:
+    """The sandbox whose delivery this is, when the mock itself sent it (its id and its body agree)."""
+    delivery = runtime.webhooks.deliveries.get(request.headers.get(DELIVERY_HEADER, ""))
+    if delivery is None or delivery.body != raw:
+        return None
+    return [delivery.provider, delivery.tenant]
+
+
 async def inbox_receive(request: web.Request) -> web.Response:
     """A callback receiver for demos and tests: any method, any body; answers 200."""
     runtime = runtime_of(request)
+    name = request.match_info["name"]
+    if len(name) > NAME_LIMIT:
+        raise AdminError(f"an inbox name has at most {NAME_LIMIT} characters")
     raw = await request.read()
+    text = raw.decode("utf-8", "replace")
     try:
-        body: Any = json.loads(raw) if raw else None
+        body: Any = json.loads(raw) if raw and len(text) <= RAW_LIMIT else None
     except ValueError:
-        body = raw.decode("utf-8", "replace")
-    box = runtime.inboxes.setdefault(request.match_info["name"], [])
+        body = None
+    box = runtime.inboxes.pop(name, [])
+    runtime.inboxes[name] = box  # the most recently written last: the oldest inbox goes first
+    while len(runtime.inboxes) > INBOXES:
+        del runtime.inboxes[next(iter(runtime.inboxes))]
     box.append(
         {
             "at": runtime.clock.snapshot()["now"],
             "method": request.method,
             "headers": dict(request.headers),
-            "body": body,
-            "raw": raw.decode("utf-8", "replace"),
+            "body": body if body is not None else text[:RAW_LIMIT],
+            "raw": text[:RAW_LIMIT],
+            "truncated": len(text) > RAW_LIMIT,
+            "sandbox": _sender(runtime, request, raw),
         }
     )
     del box[:-INBOX_SIZE]
     return reply({"received": True})
 
 
+def _mine(request: web.Request, message: dict[str, Any]) -> bool:
+    scope = scope_of(request)
+    return scope.whole or message["sandbox"] == [scope.provider, scope.tenant]
+
+
 async def inbox_show(request: web.Request) -> web.Response:
-    box = runtime_of(request).inboxes.get(request.match_info["name"], [])
+    """An inbox's messages, newest first (a sandbox's credential: those its own deliveries left)."""
+    box = [m for m in runtime_of(request).inboxes.get(request.match_info["name"], []) if _mine(request, m)]
     return reply({"name": request.match_info["name"], "count": len(box), "messages": list(reversed(box))})
 
 
 async def inbox_clear(request: web.Request) -> web.Response:
-    runtime_of(request).inboxes.pop(request.match_info["name"], None)
+    inboxes = runtime_of(request).inboxes
+    name = request.match_info["name"]
+    kept = [m for m in inboxes.get(name, []) if not _mine(request, m)]
+    if kept:
+        inboxes[name] = kept
+    else:
+        inboxes.pop(name, None)
     return reply({"cleared": True})
 
 

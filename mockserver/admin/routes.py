@@ -7,6 +7,7 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.admin import faults, hooks
+from mockserver.admin.access import access, scope_of
 from mockserver.admin.common import (
     AdminError,
     admin_errors,
@@ -38,7 +39,7 @@ async def reset(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     body = await json_body(request)
     check_keys(body, ("provider", "tenant"), "reset field")
-    provider, tenant = body.get("provider"), body.get("tenant")
+    provider, tenant = scope_of(request).narrow(body.get("provider"), body.get("tenant"))
     check_provider(runtime, provider, required=False)
     runtime.reset(provider, tenant)
     return reply({"reset": {"provider": provider or "*", "tenant": tenant or "*"}})
@@ -51,8 +52,12 @@ async def reset_controls(request: web.Request) -> web.Response:
 
 
 async def state_export(request: web.Request) -> web.Response:
-    """Everything, as the writes that made it: import it here or into another mock to get it back."""
-    return reply(persistence.export(runtime_of(request)))
+    """Everything, as the writes that made it: import it here or into another mock to get it back (a
+    sandbox's credential: that sandbox's writes only)."""
+    scope = scope_of(request)
+    return reply(
+        persistence.export(runtime_of(request), None if scope.whole else (scope.provider, scope.tenant))
+    )
 
 
 async def state_import(request: web.Request) -> web.Response:
@@ -127,6 +132,7 @@ async def lifecycle(request: web.Request) -> web.Response:
 async def action(request: web.Request) -> web.Response:
     """A provider's mock-only action, e.g. Avenio's receptor confirming an annulment."""
     runtime = runtime_of(request)
+    scope_of(request).narrow(request.match_info["provider"], None)
     pr = runtime.providers.get(request.match_info["provider"])
     if pr is None:
         raise AdminError(f"unknown provider {request.match_info['provider']!r}")
@@ -137,6 +143,9 @@ async def action(request: web.Request) -> web.Response:
             f"it has: {', '.join(pr.provider.admin_actions) or 'none'}"
         )
     body = await json_body(request)
+    _, tenant = scope_of(request).narrow(pr.name, body.get("tenant"))
+    if tenant is not None:
+        body["tenant"] = tenant
     if isinstance(body.get("tenant"), str):  # the key itself or its label: the sandbox it opened
         body["tenant"] = pr.tenant_name(body["tenant"])
     try:
@@ -156,11 +165,12 @@ async def requests(request: web.Request) -> web.Response:
     check_keys(q, JOURNAL_FILTERS, "journal filter")
     check_provider(runtime, q.get("provider"), required=False)
     check_operation(runtime, q.get("provider"), q.get("operation"))
+    provider, tenant = scope_of(request).narrow(q.get("provider"), q.get("tenant"))
     try:
         entries = runtime.journal.query(
-            provider=q.get("provider"),
+            provider=provider,
             operation=q.get("operation"),
-            tenant=q.get("tenant"),
+            tenant=tenant,
             method=q.get("method"),
             status=int(q["status"]) if "status" in q else None,
             since=epoch(q["since"]) if "since" in q else None,
@@ -173,7 +183,7 @@ async def requests(request: web.Request) -> web.Response:
 
 
 def add_admin_routes(app: web.Application) -> None:
-    admin = web.Application(middlewares=[admin_errors])
+    admin = web.Application(middlewares=[admin_errors, access])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
     admin.router.add_post("/reset/controls", reset_controls)

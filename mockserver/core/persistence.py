@@ -118,13 +118,31 @@ async def restore(runtime: Runtime) -> int:
     return len(writes)
 
 
-def export(runtime: Runtime) -> dict[str, Any]:
+def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = None) -> dict[str, Any]:
+    """Every write and delivery outcome; for a `(provider, tenant)` sandbox only the writes it made
+    (its provider calls and its own control-plane calls) and the deliveries of its events."""
+    writes = runtime.store.writes()
+    deliveries = runtime.store.deliveries()
+    if sandbox is not None:
+        provider, tenant = sandbox
+        writes = [
+            w
+            for w in writes
+            if dict(w.headers).get(TENANT_HEADER) == tenant
+            and (w.provider == provider or dict(w.headers).get("X-Mock-Provider") == provider)
+        ]
+        known = runtime.webhooks.deliveries
+        deliveries = {
+            i: o
+            for i, o in deliveries.items()
+            if i in known and (known[i].provider, known[i].tenant) == (provider, tenant)
+        }
     return {
         "format": FORMAT,
         "seed": runtime.ids.base,
         "clock": runtime.clock.state(),
-        "writes": [w.as_json() for w in runtime.store.writes()],
-        "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in runtime.store.deliveries().items()},
+        "writes": [w.as_json() for w in writes],
+        "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in deliveries.items()},
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import ipaddress
 import itertools
 import secrets
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class Runtime:
     store: Store
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
@@ -151,6 +153,7 @@ class Runtime:
             )
         if settings.signing_key is not None:
             runtime.keys.private_key  # noqa: B018 (a key of the user's own is parsed now: a bad one stops the start)
+        runtime.admin_token = admin_token(settings)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
         runtime.webhooks.recorder = lambda d: runtime.store.record_delivery(
             d.id, d.state, [asdict(a) for a in d.attempts]
@@ -197,6 +200,20 @@ class Runtime:
         if tenant is None:
             self.scenarios.remove(provider=provider)
         self.webhooks.clear(provider, tenant)
+
+
+def admin_token(settings: Settings) -> str | None:
+    """The token the control plane asks for: the one given, none with `off`, none when only loopback
+    can reach the mock, and otherwise one made now (the banner shows it)."""
+    if settings.admin_token == "off":
+        return None
+    if settings.admin_token:
+        return settings.admin_token
+    try:
+        loopback = ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        loopback = settings.host == "localhost"
+    return None if loopback else secrets.token_urlsafe(24)
 
 
 # every app serving this runtime (the main one, a provider alone on its port, the control plane) holds it

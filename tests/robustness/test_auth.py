@@ -31,8 +31,10 @@ def _claims(mock: Mock, **changes: Any) -> dict[str, Any]:
 
 
 def _signed(mock: Mock, **changes: Any) -> str:
+    """Signed by the mock's own key; a change to None drops the claim."""
     key = mock.runtime.keys
-    return jwt.encode(_claims(mock, **changes), key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    claims = {k: v for k, v in _claims(mock, **changes).items() if v is not None}
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 def _other_key(mock: Mock) -> str:
@@ -75,6 +77,9 @@ FORGERIES: dict[str, Callable[[Mock], str]] = {
         m, iss="https://idp.comprobanteselectronicos.go.cr/auth/realms/rut-stag"
     ),
     "garbage": lambda m: "not.a.jwt",
+    "without-exp": lambda m: _signed(m, exp=None),
+    "string-nbf": lambda m: _signed(m, nbf="yesterday"),
+    "boolean-exp": lambda m: _signed(m, exp=True),
 }
 
 
@@ -112,3 +117,26 @@ async def test_hacienda_refuses_an_avenio_token_and_a_forged_realm_token(mock: M
     for token in (_signed(mock), _other_key(mock), _alg_none(mock), _signed(mock, iss=realm, aud="api-stag")):
         response = await mock.client.post(recepcion, json={}, headers={"Authorization": f"bearer {token}"})
         assert response.status == 401, token
+
+
+@pytest.mark.parametrize(
+    "change", [{"nbf": 60}, {"exp": None}, {"nbf": "soon"}], ids=["future-nbf", "no-exp", "string-nbf"]
+)
+async def test_hacienda_refuses_its_own_token_not_yet_valid_or_with_odd_times(
+    mock: Mock, change: dict[str, Any]
+) -> None:
+    recepcion = "/hacienda/recepcion-sandbox/v1/recepcion"
+    genuine = (await login(mock))["access_token"]
+    claims = jwt.decode(genuine, options={"verify_signature": False})
+    for name, value in change.items():
+        if value is None:
+            del claims[name]
+        else:
+            claims[name] = int(mock.runtime.clock.now()) + value if isinstance(value, int) else value
+    key = mock.runtime.keys
+    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    response = await mock.client.post(recepcion, json={}, headers={"Authorization": f"bearer {token}"})
+    assert response.status == 401
+    assert (
+        await mock.client.post(recepcion, json={}, headers={"Authorization": f"bearer {genuine}"})
+    ).status == 400

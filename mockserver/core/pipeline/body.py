@@ -5,13 +5,13 @@ them after authentication, as before."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from mockserver.core import formats
 from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.services import multipart
 from mockserver.core.specs import Operation
@@ -68,7 +68,9 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
         data = dict(parse_qsl(text, keep_blank_values=True))
     elif content_type.endswith("json"):
         try:
-            data = json.loads(text)
+            data = formats.loads(text)
+        except formats.OutOfRange:
+            return None, [Violation("body", "", "A number in the body is out of range", "json")]
         except (ValueError, RecursionError):
             return None, [Violation("body", "", "The body is not valid JSON", "json")]
         if "\\u" in text and UNSAFE_ESCAPE.search(text):

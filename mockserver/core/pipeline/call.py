@@ -17,6 +17,11 @@ from mockserver.core.services.masking import scrub_body
 from mockserver.core.specs import Operation
 from mockserver.core.validation import Violation
 
+# request keys the control plane shares with the write log: the sandbox a control-plane call is limited
+# to (set by `admin.access`, kept in the write as the tenant header), and, on a request replayed from
+# the log, the tenant it names ("" for none)
+ADMIN_SCOPE = web.RequestKey("admin_scope", object)
+REPLAYED = web.RequestKey("replayed", str)
 AiohttpHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _UNREAD: Any = object()
 

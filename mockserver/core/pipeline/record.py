@@ -19,7 +19,7 @@ from mockserver.core.persistence import (
     REPLAY_BASE_HEADER,
     TENANT_HEADER,
 )
-from mockserver.core.pipeline.call import Exchange
+from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED, Exchange
 from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
 from mockserver.core.services.store import Write
 
@@ -40,6 +40,7 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
         ex.request = request.clone(headers={k: v for k, v in request.headers.items() if k not in mine})
         ex.replay_base = request.headers.get(REPLAY_BASE_HEADER, "")
         ex.replay_tenant = request.headers.get(TENANT_HEADER, "")
+        ex.request[REPLAYED] = ex.replay_tenant  # the control plane takes its sandbox from here
         return await next(ex)
     token = runtime.next_token()
     runtime.ids.reseed(token)
@@ -55,7 +56,8 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
     target = request.path_qs[len(ex.prefix) :] if provider else request.path_qs
     base = ex.origin() + ex.prefix if provider else None
     write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
-    if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex.raw_body):
+    scoped = getattr(request.get(ADMIN_SCOPE), "tenant", None) is not None or _scoped_reset(ex.raw_body)
+    if provider is None and request.path == ADMIN_RESET and not scoped:
         runtime.store.forget_provider_writes()
     runtime.store.append(write, runtime.clock.state())
     return response
@@ -75,8 +77,10 @@ def _headers(ex: Exchange) -> list[tuple[str, str]]:
         elif lower in SECRET_HEADERS or lower in ("host", "content-length"):
             continue  # a bearer token, an API key: the tenant header below stands for it
         headers.append((name, value))
-    if ex.principal is not None:
-        headers.append((TENANT_HEADER, ex.principal.tenant))
+    scope = ex.request.get(ADMIN_SCOPE)
+    tenant = ex.principal.tenant if ex.principal is not None else getattr(scope, "tenant", None)
+    if tenant is not None:  # a provider's caller, or the sandbox a control-plane call was limited to
+        headers.append((TENANT_HEADER, tenant))
     return headers
 
 

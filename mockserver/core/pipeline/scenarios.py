@@ -50,10 +50,11 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     if request.body_exists and any(r.match is not None for r in engine.rules):
         body = await call.json_for_match()
     auth = call.provider.provider.auth
+    peeked = auth.peek_tenant(request) if auth else None
     action = engine.pick(
         provider=call.provider.name,
         operation=call.op.id if call.op else None,
-        tenant=auth.peek_tenant(request) if auth else None,
+        tenant=call.provider.sandbox_of(peeked) if peeked else None,  # as rules name it (see admin.faults)
         method=request.method,
         path=request.path,
         body=body,

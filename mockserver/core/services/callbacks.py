@@ -56,7 +56,10 @@ def control_plane_path(url: str) -> bool:
     """Whether the URL names a control-plane path other than the demo inbox: as the mock would route it
     (percent-decoded once, dot segments and repeated slashes resolved), whatever host it names, since any
     host (an IP's many spellings, a DNS name) may lead back to the mock."""
-    path = posixpath.normpath("/" + unquote(urlsplit(url).path))
+    try:
+        path = posixpath.normpath("/" + unquote(urlsplit(url).path))
+    except ValueError:  # not a URL at all: nothing will be sent to it
+        return False
     path = "/" + path.lstrip("/")
     if path != CONTROL_PLANE and not path.startswith(CONTROL_PLANE + "/"):
         return False
@@ -74,9 +77,13 @@ def guard(allowlist: Sequence[str]) -> Callable[[str], str | None]:
             names.append(entry.lower())
 
     def check(url: str) -> str | None:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not host:
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            host = ""
+        if not host or parts.scheme not in ("http", "https"):
             return f"refused: {url!r} is not an http(s) URL"
         if control_plane_path(url):
             return f"refused: {url!r} is the mock's control plane; only {DEMO_RECEIVER}<name> takes them"

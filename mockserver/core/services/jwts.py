@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Collection
 from typing import Any
@@ -52,9 +53,15 @@ class Jwts:
             )
         except jwt.PyJWTError:
             return None
-        if claims.get("iss") not in self.issuers:
+        if claims.get("iss") not in self.issuers or not _times_are_numbers(claims):
             return None
         self._verified[token] = claims
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return claims
+
+
+def _times_are_numbers(claims: dict[str, Any]) -> bool:
+    """`exp` is required and, like `nbf` and `iat` where present, a number: callers compare them."""
+    times = [claims.get("exp"), *(claims[k] for k in ("nbf", "iat") if k in claims)]
+    return all(isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t) for t in times)

@@ -33,7 +33,9 @@ SECRET_KEYS = frozenset(
         "webhook_secret",
     }
 )
-SECRET_HEADERS = frozenset({"authorization", "x-avenio-authorization", "access_token", "cookie", "x-api-key"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-avenio-authorization", "access_token", "cookie", "x-api-key", "x-mock-admin-token"}
+)
 LONG_VALUE = 512
 
 

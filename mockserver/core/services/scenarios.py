@@ -130,12 +130,18 @@ class Scenarios:
         self.rules.append(rule)
         return rule
 
-    def remove(self, rule_id: str | None = None, provider: str | None = None) -> int:
+    def remove(
+        self, rule_id: str | None = None, provider: str | None = None, tenant: str | None = None
+    ) -> int:
         before = len(self.rules)
         self.rules = [
             r
             for r in self.rules
-            if not ((rule_id is None or r.id == rule_id) and (provider is None or r.provider == provider))
+            if not (
+                (rule_id is None or r.id == rule_id)
+                and (provider is None or r.provider == provider)
+                and (tenant is None or r.tenant == tenant)
+            )
         ]
         return before - len(self.rules)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from mockserver.core.services.callbacks import DEMO_RECEIVER
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.masking import names_sandbox
@@ -18,6 +19,7 @@ from mockserver.core.services.scheduler import Scheduler
 
 log = logging.getLogger("mockserver.webhooks")
 
+DELIVERY_HEADER = "X-Mock-Delivery"  # on deliveries to the demo inbox only: which delivery this is
 Signer = Callable[["Delivery", float], dict[str, str]]
 Observer = Callable[["Delivery", "Attempt"], None]
 
@@ -100,7 +102,8 @@ class WebhookDispatcher:
     async def start(self) -> None:
         from mockserver.core.services.callbacks import GuardedResolver
 
-        connector = aiohttp.TCPConnector(resolver=GuardedResolver())
+        # a pool per receiver: one that never answers holds its own connections, not everyone's
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(), limit=0, limit_per_host=8)
         self._session = aiohttp.ClientSession(connector=connector)
 
     async def stop(self) -> None:
@@ -208,6 +211,8 @@ class WebhookDispatcher:
         loop = asyncio.get_running_loop()
         real_start = loop.time()
         headers = dict(delivery.headers)
+        if DEMO_RECEIVER in delivery.url:  # the demo inbox files it under the sandbox that sent it
+            headers[DELIVERY_HEADER] = delivery.id
         signer = self.signers.get(delivery.provider)
         if signer:
             headers.update(signer(delivery, started))
@@ -222,7 +227,7 @@ class WebhookDispatcher:
                 await response.read()
         except TimeoutError:
             error = f"no answer within {delivery.policy.timeout:g} s"
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, ValueError, OSError) as exc:  # ValueError: a URL yarl cannot take
             error = f"{type(exc).__name__}: {exc}"
         attempt = Attempt(number, started, status, error, (loop.time() - real_start) * 1000)
         delivery.attempts.append(attempt)

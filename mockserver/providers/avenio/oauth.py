@@ -161,7 +161,7 @@ class Authority:
             raise MockError(Kind.UNAUTHORIZED, "The access token is not valid", code="invalid_token")
         if claims["exp"] <= self.clock.now():
             raise MockError(Kind.UNAUTHORIZED, "The access token has expired", code="invalid_token")
-        if claims["nbf"] > self.clock.now():
+        if claims.get("nbf", 0) > self.clock.now():
             raise MockError(Kind.UNAUTHORIZED, "The access token is not valid yet", code="invalid_token")
         return claims
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mockserver.core import formats
 from mockserver.core.errors import Kind, MockError
 from mockserver.providers.bsale import amounts as am
 from mockserver.providers.bsale.catalogue import PriceList, Variant, find
@@ -33,7 +33,7 @@ def _tax_ids(raw: Any) -> list[int]:
         values = raw
     else:
         try:
-            values = json.loads(str(raw))
+            values = formats.loads(str(raw))
         except ValueError:
             raise error("Invalid JSON object") from None
         if isinstance(values, int):

@@ -9,10 +9,16 @@ from aiohttp import web
 from mockserver.core.errors import Kind, MockError, status_of
 from mockserver.core.pipeline import Call
 
+CAUSE_LIMIT = 1024  # characters: a client's 200 KB field must not make a header no client can read
+
 
 def _header_safe(text: str) -> str:
-    """One line with control characters escaped: headers cannot carry them, yet clients send them in paths."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in " ".join(text.split()))
+    """One line with control characters escaped: headers cannot carry them, yet clients send them in paths.
+    Cut to CAUSE_LIMIT, marked with "..."."""
+    line = " ".join(text.split())
+    if len(line) > CAUSE_LIMIT:
+        line = line[: CAUSE_LIMIT - 3] + "..."
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in line)
 
 
 def is_idp(call: Call) -> bool:

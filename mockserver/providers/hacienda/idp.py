@@ -148,6 +148,8 @@ class IdentityProvider:
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido.")
         if claims["exp"] <= self.clock.now():
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso expiró.")
+        if claims.get("nbf", 0) > self.clock.now():
+            raise MockError(Kind.UNAUTHORIZED, "El token de acceso aún no es válido.")
         return claims
 
     def reset(self) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from mockserver.core import formats
 from mockserver.core.errors import Kind, MockError
 from mockserver.providers.tuimprenta.models import (
     CSV_COLUMNS,
@@ -37,7 +37,7 @@ def _order_id(item: Any) -> str | None:
 
 def from_json_file(data: bytes) -> Groups:
     try:
-        payload = json.loads(data.decode("utf-8-sig"))
+        payload = formats.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         raise MockError(
             Kind.VALIDATION, "El archivo JSON no es válido", code="E1004", field="file", status=422

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from aiohttp import web
 
+from mockserver.core import formats
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
@@ -58,7 +58,7 @@ async def cancel_invoice(call: Call) -> web.StreamResponse:
     ):
         # the seed's own curl (`-d '{"reason":"mistake"}'`) sends its JSON form-encoded
         try:
-            body = json.loads(call.raw_body)
+            body = formats.loads(call.raw_body)
         except ValueError:
             body = {}
     reason = str(body.get("reason") or "").strip() if isinstance(body, dict) else ""
