@@ -35,13 +35,16 @@ async def serve(settings: Settings) -> None:
     from mockserver.app import create_app, create_provider_port_app
 
     app = create_app(settings)
-    runners = [web.AppRunner(app, access_log=None, handle_signals=False)]
+    _raise_descriptor_limit()
+    timeout = settings.header_timeout
+    runners = [web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=timeout)]
     from mockserver.core.runtime import RUNTIME
 
     runtime = app[RUNTIME]
     await _load_state(runtime)
     for name in settings.provider_ports:
-        runners.append(web.AppRunner(create_provider_port_app(runtime, name), access_log=None))
+        port_app = create_provider_port_app(runtime, name)
+        runners.append(web.AppRunner(port_app, access_log=None, keepalive_timeout=timeout))
     ports = [settings.port, *settings.provider_ports.values()]
     context = None
     if settings.tls:
@@ -99,6 +102,19 @@ def _one_line_for_bad_http(record: logging.LogRecord) -> bool:
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _raise_descriptor_limit() -> None:
+    """Up to the hard limit: at the usual soft 1,024, a thousand idle sockets would lock everyone out."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 1 << 20), hard))
 
 
 class StartupError(Exception):

@@ -38,7 +38,9 @@ class InProcessServer:
         self.loop.run_forever()
 
     async def _start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.settings), access_log=None)
+        self._runner = web.AppRunner(
+            create_app(self.settings), access_log=None, keepalive_timeout=self.settings.header_timeout
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -19,6 +19,7 @@ from mockserver.arguments import (
     positive_int,
     provider_list,
     provider_port_map,
+    seconds,
     signing_key_path,
     state_file_path,
     whole_number,
@@ -154,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
         "beyond loopback)",
     )
     add(
+        "--header-timeout",
+        behaviour,
+        type=seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="a connection that has not sent a whole request head within this time, or stays idle this "
+        "long between requests, is closed (default 15; 0: never)",
+    )
+    add(
         "--callback-allowlist",
         behaviour,
         type=allowlist,
@@ -250,6 +260,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         journal_size=args.journal_size,
         signing_key=args.signing_key,
         admin_token=args.admin_token,
+        header_timeout=args.header_timeout,
         public_url=args.public_url,
         provider_ports=args.provider_ports
         or ({name: args.port + 1 + n for n, name in enumerate(providers)} if args.port_per_provider else {}),

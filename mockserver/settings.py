@@ -29,6 +29,8 @@ class Settings:
     provider_ports: dict[str, int] = field(default_factory=dict)
     provider_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_body_bytes: int = 10 * 1024 * 1024
+    # seconds a connection may take to send a request's head, and stay idle between requests (slowloris)
+    header_timeout: float = 15.0
     # check every response against the spec; mismatches are logged and recorded (the test suite fails on them)
     strict: bool = False
     # serve https with a self-signed certificate written to tls_dir (made at start)

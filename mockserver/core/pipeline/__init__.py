@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 ADMIN_PREFIX = "/__admin"
+COMPRESSED_LIMIT = 2 * 1024 * 1024  # bytes a compressed request body may inflate to
 ROUTE_ATTR = "mockserver_route"
 # the answers that broke the spec, in strict mode (tests fail on any): the runtime's list
 VIOLATIONS = web.AppKey("violations", list)
@@ -140,6 +141,9 @@ def _route(request: web.Request) -> Route | None:
 @web.middleware
 async def entry(request: web.Request, handler: AiohttpHandler) -> web.StreamResponse:
     """The only middleware: the `Call` is made here, once, and the route's chain runs it."""
+    if request.headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
+        # aiohttp inflates in chunks as large as the body may be: a 1 MB gzip bomb would cost tens of MB
+        request = request.clone(client_max_size=min(request.client_max_size, COMPRESSED_LIMIT))
     route = _route(request)
     if route is None:  # the control plane, or a path no provider serves: only the write log applies
         runtime = request.config_dict[RUNTIME]

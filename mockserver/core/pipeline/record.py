@@ -6,12 +6,12 @@ the write log's token on a replay), so a replayed request draws the same ids as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiohttp import web
 
+from mockserver.core import formats
 from mockserver.core.persistence import (
     NOT_RECORDED,
     READS,
@@ -56,8 +56,7 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
     target = request.path_qs[len(ex.prefix) :] if provider else request.path_qs
     base = ex.origin() + ex.prefix if provider else None
     write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
-    scoped = getattr(request.get(ADMIN_SCOPE), "tenant", None) is not None or _scoped_reset(ex.raw_body)
-    if provider is None and request.path == ADMIN_RESET and not scoped:
+    if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex):
         runtime.store.forget_provider_writes()
     runtime.store.append(write, runtime.clock.state())
     return response
@@ -84,9 +83,12 @@ def _headers(ex: Exchange) -> list[tuple[str, str]]:
     return headers
 
 
-def _scoped_reset(body: bytes) -> bool:
+def _scoped_reset(ex: Exchange) -> bool:
+    """Whether a reset was of one provider or sandbox (by its body, or by the credential it came with)."""
+    if getattr(ex.request.get(ADMIN_SCOPE), "tenant", None) is not None:
+        return True
     try:
-        data = json.loads(body or b"{}")
+        data = formats.loads(ex.raw_body or b"{}")
     except ValueError:
         return True
     return not isinstance(data, dict) or bool(data.get("provider") or data.get("tenant"))

@@ -32,7 +32,8 @@ def _state(call: Call) -> BsaleState:
 
 
 def _instance(call: Call) -> Instance:
-    return _state(call).instance(call.tenant)
+    """The caller's instance; a read by a token that never wrote sees a new instance without making one."""
+    return _state(call).instance(call.tenant, create=call.request.method not in ("GET", "HEAD"))
 
 
 def _expand(call: Call) -> set[str]:

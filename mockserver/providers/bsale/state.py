@@ -38,6 +38,10 @@ class BsaleState(ProviderState):
         self.instances.pop(tenant, None)
 
     @functools.cached_property
+    def _pristine(self) -> Instance:
+        return Instance.seeded(0, "")
+
+    @functools.cached_property
     def _link_secret(self) -> bytes:
         return hashlib.sha256(b"bsale-public-links\0" + self.keys.private_pem).digest()
 
@@ -48,8 +52,12 @@ class BsaleState(ProviderState):
         drawn = self.ids.hex(12)
         return hmac.new(self._link_secret, drawn.encode(), hashlib.sha256).hexdigest()[:12]
 
-    def instance(self, access_token: str) -> Instance:
+    def instance(self, access_token: str, *, create: bool = True) -> Instance:
+        """The token's instance, made on its first write; a read of an unknown token sees the seed as a
+        new instance would, shared, so that unknown tokens cost nothing (`create=False`: read only)."""
         instance = self.instances.get(access_token)
+        if instance is None and not create:
+            return self._pristine
         if instance is None:
             self._next_cpn += 1
             instance = self.instances[access_token] = Instance.seeded(self._next_cpn, access_token)
