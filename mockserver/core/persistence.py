@@ -140,6 +140,7 @@ def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = Non
     return {
         "format": FORMAT,
         "seed": runtime.ids.base,
+        "secret_salt": runtime.secret_salt().hex(),  # the write log's client-secret digests use it
         "clock": runtime.clock.state(),
         "writes": [w.as_json() for w in writes],
         "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in deliveries.items()},
@@ -158,6 +159,9 @@ async def import_state(runtime: Runtime, data: Any) -> int:
     unknown = sorted({w.provider for w in writes if w.provider and w.provider not in runtime.providers})
     if unknown:
         raise ValueError(f"the export has writes for providers not running here: {', '.join(unknown)}")
+    salt = data.get("secret_salt")
+    if isinstance(salt, str) and re.fullmatch(r"[0-9a-f]{32}", salt):
+        runtime.set_secret_salt(salt)  # before the states are made again: they digest with it
     runtime.reset_everything()
     runtime.store.clear()
     runtime.ids.base = int(data.get("seed", runtime.ids.base))

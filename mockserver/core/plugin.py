@@ -115,8 +115,11 @@ class Provider:
     auth: Authenticator | None = None
     # the sandbox is opened by an API key or token: it is named by masking.tenant_label, not the key
     tenant_is_credential: bool = False
-    # secret body fields (and a Basic client secret) → the stand-in the write log keeps instead
-    secret_fields: Mapping[str, SecretRule] = field(default_factory=dict)
+    # secret body fields (and a Basic client secret) → the stand-in the write log keeps instead; a
+    # function of the mock's secret salt (Runtime.secret_salt) when a stand-in is a digest
+    secret_fields: Mapping[str, SecretRule] | Callable[[bytes], Mapping[str, SecretRule]] = field(
+        default_factory=dict
+    )
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
     webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None

@@ -7,7 +7,7 @@ import importlib
 import ipaddress
 import itertools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from mockserver.core.services.ids import Ids
 from mockserver.core.services.journal import Journal
 from mockserver.core.services.keys import SigningKey, load_signing_key
 from mockserver.core.services.lifecycle import Lifecycles, Mode
-from mockserver.core.services.masking import credential_label, tenant_label
+from mockserver.core.services.masking import SecretRule, credential_label, tenant_label
 from mockserver.core.services.ratelimit import RateLimiter
 from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
@@ -74,10 +74,21 @@ class ProviderRuntime:
     limiter: RateLimiter
     options: dict[str, Any]
     state: Any = None
+    _salted: tuple[bytes, Mapping[str, SecretRule]] | None = None
 
     @property
     def name(self) -> str:
         return self.provider.name
+
+    @property
+    def secret_rules(self) -> Mapping[str, SecretRule]:
+        fields = self.provider.secret_fields
+        if not callable(fields):
+            return fields
+        salt = self.runtime.secret_salt()
+        if self._salted is None or self._salted[0] != salt:  # made again after an import changes the salt
+            self._salted = (salt, fields(salt))
+        return self._salted[1]
 
     def tenant_name(self, tenant: str) -> str:
         """The sandbox named by a control-plane filter or a fixture: a key, or the label it opens."""
@@ -117,6 +128,7 @@ class Runtime:
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
+    _salt: bytes | None = None
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
@@ -178,6 +190,21 @@ class Runtime:
                 runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
         return runtime
+
+    def secret_salt(self) -> bytes:
+        """The mock's own salt for digests of client secrets in the write log: made on first use, kept in
+        the store (and carried by an export, so an import checks the same secrets)."""
+        if self._salt is None:
+            kept = self.store.meta("secret_salt")
+            if kept is None:
+                kept = secrets.token_hex(16)
+                self.store.set_meta("secret_salt", kept)
+            self._salt = bytes.fromhex(kept)
+        return self._salt
+
+    def set_secret_salt(self, salt: str) -> None:
+        self.store.set_meta("secret_salt", salt)
+        self._salt = bytes.fromhex(salt)
 
     def next_token(self) -> str:
         return f"{self.boot}.{next(self._requests)}"

@@ -104,7 +104,7 @@ class Call(Exchange):
 
     @property
     def secret_rules(self) -> Any:
-        return self.provider.provider.secret_fields
+        return self.provider.secret_rules
 
     @property
     def trace_id(self) -> str:

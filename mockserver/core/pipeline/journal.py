@@ -13,7 +13,7 @@ from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.plugin import Principal
 from mockserver.core.services import multipart
 from mockserver.core.services.journal import Entry
-from mockserver.core.services.masking import mask_value
+from mockserver.core.services.masking import MASK, mask_query, mask_value, mentions_secret
 
 log = logging.getLogger("mockserver.access")
 
@@ -38,7 +38,7 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
             tenant=tenant,
             method=request.method,
             path=request.path,
-            query=request.query,
+            query=mask_query(request.query),
             status=response.status,
             duration_ms=ms,
             request_headers=request.headers,
@@ -85,5 +85,6 @@ def _journal_body(call: Call) -> Any:
     if call.body is not None:
         return mask_value(call.body)
     if call.op is not None and call.raw_body:
-        return mask_value(call.raw_body.decode("utf-8", "replace"))
+        text = call.raw_body.decode("utf-8", "replace")
+        return MASK if mentions_secret(text) else mask_value(text)  # unreadable: it may hold one anywhere
     return None

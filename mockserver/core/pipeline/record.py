@@ -20,7 +20,7 @@ from mockserver.core.persistence import (
     TENANT_HEADER,
 )
 from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED, Exchange
-from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic
+from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic, scrub_target
 from mockserver.core.services.store import Write
 
 ADMIN_RESET = "/__admin/reset"
@@ -53,7 +53,7 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
     if await ex.read() is None:  # too large: refused, so nothing was written
         return response
     provider = ex.provider_name
-    target = request.path_qs[len(ex.prefix) :] if provider else request.path_qs
+    target = scrub_target(request.path_qs[len(ex.prefix) :] if provider else request.path_qs, ex.secret_rules)
     base = ex.origin() + ex.prefix if provider else None
     write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
     if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex):

@@ -34,8 +34,21 @@ SECRET_KEYS = frozenset(
     }
 )
 SECRET_HEADERS = frozenset(
-    {"authorization", "x-avenio-authorization", "access_token", "cookie", "x-api-key", "x-mock-admin-token"}
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-avenio-authorization",
+        "access_token",
+        "cookie",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "x-access-token",
+        "x-mock-admin-token",
+    }
 )
+# a body that cannot be read yet names one of these is kept, shown and logged as MASK alone
+SECRET_WORDS = re.compile("|".join(sorted(SECRET_KEYS | {"passwd", "pwd"}, key=len, reverse=True)), re.I)
 LONG_VALUE = 512
 
 
@@ -71,6 +84,25 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: mask_header(name, value) for name, value in headers.items()}
 
 
+def mentions_secret(text: str) -> bool:
+    return SECRET_WORDS.search(text) is not None
+
+
+def mask_query(query: Mapping[str, str]) -> dict[str, str]:
+    return {k: (MASK if k.lower() in SECRET_KEYS else v) for k, v in query.items()}
+
+
+def scrub_target(path_qs: str, rules: Mapping[str, SecretRule]) -> str:
+    """A request target with each secret in its query replaced: by its stand-in where the provider has
+    one, by MASK otherwise (no provider takes credentials in a query: the request fails either way)."""
+    path, sep, query = path_qs.partition("?")
+    if not sep:
+        return path_qs
+    pairs = parse_qsl(query, keep_blank_values=True)
+    scrubbed = [(k, rules[k](v) if k in rules else MASK if k.lower() in SECRET_KEYS else v) for k, v in pairs]
+    return path_qs if scrubbed == pairs else f"{path}?{urlencode(scrubbed)}"
+
+
 def mask_value(value: Any) -> Any:
     """Mask secret keys at any depth and shorten long strings (base64 documents) for display."""
     if isinstance(value, Mapping):
@@ -96,24 +128,35 @@ def scrub_body(
     already decoded, so it is not decoded again."""
     if not rules or not body:
         return body
+    text = body.decode("utf-8", "replace")
     if content_type == "application/x-www-form-urlencoded":
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        scrubbed = [(k, rules[k](v) if k in rules else v) for k, v in pairs]
+        pairs = parse_qsl(text, keep_blank_values=True)
+        scrubbed = [(k, rules[k](v) if k in rules else v) for k, v in pairs]  # a repeated field each time
         return urlencode(scrubbed).encode() if scrubbed != pairs else body
-    if not content_type.endswith("json"):
-        return body
     data = parsed
-    if data is None:
+    if data is None:  # whatever the Content-Type says: buggy clients send JSON as text/plain, with a BOM
         try:
-            data = json.loads(body)
+            data = json.loads(text.lstrip("\ufeff"))
         except (ValueError, RecursionError):
-            return body
-    if not isinstance(data, dict):
-        return body
-    changed = {
-        k: kept for k, v in data.items() if k in rules and isinstance(v, str) and (kept := rules[k](v)) != v
-    }
-    return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
+            data = None
+    if isinstance(data, dict):
+        changed = {k: _stand_in(rules[k], v) for k, v in data.items() if k in rules}
+        changed = {k: v for k, v in changed.items() if v != data[k]}
+        return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
+    # unreadable (a trailing comma, a form sent as JSON…): refused whatever it holds, so a replay loses
+    # nothing when the body goes; it goes only when it might hold a secret
+    lowered = text.lower()
+    return REDACTED.encode() if any(k.lower() in lowered for k in rules) else body
+
+
+def _stand_in(rule: SecretRule, value: Any) -> Any:
+    """A string's stand-in; any other value (a number where a password belongs: refused) keeps its
+    type but not its content, so a replay is refused as the original was."""
+    if isinstance(value, str):
+        return rule(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    return {int: 0, float: 0.0, list: [], dict: {}}.get(type(value))
 
 
 def scrub_basic(value: str, rule: SecretRule) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from mockserver.core.plugin import Option, Provider
@@ -32,8 +33,8 @@ PROVIDER = Provider(
     make_state=AvenioState,
     auth=AvenioAuth(),
     # the write log keeps a client secret's digest and whether passwordSII was the magic wrong one
-    secret_fields={
-        "client_secret": secret_stand_in,
+    secret_fields=lambda salt: {
+        "client_secret": functools.partial(secret_stand_in, salt),
         "passwordSII": lambda v: v if v == WRONG_PASSWORD else REDACTED,
     },
     rate_limits=AvenioLimits(),

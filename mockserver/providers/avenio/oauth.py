@@ -37,34 +37,39 @@ def oauth_error(status: int, code: str, message: str) -> MockError:
 DIGEST_PREFIX = "sha256:"  # how the write log keeps a client secret; a replay registers the digest
 
 
-def secret_stand_in(secret: str) -> str:
-    """The write log's stand-in for a client secret: its digest (a wrong one stays wrong)."""
+def digest_of(salt: bytes, secret: str) -> bytes:
+    """HMAC-SHA-256 under the mock's own salt: a leaked state file gives no table lookup."""
+    return hmac.new(salt, secret.encode(), hashlib.sha256).digest()
+
+
+def secret_stand_in(salt: bytes, secret: str) -> str:
+    """The write log's stand-in for a client secret: its salted digest (a wrong one stays wrong)."""
     if secret.startswith(WRONG_SECRET_PREFIX):
         return WRONG_SECRET_PREFIX
-    return DIGEST_PREFIX + hashlib.sha256(secret.encode()).hexdigest()
+    return DIGEST_PREFIX + digest_of(salt, secret).hex()
 
 
 @dataclass
 class Client:
     client_id: str
-    digest: bytes  # SHA-256 of the secret: enough to check it
+    digest: bytes  # the secret's salted digest (digest_of): enough to check it
     scopes: tuple[str, ...]
     # the secret itself signs this client's webhooks (the shared secret); never logged, never in the
     # write log. After a restart it is unknown until the client's next token request presents it.
     secret: str | None = None
 
     @classmethod
-    def with_secret(cls, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
-        return cls(client_id, hashlib.sha256(secret.encode()).digest(), scopes, secret)
+    def with_secret(cls, salt: bytes, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
+        return cls(client_id, digest_of(salt, secret), scopes, secret)
 
     def matches(self, digest: bytes) -> bool:
         return hmac.compare_digest(digest, self.digest)
 
 
-def fixture_clients() -> dict[str, Client]:
+def fixture_clients(salt: bytes) -> dict[str, Client]:
     raw = json.loads((FIXTURES / "avenio" / "clients.json").read_text(encoding="utf-8"))
     return {
-        c["client_id"]: Client.with_secret(c["client_id"], c["client_secret"], tuple(c["scopes"]))
+        c["client_id"]: Client.with_secret(salt, c["client_id"], c["client_secret"], tuple(c["scopes"]))
         for c in raw
     }
 
@@ -72,12 +77,13 @@ def fixture_clients() -> dict[str, Client]:
 class Authority:
     """Clients register on first use (any id, any secret); later requests must repeat that secret."""
 
-    def __init__(self, key: SigningKey, clock: Clock, ids: Ids, ttl: int) -> None:
+    def __init__(self, key: SigningKey, clock: Clock, ids: Ids, ttl: int, salt: bytes) -> None:
         self.key = key
         self.clock = clock
         self.ids = ids
         self.ttl = ttl
-        self.clients = fixture_clients()
+        self.salt = salt
+        self.clients = fixture_clients(salt)
         self.jwts = Jwts(key, issuers=[ISSUER], audiences=AUDIENCES)
 
     def client_credentials(self, form: dict[str, str], authorization: str | None) -> tuple[str, str]:
@@ -104,11 +110,7 @@ class Authority:
         client_id, secret = self.client_credentials(form, authorization)
         known = not (replay and secret.startswith(DIGEST_PREFIX))
         try:
-            digest = (
-                hashlib.sha256(secret.encode()).digest()
-                if known
-                else bytes.fromhex(secret[len(DIGEST_PREFIX) :])
-            )
+            digest = digest_of(self.salt, secret) if known else bytes.fromhex(secret[len(DIGEST_PREFIX) :])
         except ValueError:
             raise oauth_error(401, "invalid_client", "Client authentication failed") from None
         client = self.clients.get(client_id)

@@ -35,7 +35,7 @@ class AvenioState(ProviderState):
     def __init__(self, pr: ProviderRuntime) -> None:
         super().__init__(pr)
         rt = pr.runtime
-        self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"])
+        self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"], rt.secret_salt())
         self.links = SignedUrls(
             lambda: hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest(), rt.clock
         )
