@@ -6,7 +6,9 @@ import functools
 import importlib
 import ipaddress
 import itertools
+import logging
 import secrets
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from mockserver.core.services.ratelimit import RateLimiter
 from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
 from mockserver.core.services.store import Store
-from mockserver.core.services.webhooks import WebhookDispatcher
+from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
 from mockserver.core.specs import Spec, load_spec
 from mockserver.settings import Settings
 
@@ -167,9 +169,7 @@ class Runtime:
             runtime.keys.private_key  # noqa: B018 (a key of the user's own is parsed now: a bad one stops the start)
         runtime.admin_token = admin_token(settings)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
-        runtime.webhooks.recorder = lambda d: runtime.store.record_delivery(
-            d.id, d.state, [asdict(a) for a in d.attempts]
-        )
+        runtime.webhooks.recorder = runtime.record_delivery
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
         scheduler.job_context = lambda job: ids.stream(f"job:{job.when!r}:{job.key or job.seq}")
         for name in settings.providers:
@@ -205,6 +205,14 @@ class Runtime:
     def set_secret_salt(self, salt: str) -> None:
         self.store.set_meta("secret_salt", salt)
         self._salt = bytes.fromhex(salt)
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        """A delivery's outcome into the store; a store that cannot take it (a full disk) costs a restart
+        at most a repeated attempt, so it is logged, not raised into the delivery."""
+        try:
+            self.store.record_delivery(delivery.id, delivery.state, [asdict(a) for a in delivery.attempts])
+        except (sqlite3.Error, OSError) as error:
+            logging.getLogger("mockserver.persistence").error("delivery %s not kept: %s", delivery.id, error)
 
     def next_token(self) -> str:
         return f"{self.boot}.{next(self._requests)}"

@@ -98,3 +98,30 @@ async def test_client_secret_digests_are_salted_per_mock_and_survive_an_import(m
     assert (await second.client.post(TOKEN, data=form)).status == 200  # the same secret still opens it
     wrong = await second.client.post(TOKEN, data={**form, "client_secret": "another"})
     assert wrong.status == 401
+
+
+async def test_a_hacienda_username_keeps_its_first_password_across_a_restart(
+    make_mock: Any, tmp_path: Path
+) -> None:
+    from mockserver.core import persistence
+
+    url = "/hacienda/auth/realms/rut-stag/protocol/openid-connect/token"
+    settings = {"providers": ("hacienda",), "state_file": tmp_path / "idp.sqlite"}
+
+    def form(password: str) -> dict[str, str]:
+        return {"grant_type": "password", "client_id": "api-stag", "username": "victim", "password": password}
+
+    first: Mock = await make_mock(**settings)
+    assert (await first.client.post(url, data=form(SECRET))).status == 200
+    stolen = await first.client.post(url, data=form("any-other"))
+    assert stolen.status == 401 and (await stolen.json())["error"] == "invalid_grant"
+    await first.client.close()
+    again: Mock = await make_mock(**settings)
+    await persistence.restore(again.runtime)
+    assert (await again.client.post(url, data=form("any-other"))).status == 401
+    assert (await again.client.post(url, data=form(SECRET))).status == 200
+    reset = await again.client.post(
+        "/__admin/reset", json={"provider": "hacienda", "tenant": "rut-stag/victim"}
+    )
+    assert reset.status == 200
+    assert (await again.client.post(url, data=form("a-new-one"))).status == 200  # a reset forgets it

@@ -14,6 +14,7 @@ The steps, outermost first, and which chains carry them:
     authenticate  the credential → the sandbox (secured operations)
     validate      parameters and body against the spec (operations)
     idempotency   replay or refuse a reused key (operations whose spec asks for it)
+    commit        the write log takes the write before its handler runs (operations that write)
     handler
 
 A step is a plain `async def step(call, next)`; the list below is the one place that orders them.
@@ -27,9 +28,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from mockserver.core.persistence import READS
 from mockserver.core.pipeline.auth import authenticate
 from mockserver.core.pipeline.body import body
 from mockserver.core.pipeline.call import CALL, PREFIX, PROVIDER, AiohttpHandler, Call, Exchange, Next, Step
+from mockserver.core.pipeline.commit import commit
 from mockserver.core.pipeline.due import due
 from mockserver.core.pipeline.envelope import envelope
 from mockserver.core.pipeline.idempotency import idempotency
@@ -88,6 +91,7 @@ STEPS: tuple[tuple[Step, Wanted], ...] = (
     (authenticate, lambda pr, op: op is not None and op.secured),
     (validate, lambda pr, op: op is not None),
     (idempotency, lambda pr, op: op is not None and bool(op.extensions.get("x-mock-idempotency"))),
+    (commit, lambda pr, op: op is not None and op.method not in READS),
 )
 
 

@@ -37,6 +37,9 @@ class Exchange:
     principal: Principal | None = None
     replay_base: str | None = None  # set when the request comes from the write log
     replay_tenant: str = ""
+    token: str = ""  # the write log's token for this request, and the mock time it arrived at
+    at: float = 0.0
+    committed: bool = False  # the write log already holds it (see pipeline.commit)
     _raw: Any = _UNREAD  # the body's bytes once read; None when it was too large to read
 
     @property

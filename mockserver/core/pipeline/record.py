@@ -6,6 +6,8 @@ the write log's token on a replay), so a replayed request draws the same ids as 
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -23,6 +25,7 @@ from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED, Exchange
 from mockserver.core.services.masking import SECRET_HEADERS, scrub_basic, scrub_target
 from mockserver.core.services.store import Write
 
+log = logging.getLogger("mockserver.persistence")
 ADMIN_RESET = "/__admin/reset"
 REPLAY_HEADERS = frozenset(h.lower() for h in (REPLAY, REPLAY_BASE_HEADER, TENANT_HEADER))
 E = TypeVar("E", bound=Exchange)
@@ -42,24 +45,33 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
         ex.replay_tenant = request.headers.get(TENANT_HEADER, "")
         ex.request[REPLAYED] = ex.replay_tenant  # the control plane takes its sandbox from here
         return await next(ex)
-    token = runtime.next_token()
-    runtime.ids.reseed(token)
-    at, polls = runtime.clock.now(), runtime.lifecycles.polls
+    ex.token = runtime.next_token()
+    runtime.ids.reseed(ex.token)
+    ex.at, polls = runtime.clock.now(), runtime.lifecycles.polls
     response = await next(ex)
-    if request.method in READS and runtime.lifecycles.polls == polls:
-        return response
+    if ex.committed or (request.method in READS and runtime.lifecycles.polls == polls):
+        return response  # committed before its handler ran (the `commit` step), or a plain read
     if request.path.startswith(NOT_RECORDED):
         return response
     if await ex.read() is None:  # too large: refused, so nothing was written
         return response
-    provider = ex.provider_name
+    if ex.provider_name is None and request.path == ADMIN_RESET and not _scoped_reset(ex):
+        runtime.store.forget_provider_writes()
+    try:  # a refusal (it never reached its handler), a poll, a control-plane call
+        runtime.store.append(write_of(ex), runtime.clock.state())
+    except (sqlite3.Error, OSError) as error:
+        log.error("the write log could not keep %s %s: %s", request.method, request.path, error)
+        if request.method not in READS and 200 <= response.status < 300:
+            return web.json_response({"error": f"not kept: the write log failed ({error})"}, status=503)
+    return response
+
+
+def write_of(ex: Exchange) -> Write:
+    """The write as the log keeps it: without credentials or secrets, with the sandbox they opened."""
+    request, provider = ex.request, ex.provider_name
     target = scrub_target(request.path_qs[len(ex.prefix) :] if provider else request.path_qs, ex.secret_rules)
     base = ex.origin() + ex.prefix if provider else None
-    write = Write(token, at, provider, request.method, target, base, _headers(ex), ex.kept_body())
-    if provider is None and request.path == ADMIN_RESET and not _scoped_reset(ex):
-        runtime.store.forget_provider_writes()
-    runtime.store.append(write, runtime.clock.state())
-    return response
+    return Write(ex.token, ex.at, provider, request.method, target, base, _headers(ex), ex.kept_body())
 
 
 def _headers(ex: Exchange) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -112,6 +113,29 @@ def mask_value(value: Any) -> Any:
     if isinstance(value, str) and len(value) > LONG_VALUE:
         return f"{value[:64]}…({len(value)} chars)"
     return value
+
+
+DIGEST_PREFIX = "sha256:"  # a secret's stand-in in the write log that a replay checks against
+
+
+def salted_digest(salt: bytes, secret: str) -> bytes:
+    """HMAC-SHA-256 under the mock's own salt (Runtime.secret_salt): a leaked log gives no table lookup."""
+    return hmac.new(salt, secret.encode(), hashlib.sha256).digest()
+
+
+def digest_stand_in(salt: bytes, secret: str) -> str:
+    return DIGEST_PREFIX + salted_digest(salt, secret).hex()
+
+
+def presented_digest(salt: bytes, secret: str, replaying: bool) -> bytes | None:
+    """The digest a presented secret stands for: the write log's own on a replay, else the salted one
+    (None for a replayed stand-in that is not a digest)."""
+    if replaying and secret.startswith(DIGEST_PREFIX):
+        try:
+            return bytes.fromhex(secret[len(DIGEST_PREFIX) :])
+        except ValueError:
+            return None
+    return salted_digest(salt, secret)
 
 
 # a secret field's stand-in in the write log: what a replay needs of it (the outcome it decides)

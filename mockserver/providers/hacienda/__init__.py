@@ -1,7 +1,7 @@
 """Costa Rica's Ministerio de Hacienda: Comprobantes Electrónicos API v1 (recepción) and its Keycloak IdP."""
 
 from mockserver.core.plugin import Option, Provider
-from mockserver.core.services.masking import REDACTED
+from mockserver.core.services.masking import REDACTED, digest_stand_in
 from mockserver.providers.hacienda.errors import HaciendaErrors
 from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits
@@ -12,14 +12,20 @@ PROVIDER = Provider(
     name="hacienda",
     title="Ministerio de Hacienda (Costa Rica) — recepción v1",
     mount="/hacienda",
-    hosts=("api.comprobanteselectronicos.go.cr", "idp.comprobanteselectronicos.go.cr"),
+    hosts=(
+        "api.comprobanteselectronicos.go.cr",
+        "api-sandbox.comprobanteselectronicos.go.cr",
+        "idp.comprobanteselectronicos.go.cr",
+    ),
     operations=OPERATIONS,
     errors=HaciendaErrors(),
     make_state=HaciendaState,
     auth=BearerAuth(),
     # the write log keeps whether a password was the magic wrong one, not the password
-    secret_fields={
-        "password": lambda v: WRONG_PASSWORD_PREFIX if v.startswith(WRONG_PASSWORD_PREFIX) else REDACTED,
+    secret_fields=lambda salt: {
+        "password": lambda v: (
+            WRONG_PASSWORD_PREFIX if v.startswith(WRONG_PASSWORD_PREFIX) else digest_stand_in(salt, v)
+        ),
         "client_secret": lambda v: v and REDACTED,
     },
     rate_limits=HaciendaLimits(),

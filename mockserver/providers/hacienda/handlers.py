@@ -16,7 +16,7 @@ def _state(call: Call) -> HaciendaState:
 
 
 async def create_token(call: Call) -> web.StreamResponse:
-    tokens = _state(call).idp.token(call.path["realm"], call.body or {})
+    tokens = _state(call).idp.token(call.path["realm"], call.body or {}, call.replaying)
     return json_response(tokens, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from mockserver.core.pipeline import CALL
 from mockserver.core.plugin import Principal, credential
 from mockserver.core.services.jwts import Jwts
 from mockserver.core.services.keys import SigningKey
+from mockserver.core.services.masking import presented_digest
 from mockserver.core.specs import Operation
 
 IDP_ORIGIN = "https://idp.comprobanteselectronicos.go.cr"
@@ -47,8 +49,13 @@ class Session:
 class IdentityProvider:
     """Issues and checks tokens; sessions end at logout, and refresh tokens of an ended session die."""
 
-    def __init__(self, key: SigningKey, ids: Any, clock: Any, access_ttl: int, refresh_ttl: int) -> None:
+    def __init__(
+        self, key: SigningKey, ids: Any, clock: Any, access_ttl: int, refresh_ttl: int, salt: bytes = b""
+    ) -> None:
         self.key = key
+        self.salt = salt
+        # (realm, username) → the salted digest of the password it first logged in with
+        self.passwords: dict[tuple[str, str], bytes] = {}
         self.ids = ids
         self.clock = clock
         self.access_ttl = access_ttl
@@ -56,7 +63,7 @@ class IdentityProvider:
         self.sessions: dict[str, Session] = {}
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
-    def token(self, realm: str, form: dict[str, str]) -> dict[str, Any]:
+    def token(self, realm: str, form: dict[str, str], replaying: bool = False) -> dict[str, Any]:
         client = self._client(realm, form)
         grant = form.get("grant_type")
         if not grant:
@@ -65,6 +72,10 @@ class IdentityProvider:
             username = form.get("username", "").strip().lower()
             password = form.get("password", "")
             if not username or not password or password.startswith(WRONG_PASSWORD_PREFIX):
+                raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
+            digest = presented_digest(self.salt, password, replaying)
+            known = self.passwords.setdefault((realm, username), digest or b"")
+            if digest is None or not hmac.compare_digest(known, digest):  # a user keeps its first password
                 raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
             session = Session(self.ids.uuid(), realm, username)
             self.sessions[session.id] = session
@@ -156,6 +167,18 @@ class IdentityProvider:
         self.sessions.clear()
 
 
+SANDBOX_HOSTS = frozenset({"api-sandbox.comprobanteselectronicos.go.cr"})
+
+
+def environment_realm(request: web.Request) -> str | None:
+    """The realm whose tokens this recepción accepts: `rut-stag` on `recepcion-sandbox` and on the
+    sandbox host, `rut` (production) otherwise; None off recepción (the control plane takes either)."""
+    if "/recepcion" not in request.path:
+        return None
+    host = request.host.rsplit(":", 1)[0].lower() if request.host else ""
+    return "rut-stag" if "/recepcion-sandbox/" in request.path or host in SANDBOX_HOSTS else "rut"
+
+
 def tenant_of(claims: dict[str, Any]) -> str:
     realm = str(claims.get("iss", "")).rsplit("/", 1)[-1]
     return f"{realm}/{claims.get('preferred_username', '')}"
@@ -167,6 +190,10 @@ class BearerAuth:
     async def authenticate(self, request: web.Request, op: Operation) -> Principal:
         idp: IdentityProvider = request[CALL].provider.state.idp
         claims = idp.access_claims(request.headers.get("Authorization"))
+        realm = environment_realm(request)
+        if realm is not None and str(claims.get("iss", "")).rsplit("/", 1)[-1] != realm:
+            # a staging token on production, or a production token on the sandbox
+            raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido en este ambiente.")
         return Principal(tenant_of(claims), claims=claims)
 
     def peek_tenant(self, request: web.Request) -> str | None:

@@ -95,13 +95,20 @@ class HaciendaState(ProviderState):
         super().__init__(pr)
         rt = pr.runtime
         self.idp = IdentityProvider(
-            rt.keys, rt.ids, rt.clock, pr.options["access_token_ttl"], pr.options["refresh_token_ttl"]
+            rt.keys,
+            rt.ids,
+            rt.clock,
+            pr.options["access_token_ttl"],
+            pr.options["refresh_token_ttl"],
+            rt.secret_salt(),
         )
         self.tenants: dict[str, dict[str, Comprobante]] = {}
         self._order = 0
 
     def reset(self, tenant: str) -> None:
         self.tenants.pop(tenant, None)
+        realm, _, username = tenant.partition("/")
+        self.idp.passwords.pop((realm, username), None)  # the user may log in with a new password
 
     def _docs(self, tenant: str) -> dict[str, Comprobante]:
         return self.tenants.setdefault(tenant, {})

@@ -46,6 +46,7 @@ async def test_an_operation_carries_auth_body_and_idempotency_only_when_its_spec
         "authenticate",
         "validate",
         "idempotency",
+        "commit",
     )
     delete = next(r for (method, _), r in routes.items() if method == "DELETE")
     assert "body" not in delete.steps and "idempotency" not in delete.steps
@@ -61,6 +62,9 @@ async def test_every_chain_keeps_the_documented_order(mock: Mock) -> None:
     unsecured = {r.op.id for r in routes.values() if r.op is not None and "authenticate" not in r.steps}
     assert {"createToken", "getCerts", "downloadDocumentPdf"} <= unsecured
     assert "createDocument" not in unsecured
+    reads = [r for (method, _), r in routes.items() if method == "GET" and r.op is not None]
+    assert reads and not any("commit" in r.steps for r in reads)  # a read is logged only if it polls
+    assert all("commit" in r.steps for (method, _), r in routes.items() if method == "POST" and r.op)
 
 
 async def test_the_served_spec_is_not_journaled_and_strict_only_checks_operations(mock: Mock) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
 from lxml import etree
 
 from mockserver.providers.hacienda import sample
 from mockserver.providers.hacienda.documents import verify_signature
-from tests.providers.hacienda.conftest import API, Hacienda
+from tests.providers.hacienda.conftest import API, Hacienda, login
 
 MH = "{https://cdn.comprobanteselectronicos.go.cr/xml-schemas/v4.4/mensajeHacienda}"
 
@@ -265,13 +266,37 @@ async def test_unknown_clave_returns_404_with_error_cause(hacienda: Hacienda) ->
 
 async def test_trailing_slashes_and_both_base_paths_are_served(hacienda: Hacienda) -> None:
     s = sample.Sample()
+    production = {"Authorization": f"bearer {(await login(hacienda.mock, realm='rut'))['access_token']}"}
     response = await hacienda.mock.client.post(
-        "/hacienda/recepcion/v1/recepcion/", json=hacienda.body(s), headers=hacienda.headers
+        "/hacienda/recepcion/v1/recepcion/", json=hacienda.body(s), headers=production
     )
     assert response.status == 201
     assert "/hacienda/recepcion/v1/recepcion/" in response.headers["Location"]
-    for path in (f"/hacienda/recepcion/v1/recepcion/{s.clave}/", f"{API}/recepcion/{s.clave}"):
-        assert (await hacienda.mock.client.get(path, headers=hacienda.headers)).status == 200
+    assert (
+        await hacienda.mock.client.get(f"/hacienda/recepcion/v1/recepcion/{s.clave}/", headers=production)
+    ).status == 200
+    staged = sample.Sample(numero=7)
+    assert (await hacienda.post(hacienda.body(staged))).status == 201
+    assert (
+        await hacienda.mock.client.get(f"{API}/recepcion/{staged.clave}/", headers=hacienda.headers)
+    ).status == 200
+
+
+@pytest.mark.parametrize(
+    ("realm", "path", "host"),
+    [
+        ("rut-stag", "/hacienda/recepcion/v1/recepcion", None),
+        ("rut", "/hacienda/recepcion-sandbox/v1/recepcion", None),
+        ("rut", "/recepcion/v1/recepcion", "api-sandbox.comprobanteselectronicos.go.cr"),
+    ],
+)
+async def test_a_token_of_one_environment_is_refused_on_the_other(
+    hacienda: Hacienda, realm: str, path: str, host: str | None
+) -> None:
+    token = (await login(hacienda.mock, realm=realm))["access_token"]
+    headers = {"Authorization": f"bearer {token}"} | ({"Host": host} if host else {})
+    response = await hacienda.mock.client.post(path, json=hacienda.body(sample.Sample()), headers=headers)
+    assert response.status == 401  # recepción's 401 carries only WWW-Authenticate
 
 
 async def test_mensaje_receptor_is_looked_up_as_clave_dash_consecutivo(hacienda: Hacienda) -> None:
