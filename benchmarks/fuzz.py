@@ -10,7 +10,9 @@ codes, content types, headers and bodies as the spec documents them (every error
 own envelope, since the envelopes are the specs' error schemas), and schema-invalid requests
 refused. Operations the mock declares unsupported (they answer 501 by design) are left out.
 
-Fails when schemathesis finds anything, or when the mock logged a spec violation or an unhandled
+Then hostile values schemathesis never draws (hostile.py: lone surrogates, NUL, NaN, 1e400, huge
+strings, deep nesting) in every body field and query parameter. Fails when schemathesis finds anything,
+when a hostile value gets a 5xx, or when the mock logged a spec violation or an unhandled
 error. --quick (CI): 5 examples per operation.
 """
 
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import hostile
 from live import ROOT, free_port, start_mock, stop
 from traffic import PROVIDERS, Traffic
 
@@ -173,6 +176,13 @@ def main() -> None:
                 run_target(t, base, traffic.known.get(t.provider, {}), args, tmp)
                 for t in targets(traffic.tokens)
             ]
+            limit = 4 if args.quick else 1000  # properties and parameters per operation
+            hostile_runs = [
+                asyncio.run(hostile.run(base, t.provider, t.base, t.headers, limit))
+                for t in targets(traffic.tokens)
+            ]
+            hostile_sent = sum(sent for sent, _ in hostile_runs)
+            hostile_findings = [f for _, found in hostile_runs for f in found]
         finally:
             stop(process)
         logged = log.read_text(errors="replace")
@@ -182,6 +192,8 @@ def main() -> None:
         "seed": args.seed,
         "runs": runs,
         "total": {k: sum(r[k] for r in runs) for k in ("operations", "test_cases", "failures", "errors")},
+        "hostile_requests": hostile_sent,
+        "hostile_findings": hostile_findings,
         "spec_violations_logged": logged.count("response breaks the spec"),
         "unhandled_errors_logged": logged.count("unhandled error"),
     }
@@ -191,7 +203,7 @@ def main() -> None:
         args.json.write_text(text + "\n")
     bad = figures["total"]["failures"] + figures["total"]["errors"]
     bad += figures["spec_violations_logged"] + figures["unhandled_errors_logged"]
-    bad += sum(r["exit_code"] != 0 for r in runs)
+    bad += sum(r["exit_code"] != 0 for r in runs) + len(hostile_findings)
     if bad:
         sys.exit(f"fuzzing found problems; the mock's log:\n{logged[-6000:]}")
 
