@@ -95,11 +95,11 @@ def _admin_token(request: web.Request) -> str | None:
 async def _sandbox(runtime: Runtime, request: web.Request, name: str) -> Scope:
     """The sandbox the provider's own credential on this request opens, checked as the provider does."""
     pr = runtime.providers.get(name)
-    if pr is None or pr.provider.auth is None:
+    secured = [op for op in pr.spec.operations.values() if op.secured] if pr is not None else []
+    if pr is None or pr.provider.auth is None or not secured:
         raise AdminError(
             f"{PROVIDER_HEADER}: unknown provider {name!r}; running: {', '.join(runtime.providers)}"
         )
-    secured = [op for op in pr.spec.operations.values() if op.secured]
     op = dataclasses.replace(min(secured, key=lambda o: len(o.scopes)), scopes=frozenset())
     call = Call(request=request, runtime=runtime, handler=None, prefix="", provider=pr, op=op)  # type: ignore[arg-type]
     request[CALL] = call
