@@ -43,7 +43,6 @@ SANDBOXED = {
     ("DELETE", RECEIVER),
     ("POST", "/__admin/actions/{provider}/{action}"),
 }
-SCOPE = ADMIN_SCOPE
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ WHOLE = Scope()
 
 
 def scope_of(request: web.Request) -> Scope:
-    scope = request.get(SCOPE, WHOLE)
+    scope = request.get(ADMIN_SCOPE, WHOLE)
     assert isinstance(scope, Scope)
     return scope
 
@@ -117,7 +116,7 @@ async def access(request: web.Request, handler: Any) -> web.StreamResponse:
     runtime = runtime_of(request)
     if REPLAYED in request:  # from the write log: the sandbox it was limited to is recorded with it
         tenant = request[REPLAYED]
-        request[SCOPE] = Scope(request.headers.get(PROVIDER_HEADER), tenant) if tenant else WHOLE
+        request[ADMIN_SCOPE] = Scope(request.headers.get(PROVIDER_HEADER), tenant) if tenant else WHOLE
         replayed: web.StreamResponse = await handler(request)
         return replayed
     where = (request.method, _canonical(request))
@@ -129,7 +128,7 @@ async def access(request: web.Request, handler: Any) -> web.StreamResponse:
         if not hmac.compare_digest(token.encode(), runtime.admin_token.encode()):
             raise Unauthorized("the admin token is not this mock's")
     elif PROVIDER_HEADER in request.headers:
-        request[SCOPE] = await _sandbox(runtime, request, request.headers[PROVIDER_HEADER])
+        request[ADMIN_SCOPE] = await _sandbox(runtime, request, request.headers[PROVIDER_HEADER])
         if where not in SANDBOXED:
             raise Forbidden(
                 f"{where[0]} {where[1]} acts on the whole mock: it needs the admin token, "

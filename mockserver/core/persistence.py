@@ -125,12 +125,7 @@ def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = Non
     deliveries = runtime.store.deliveries()
     if sandbox is not None:
         provider, tenant = sandbox
-        writes = [
-            w
-            for w in writes
-            if dict(w.headers).get(TENANT_HEADER) == tenant
-            and (w.provider == provider or dict(w.headers).get("X-Mock-Provider") == provider)
-        ]
+        writes = [w for w in writes if _made_by(w, provider, tenant)]
         known = runtime.webhooks.deliveries
         deliveries = {
             i: o
@@ -145,6 +140,15 @@ def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = Non
         "writes": [w.as_json() for w in writes],
         "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in deliveries.items()},
     }
+
+
+def _made_by(write: Write, provider: str | None, tenant: str | None) -> bool:
+    """A provider call of the sandbox, or a control-plane call limited to it (X-Mock-Provider)."""
+    headers = dict(write.headers)
+    return headers.get(TENANT_HEADER) == tenant and provider in (
+        write.provider,
+        headers.get("X-Mock-Provider"),
+    )
 
 
 async def import_state(runtime: Runtime, data: Any) -> int:

@@ -57,13 +57,21 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
         return response
     if ex.provider_name is None and request.path == ADMIN_RESET and not _scoped_reset(ex):
         runtime.store.forget_provider_writes()
-    try:  # a refusal (it never reached its handler), a poll, a control-plane call
-        runtime.store.append(write_of(ex), runtime.clock.state())
-    except (sqlite3.Error, OSError) as error:
-        log.error("the write log could not keep %s %s: %s", request.method, request.path, error)
-        if request.method not in READS and 200 <= response.status < 300:
-            return web.json_response({"error": f"not kept: the write log failed ({error})"}, status=503)
+    # a refusal (it never reached its handler), a poll, a control-plane call
+    failure = keep(ex)
+    if failure is not None and request.method not in READS and 200 <= response.status < 300:
+        return web.json_response({"error": f"not kept: the write log failed ({failure})"}, status=503)
     return response
+
+
+def keep(ex: Exchange) -> Exception | None:
+    """Append the exchange's write to the log; the error (logged) when the log cannot take it."""
+    try:
+        ex.runtime.store.append(write_of(ex), ex.runtime.clock.state())
+    except (sqlite3.Error, OSError) as error:
+        log.error("the write log could not keep %s %s: %s", ex.request.method, ex.request.path, error)
+        return error
+    return None
 
 
 def write_of(ex: Exchange) -> Write:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from mockserver.core.services.callbacks import DEMO_RECEIVER
+from mockserver.core.services.callbacks import DEMO_RECEIVER, GuardedResolver
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.masking import names_sandbox
@@ -100,8 +100,6 @@ class WebhookDispatcher:
         self.guard: Callable[[str], str | None] = lambda url: None
 
     async def start(self) -> None:
-        from mockserver.core.services.callbacks import GuardedResolver
-
         # a pool per receiver: one that never answers holds its own connections, not everyone's
         connector = aiohttp.TCPConnector(resolver=GuardedResolver(), limit=0, limit_per_host=8)
         self._session = aiohttp.ClientSession(connector=connector)

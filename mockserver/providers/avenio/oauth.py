@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from mockserver.core.services.clock import Clock
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.jwts import Jwts
 from mockserver.core.services.keys import SigningKey
+from mockserver.core.services.masking import DIGEST_PREFIX, digest_stand_in, presented_digest, salted_digest
 from mockserver.core.specs import Operation
 from mockserver.paths import FIXTURES
 
@@ -34,25 +34,18 @@ def oauth_error(status: int, code: str, message: str) -> MockError:
     return MockError(kind, message, code=code, status=status)
 
 
-DIGEST_PREFIX = "sha256:"  # how the write log keeps a client secret; a replay registers the digest
-
-
-def digest_of(salt: bytes, secret: str) -> bytes:
-    """HMAC-SHA-256 under the mock's own salt: a leaked state file gives no table lookup."""
-    return hmac.new(salt, secret.encode(), hashlib.sha256).digest()
-
-
 def secret_stand_in(salt: bytes, secret: str) -> str:
-    """The write log's stand-in for a client secret: its salted digest (a wrong one stays wrong)."""
+    """The write log's stand-in for a client secret: its salted digest, which a replay registers (a
+    wrong one stays wrong)."""
     if secret.startswith(WRONG_SECRET_PREFIX):
         return WRONG_SECRET_PREFIX
-    return DIGEST_PREFIX + digest_of(salt, secret).hex()
+    return digest_stand_in(salt, secret)
 
 
 @dataclass
 class Client:
     client_id: str
-    digest: bytes  # the secret's salted digest (digest_of): enough to check it
+    digest: bytes  # the secret's salted digest (masking.salted_digest): enough to check it
     scopes: tuple[str, ...]
     # the secret itself signs this client's webhooks (the shared secret); never logged, never in the
     # write log. After a restart it is unknown until the client's next token request presents it.
@@ -60,7 +53,7 @@ class Client:
 
     @classmethod
     def with_secret(cls, salt: bytes, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
-        return cls(client_id, digest_of(salt, secret), scopes, secret)
+        return cls(client_id, salted_digest(salt, secret), scopes, secret)
 
     def matches(self, digest: bytes) -> bool:
         return hmac.compare_digest(digest, self.digest)
@@ -109,10 +102,9 @@ class Authority:
             raise oauth_error(400, "invalid_request", "grant_type is required")
         client_id, secret = self.client_credentials(form, authorization)
         known = not (replay and secret.startswith(DIGEST_PREFIX))
-        try:
-            digest = digest_of(self.salt, secret) if known else bytes.fromhex(secret[len(DIGEST_PREFIX) :])
-        except ValueError:
-            raise oauth_error(401, "invalid_client", "Client authentication failed") from None
+        digest = presented_digest(self.salt, secret, replay)
+        if digest is None:
+            raise oauth_error(401, "invalid_client", "Client authentication failed")
         client = self.clients.get(client_id)
         if secret.startswith(WRONG_SECRET_PREFIX) or (client is not None and not client.matches(digest)):
             raise oauth_error(401, "invalid_client", "Client authentication failed")

@@ -21,7 +21,7 @@ PROVIDER = Provider(
     errors=HaciendaErrors(),
     make_state=HaciendaState,
     auth=BearerAuth(),
-    # the write log keeps whether a password was the magic wrong one, not the password
+    # the write log keeps a password's salted digest (the magic wrong one as it is), never the password
     secret_fields=lambda salt: {
         "password": lambda v: (
             WRONG_PASSWORD_PREFIX if v.startswith(WRONG_PASSWORD_PREFIX) else digest_stand_in(salt, v)

@@ -74,8 +74,9 @@ class IdentityProvider:
             if not username or not password or password.startswith(WRONG_PASSWORD_PREFIX):
                 raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
             digest = presented_digest(self.salt, password, replaying)
-            known = self.passwords.setdefault((realm, username), digest or b"")
-            if digest is None or not hmac.compare_digest(known, digest):  # a user keeps its first password
+            if digest is None or not hmac.compare_digest(
+                self.passwords.setdefault((realm, username), digest), digest
+            ):  # a user keeps its first password
                 raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
             session = Session(self.ids.uuid(), realm, username)
             self.sessions[session.id] = session
