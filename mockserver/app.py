@@ -60,9 +60,14 @@ def create_provider_port_app(runtime: Runtime, name: str) -> web.Application:
 async def _background(app: web.Application) -> AsyncIterator[None]:
     runtime = app[RUNTIME]
     await runtime.webhooks.start()
-    task = asyncio.create_task(runtime.scheduler.run_forever(), name="mockserver-scheduler")
+    tasks = [asyncio.create_task(runtime.scheduler.run_forever(), name="mockserver-scheduler")]
+    if runtime.snapshots:
+        tasks.append(asyncio.create_task(runtime.snapshots.run_when_idle(), name="mockserver-snapshots"))
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await runtime.webhooks.stop()
+    if runtime.snapshots:
+        runtime.snapshots.close()  # a clean stop restarts without replaying anything

@@ -93,10 +93,11 @@ def settle_deliveries(runtime: Runtime, outcomes: dict[str, tuple[str, list[dict
     hooks = runtime.webhooks
     for delivery in hooks.deliveries.values():
         if delivery.id in outcomes:
+            seen = len(delivery.attempts)  # a snapshot's deliveries come with the attempts it had seen
             delivery.state, attempts = outcomes[delivery.id]
             delivery.attempts = [Attempt(**a) for a in attempts]
             observer = hooks.observers.get(delivery.provider)
-            for attempt in delivery.attempts if observer else ():
+            for attempt in delivery.attempts[seen:] if observer else ():
                 observer(delivery, attempt)  # type: ignore[misc]
         if delivery.state == "pending":
             last = delivery.attempts[-1] if delivery.attempts else None
@@ -105,17 +106,20 @@ def settle_deliveries(runtime: Runtime, outcomes: dict[str, tuple[str, list[dict
 
 
 async def restore(runtime: Runtime) -> int:
-    """At start: rebuild everything from the store; answers how many writes were replayed."""
-    writes = runtime.store.writes()
-    if not writes:
+    """At start: rebuild everything from the store, from its snapshot on if it has a good one; answers
+    how many writes the state holds (those of the snapshot and those replayed after it)."""
+    snapshot = runtime.snapshots.load() if runtime.snapshots else 0
+    writes = runtime.store.writes(after=snapshot)
+    if not writes and not snapshot:
         return 0
-    await replay(runtime, writes)
+    if writes:
+        await replay(runtime, writes)
     settle_deliveries(runtime, runtime.store.deliveries())
     clock = runtime.store.meta("clock")
     if clock:
         runtime.clock.restore(clock)
     runtime.scheduler.run_due()
-    return len(writes)
+    return runtime.store.count()
 
 
 def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = None) -> dict[str, Any]:

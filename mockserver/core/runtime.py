@@ -29,6 +29,7 @@ from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
 from mockserver.core.services.store import Store
 from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
+from mockserver.core.snapshots import Snapshots
 from mockserver.core.specs import Spec, load_spec
 from mockserver.settings import Settings
 
@@ -130,6 +131,7 @@ class Runtime:
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
+    snapshots: Snapshots | None = None  # with a state file: restarts replay only what came after one
     _salt: bytes | None = None
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -189,6 +191,10 @@ class Runtime:
             if provider.webhook_observer:
                 runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
+        if settings.state_file:
+            runtime.snapshots = Snapshots(
+                runtime, settings.state_file.with_name(f"{settings.state_file.name}-snapshot")
+            )
         return runtime
 
     def secret_salt(self) -> bytes:

@@ -14,6 +14,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.cli.process import ROOT, free_ports, running
 
 KEY = {"Authorization": "Bearer ti_test_key"}
@@ -116,7 +118,10 @@ def test_a_restart_restores_invoices_pending_batches_and_undelivered_webhooks(tm
         )
 
 
-def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("burst", [150, 1300], ids=["before-a-snapshot", "after-snapshots"])
+def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: Path, burst: int) -> None:
+    """1,300 writes are past the first snapshots (one per 1,000 writes, taken by a forked child while
+    the writers go on): the restart loads the newest and replays the writes after it."""
     state, port, log = tmp_path / "state.sqlite", free_ports(), tmp_path / "mock.log"
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
@@ -135,17 +140,19 @@ def test_kill_9_in_the_middle_of_a_burst_loses_no_acknowledged_write(tmp_path: P
         for thread in writers:
             thread.start()
         deadline = time.monotonic() + 30
-        while len(acknowledged) < 150 and time.monotonic() < deadline:
+        while len(acknowledged) < burst and time.monotonic() < deadline:
             time.sleep(0.01)
-        process.kill()  # SIGKILL while the writers are still sending
+        process.kill()  # SIGKILL while the writers are still sending (and maybe a child snapshots)
         process.wait(timeout=10)
         stop.set()
         for thread in writers:
             thread.join(timeout=15)
-    assert len(acknowledged) >= 150, "the burst was too slow to test anything"
+    assert len(acknowledged) >= burst, "the burst was too slow to test anything"
+    assert Path(f"{state}-snapshot").exists() == (burst > 1000)
 
     with _mock(state, port, log):
         listed = _all_invoices(base)
+    assert "set aside" not in log.read_text()
     ids = [i["id"] for i in listed]
     assert set(acknowledged) <= set(ids), f"lost {len(set(acknowledged) - set(ids))} acknowledged writes"
     assert len(ids) - len(acknowledged) <= len(writers)  # at most the writes in flight at the kill

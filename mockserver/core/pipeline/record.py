@@ -45,6 +45,19 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
         ex.replay_tenant = request.headers.get(TENANT_HEADER, "")
         ex.request[REPLAYED] = ex.replay_tenant  # the control plane takes its sandbox from here
         return await next(ex)
+    if runtime.snapshots is None:
+        return await _record(ex, next)
+    if _fits(request):
+        await ex.read()  # a slow upload is read before it counts as under way: it never holds a snapshot
+    await runtime.snapshots.admit()
+    try:
+        return await _record(ex, next)
+    finally:
+        runtime.snapshots.done()
+
+
+async def _record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    runtime, request = ex.runtime, ex.request
     ex.token = runtime.next_token()
     runtime.ids.reseed(ex.token)
     ex.at, polls = runtime.clock.now(), runtime.lifecycles.polls
@@ -62,6 +75,14 @@ async def record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> w
     if failure is not None and request.method not in READS and 200 <= response.status < 300:
         return web.json_response({"error": f"not kept: the write log failed ({failure})"}, status=503)
     return response
+
+
+def _fits(request: web.Request) -> bool:
+    """Whether the body can be read ahead without changing what the handler reads: a plain body of a
+    declared length the mock takes (a refused one would leave the rest of it for the handler)."""
+    length = request.content_length
+    plain = request.headers.get("Content-Encoding", "identity").lower() in ("identity", "")
+    return plain and length is not None and length <= request.client_max_size
 
 
 def keep(ex: Exchange) -> Exception | None:

@@ -30,6 +30,16 @@ STATUS_KINDS = {
 }
 
 
+def _sandbox(call: Call) -> str | None:
+    """The sandbox a rule's `tenant` is matched with, as rules name it (see admin.faults): a replayed
+    request carries no credential, only the sandbox it opened."""
+    if call.replaying:
+        return call.replay_tenant or None
+    auth = call.provider.provider.auth
+    peeked = auth.peek_tenant(call.request) if auth else None
+    return call.provider.sandbox_of(peeked) if peeked else None
+
+
 async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     request = call.request
     engine = call.runtime.scenarios
@@ -49,12 +59,10 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     body: Any = None
     if request.body_exists and any(r.match is not None for r in engine.rules):
         body = await call.json_for_match()
-    auth = call.provider.provider.auth
-    peeked = auth.peek_tenant(request) if auth else None
     action = engine.pick(
         provider=call.provider.name,
         operation=call.op.id if call.op else None,
-        tenant=call.provider.sandbox_of(peeked) if peeked else None,  # as rules name it (see admin.faults)
+        tenant=_sandbox(call),
         method=request.method,
         path=request.path,
         body=body,

@@ -43,6 +43,13 @@ class IdempotencyStore:
         while len(self._stored) > self._size:
             self._stored.popitem(last=False)
 
+    def saved(self) -> OrderedDict[tuple[str, str, str], Stored]:
+        """What a snapshot keeps (see `core.snapshot`)."""
+        return self._stored
+
+    def put_back(self, saved: OrderedDict[tuple[str, str, str], Stored]) -> None:
+        self._stored = saved
+
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
         for scope in list(self._stored):
             if (provider is None or scope[0] == provider) and (tenant is None or scope[1] == tenant):

@@ -7,7 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from mockserver.core.services.masking import mask_headers, names_sandbox
+from multidict import CIMultiDict
+
+from mockserver.core.services.masking import mask_header, mask_headers, names_sandbox
+
+HEADERS = ("request_headers", "response_headers")
 
 
 @dataclass
@@ -28,6 +32,19 @@ class Entry:
     request_body: Any = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     scenario: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For a snapshot: the headers as plain pairs (a live request's are a view of it), credentials
+        masked (a snapshot is on disk, as the write log is)."""
+        state = dict(vars(self))
+        for name in HEADERS:
+            state[name] = [(str(k), mask_header(str(k), str(v))) for k, v in state[name].items()]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in HEADERS:
+            state[name] = CIMultiDict(state[name])
+        vars(self).update(state)
 
     def as_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -51,6 +68,14 @@ class Journal:
 
     def record(self, entry: Entry) -> None:
         self._entries.append(entry)
+
+    def saved(self) -> tuple[list[Entry], int]:
+        """What a snapshot keeps (see `core.snapshot`)."""
+        return list(self._entries), self._next_id
+
+    def put_back(self, saved: tuple[list[Entry], int]) -> None:
+        entries, self._next_id = saved
+        self._entries = deque(entries, maxlen=self._entries.maxlen)
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
         kept = [

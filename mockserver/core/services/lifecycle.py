@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mockserver.core.services.scheduler import Job, Scheduler
 
@@ -128,6 +130,13 @@ class Lifecycles:
             moved += 1
         return moved
 
+    def saved(self) -> dict[str, Any]:
+        """What a snapshot keeps (see `core.snapshot`); the tracks' timers are in the scheduler's."""
+        return {"tracks": self._tracks, "modes": self.modes, "polls": self.polls}
+
+    def put_back(self, saved: dict[str, Any]) -> None:
+        self._tracks, self.modes, self.polls = saved["tracks"], saved["modes"], saved["polls"]
+
     def pending(self, provider: str | None = None) -> list[Track]:
         return [t for t in self._tracks.values() if provider is None or t.provider == provider]
 
@@ -150,7 +159,7 @@ class Lifecycles:
         seconds = self.control(track.provider, track.kind).seconds
         when = base + (track.steps[track.index].delay if seconds is None else seconds)
         key = f"{track.provider}/{track.kind}/{track.key}/{track.index}"
-        track.job = self.scheduler.at(when, lambda: self._fire(track, when), key)
+        track.job = self.scheduler.at(when, functools.partial(self._fire, track, when), key)
 
     def _fire(self, track: Track, due: float) -> None:
         self._step(track)

@@ -80,6 +80,13 @@ class Scenarios:
         # how a delay or a slow body waits: real time, so a client's own timeout sees it (tests swap it)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
+    def saved(self) -> list[Rule]:
+        """What a snapshot keeps (see `core.snapshot`): the rules, with what they have counted."""
+        return self.rules
+
+    def put_back(self, saved: list[Rule]) -> None:
+        self.rules = saved
+
     def catalogue(self, provider: str) -> dict[str, dict[str, Any]]:
         return {**COMMON_CATALOGUE, **self.catalogues.get(provider, {})}
 

@@ -9,6 +9,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mockserver.core.services.clock import Clock
 
@@ -22,6 +23,7 @@ class Job:
     fn: Callable[[], None] = field(compare=False)
     key: str = field(default="", compare=False)  # names the job's work, stable across a replay
     cancelled: bool = field(default=False, compare=False)
+    kept: bool = field(default=True, compare=False)  # False: planned again after a restart, not saved
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -41,8 +43,8 @@ class Scheduler:
             contextlib.nullcontext()
         )
 
-    def at(self, when: float, fn: Callable[[], None], key: str = "") -> Job:
-        job = Job(when, next(self._seq), fn, key)
+    def at(self, when: float, fn: Callable[[], None], key: str = "", *, kept: bool = True) -> Job:
+        job = Job(when, next(self._seq), fn, key, kept=kept)
         heapq.heappush(self._heap, job)
         self._wake.set()
         return job
@@ -52,6 +54,17 @@ class Scheduler:
 
     def pending(self) -> int:
         return sum(1 for job in self._heap if not job.cancelled)
+
+    def saved(self) -> dict[str, Any]:
+        """What a snapshot keeps (see `core.snapshot`): the jobs to come, but those planned again."""
+        jobs = [job for job in self._heap if job.kept and not job.cancelled]
+        return {"jobs": jobs, "seq": next(self._seq)}
+
+    def put_back(self, saved: dict[str, Any]) -> None:
+        self._heap.extend(saved["jobs"])
+        heapq.heapify(self._heap)
+        self._seq = itertools.count(max(saved["seq"], next(self._seq)))
+        self._wake.set()
 
     def clear(self) -> None:
         self._heap.clear()

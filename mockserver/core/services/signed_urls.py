@@ -9,6 +9,12 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from mockserver.core.services.clock import Clock
+from mockserver.core.services.keys import SigningKey
+
+
+def derived_secret(keys: SigningKey, label: bytes) -> bytes:
+    """A provider's link key, derived from the mock's signing key: links outlive a restart with it."""
+    return hashlib.sha256(label + b"\0" + keys.private_pem).digest()
 
 
 class SignedUrls:

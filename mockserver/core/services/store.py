@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,9 +92,18 @@ class Store:
                     found = "; ".join(" ".join(str(p).split()) for p in problems[:2])
                     raise sqlite3.DatabaseError(f"the file is damaged ({found})")
             self._db.executescript(SCHEMA)
+            row = self._db.execute("SELECT max(seq) FROM writes").fetchone()
+            self.log_id = self.meta("log") or self._new_log()
         except sqlite3.Error as error:
             raise StateFileError(f"--state-file {path}: {error}; the file is left as it is") from None
+        self.last_seq: int = row[0] or 0  # the newest write's number: snapshots name the last they include
         self._clock = ""  # the clock as last stored: a write that leaves it as it was does not store it again
+
+    def _new_log(self) -> str:
+        """A new name for the log, whenever history is dropped: a snapshot of the old one no longer fits."""
+        self.log_id = secrets.token_hex(8)
+        self.set_meta("log", self.log_id)
+        return self.log_id
 
     def close(self) -> None:
         self._db.close()
@@ -112,7 +122,7 @@ class Store:
         """The write and the clock after it, in one transaction: both or neither survive a crash."""
         encoded = json.dumps(clock)
         with self._transaction():
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -129,10 +139,14 @@ class Store:
             if encoded != self._clock:  # it only changes when the clock is moved
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (encoded,))
         self._clock = encoded
+        self.last_seq = cursor.lastrowid or self.last_seq
 
-    def writes(self) -> list[Write]:
+    def writes(self, after: int = 0) -> list[Write]:
+        """The writes in order; `after`: only those after that write (the last a snapshot includes)."""
         rows = self._db.execute(
-            "SELECT token, at, provider, method, target, base, headers, body FROM writes ORDER BY seq"
+            "SELECT token, at, provider, method, target, base, headers, body FROM writes WHERE seq > ?"
+            " ORDER BY seq",
+            (after,),
         )
         return [
             Write(t, at, p, m, target, base, [(k, v) for k, v in json.loads(h)], bytes(body))
@@ -163,12 +177,14 @@ class Store:
                 " OR target LIKE '/__admin/webhooks/%/replay' OR target = '/__admin/reset'"
             )
             self._db.execute("DELETE FROM deliveries")
+            self._new_log()
 
     def clear(self) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM writes")
             self._db.execute("DELETE FROM deliveries")
             self._db.execute("DELETE FROM meta WHERE key = 'clock'")
+            self._new_log()
         self._clock = ""
 
     @contextlib.contextmanager

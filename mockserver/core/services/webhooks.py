@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -159,6 +160,14 @@ class WebhookDispatcher:
             policy=original.policy,
         )
 
+    def saved(self) -> dict[str, Any]:
+        """What a snapshot keeps (see `core.snapshot`): the log and the pause; attempts still to make
+        are planned again from the store's outcomes (`persistence.settle_deliveries`)."""
+        return {"deliveries": self.deliveries, "paused": self.paused}
+
+    def put_back(self, saved: dict[str, Any]) -> None:
+        self.deliveries, self.paused = saved["deliveries"], saved["paused"]
+
     def pause(self) -> None:
         self.paused = True
 
@@ -188,9 +197,8 @@ class WebhookDispatcher:
 
     def plan(self, delivery: Delivery, when: float) -> None:
         delivery.next_attempt_at = when
-        self.scheduler.at(
-            when, lambda: self._launch(delivery), f"webhook/{delivery.id}/{len(delivery.attempts)}"
-        )
+        key = f"webhook/{delivery.id}/{len(delivery.attempts)}"
+        self.scheduler.at(when, functools.partial(self._launch, delivery), key, kept=False)
 
     def _launch(self, delivery: Delivery) -> None:
         if delivery.state != "pending" or self.muted:

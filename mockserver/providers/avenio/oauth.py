@@ -48,12 +48,17 @@ class Client:
     digest: bytes  # the secret's salted digest (masking.salted_digest): enough to check it
     scopes: tuple[str, ...]
     # the secret itself signs this client's webhooks (the shared secret); never logged, never in the
-    # write log. After a restart it is unknown until the client's next token request presents it.
+    # write log or a snapshot. After a restart it is unknown until the client's next token request
+    # presents it (the fixture clients' secrets are public: they are known from the start).
     secret: str | None = None
+    fixture: bool = False
 
     @classmethod
-    def with_secret(cls, salt: bytes, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
-        return cls(client_id, salted_digest(salt, secret), scopes, secret)
+    def fixture_client(cls, salt: bytes, client_id: str, secret: str, scopes: tuple[str, ...]) -> Client:
+        return cls(client_id, salted_digest(salt, secret), scopes, secret, fixture=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**vars(self), "secret": self.secret if self.fixture else None}
 
     def matches(self, digest: bytes) -> bool:
         return hmac.compare_digest(digest, self.digest)
@@ -62,7 +67,7 @@ class Client:
 def fixture_clients(salt: bytes) -> dict[str, Client]:
     raw = json.loads((FIXTURES / "avenio" / "clients.json").read_text(encoding="utf-8"))
     return {
-        c["client_id"]: Client.with_secret(salt, c["client_id"], c["client_secret"], tuple(c["scopes"]))
+        c["client_id"]: Client.fixture_client(salt, c["client_id"], c["client_secret"], tuple(c["scopes"]))
         for c in raw
     }
 

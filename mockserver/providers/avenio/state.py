@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.kit import rut
 from mockserver.core.services.clock import iso
 from mockserver.core.services.lifecycle import Step
-from mockserver.core.services.signed_urls import SignedUrls
+from mockserver.core.services.signed_urls import SignedUrls, derived_secret
 from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.avenio import cut, retention
@@ -36,9 +36,7 @@ class AvenioState(ProviderState):
         super().__init__(pr)
         rt = pr.runtime
         self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"], rt.secret_salt())
-        self.links = SignedUrls(
-            lambda: hashlib.sha256(b"avenio-downloads\0" + rt.keys.private_pem).digest(), rt.clock
-        )
+        self.links = SignedUrls(functools.partial(derived_secret, rt.keys, b"avenio-downloads"), rt.clock)
         self.books: dict[str, Books] = {}
         self.documents: dict[str, Boleta] = {}
 
@@ -144,7 +142,7 @@ class AvenioState(ProviderState):
         decision = self.options["slow_delay"] if slow else self.options["decision_delay"]
         steps = [Step("processing", self.options["processing_delay"]), Step("final", decision)]
         op.track = self.lifecycles.start(
-            self.name, tipo, op.id, steps, lambda s: self._enter(op, s), tenant=tenant
+            self.name, tipo, op.id, steps, functools.partial(self._enter, op), tenant=tenant
         )
         return op
 
@@ -251,11 +249,11 @@ class AvenioState(ProviderState):
                 "confirmacion_receptor",
                 boleta.id,
                 [Step("anulada", self.options["receptor_confirmation_delay"])],
-                lambda _: self._confirm_by_timeout(op),
+                functools.partial(self._confirm_by_timeout, op),
                 tenant=op.tenant,
             )
 
-    def _confirm_by_timeout(self, op: Operation) -> None:
+    def _confirm_by_timeout(self, op: Operation, _state: str) -> None:
         self.settle_annulment(op, confirmed=True)
 
     def settle_annulment(self, op: Operation, *, confirmed: bool) -> Boleta:

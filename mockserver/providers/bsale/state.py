@@ -102,14 +102,14 @@ class BsaleState(ProviderState):
                 "sii",
                 f"{instance.access_token}|{doc.id}",
                 [Step("declared", self.options["sii_delay"])],
-                lambda _: self._declared(instance, document_id, rejected),
+                functools.partial(self._declared, instance, document_id, rejected),
                 tenant=instance.access_token,
             )
             if not track.done:  # (immediate mode declares it at once)
                 instance.sii_tracks[doc.id] = track
         return doc, True
 
-    def _declared(self, instance: Instance, document_id: int, rejected: bool) -> None:
+    def _declared(self, instance: Instance, document_id: int, rejected: bool, _state: str) -> None:
         informed, message = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
         doc = instance.documents.update(document_id, informed_sii=informed, response_msg_sii=message)
         instance.sii_tracks.pop(document_id, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -179,7 +180,7 @@ class HaciendaState(ProviderState):
             "comprobante",
             f"{tenant}|{key}",
             steps,
-            lambda estado: self._enter(tenant, doc, estado),
+            functools.partial(self._enter, tenant, doc),
             tenant=tenant,
         )
         return doc

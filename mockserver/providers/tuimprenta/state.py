@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from decimal import Decimal
@@ -248,7 +249,7 @@ class TuimprentaState(ProviderState):
             "batch",
             batch.id,
             [Step("processing", self.options["processing_delay"]), Step("done", 0.0)],
-            lambda step: self._run(account, batch, step),
+            functools.partial(self._run, account, batch),
             tenant=account.key,
         )
         return batch

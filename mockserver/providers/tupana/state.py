@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -13,7 +14,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.kit import rut
 from mockserver.core.services.clock import iso
 from mockserver.core.services.lifecycle import Step
-from mockserver.core.services.signed_urls import SignedUrls
+from mockserver.core.services.signed_urls import SignedUrls, derived_secret
 from mockserver.core.services.webhooks import Attempt, Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.tupana import entities
@@ -45,9 +46,8 @@ class TupanaState(ProviderState):
         super().__init__(pr)
         self.users: dict[str, User] = {}
         self.delivery_hooks: dict[str, str] = {}  # webhook delivery → the webhook it came from
-        keys = pr.runtime.keys
         self.links = SignedUrls(
-            lambda: hashlib.sha256(b"tupana-downloads\0" + keys.private_pem).digest(), self.clock
+            functools.partial(derived_secret, pr.runtime.keys, b"tupana-downloads"), self.clock
         )
         self.downloads = Downloads(self.links, self.options["download_ttl"])
 
@@ -170,7 +170,7 @@ class TupanaState(ProviderState):
             "batch",
             batch.id,
             [Step("processing", self.options["processing_delay"]), Step("done", self.options["sii_delay"])],
-            lambda s: self._advance(user, batch, s),
+            functools.partial(self._advance, user, batch),
             tenant=user.key,
         )
         return batch
