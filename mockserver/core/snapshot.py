@@ -127,7 +127,7 @@ def _method(owner: Any, name: str) -> Any:
 
 def fingerprint(runtime: Runtime) -> str:
     """The code and the settings a snapshot is valid for: another version or other providers, options,
-    lifecycle default or callback rules would have replayed the log differently."""
+    lifecycle default, callback rules or signing key would have replayed the log differently."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
@@ -139,6 +139,8 @@ def fingerprint(runtime: Runtime) -> str:
         "lifecycle": s.lifecycle,
         "journal_size": s.journal_size,
         "callback_allowlist": list(s.callback_allowlist),
+        # links and tokens in state are made with it (the mock's own key is in the store: it stays)
+        "signing_key": hashlib.sha256(s.signing_key.read_bytes()).hexdigest() if s.signing_key else None,
     }
     digest.update(json.dumps(chosen, sort_keys=True, default=str).encode())
     return digest.hexdigest()
