@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.services.masking import SECRET_KEYS
 from mockserver.core.specs import LazyValidator, Operation
+from mockserver.core.wording import SCHEMA_KEYWORDS, describe
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -17,33 +17,83 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Violation:
-    """One way a request broke the spec: where (`body`, `query`, `path`, `header`), which field, why."""
+    """One way a request broke the spec: where (`body`, `query`, `path`, `header`), which field, and
+    the keyword it broke with what the spec expected there; `message` says it in English."""
 
     location: str
     field: str
     message: str
     keyword: str = ""
+    expected: Any = None
+    spanish: str = ""  # for a violation the mock words itself (an unreadable body): the same in Spanish
+
+    def words(self, language: str, *, full_path: bool = False) -> str:
+        """The sentence in `language` ("en", "es"), naming the field by its last part or its path."""
+        if self.spanish or (self.expected is None and self.keyword not in SCHEMA_KEYWORDS):
+            return self.spanish if language == "es" and self.spanish else self.message
+        return describe(self.keyword, self.expected, self.field, language, full_path=full_path)
+
+
+def schema_violation(location: str, field: str, keyword: str, expected: Any) -> Violation:
+    return Violation(location, field, describe(keyword, expected, field), keyword, expected)
 
 
 def violations(validator: LazyValidator, instance: Any, location: str) -> list[Violation]:
+    """Every way `instance` breaks the schema, in order of where; each missing field named by itself."""
     found: list[Violation] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        found.append(_violation(error, location))
+        found.extend(_violations(error, location))
     return found
 
 
-def _violation(error: ValidationError, location: str) -> Violation:
-    path = ".".join(str(p) for p in error.absolute_path)
-    required = error.validator_value
-    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
-        missing = [r for r in required if r not in error.instance]
-        if missing:
-            path = ".".join(p for p in (path, str(missing[0])) if p)
-    message = error.message
-    if path.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
-        # jsonschema quotes the offending value; a secret's value never goes back out
-        message = f"the value does not satisfy '{error.validator}'"
-    return Violation(location, path, message, str(error.validator))
+def absent_nulls(validator: LazyValidator, instance: Any) -> None:
+    """JSON null where the schema takes no null is how clients say "not given" (Python's None, PHP's
+    null, JavaScript's undefined turned null): such a member is dropped, as if it were never sent. A
+    field the schema requires is then reported missing, in the provider's words."""
+    for _ in range(8):  # a pass drops every null jsonschema names; nested ones may show on the next
+        dropped = False
+        for error in validator.iter_errors(instance):
+            if not error.absolute_path:
+                continue
+            *parents, key = list(error.absolute_path)
+            owner = _at(instance, parents)
+            if error.instance is None and isinstance(owner, dict) and key in owner and owner[key] is None:
+                del owner[key]
+                dropped = True
+        if not dropped:
+            return
+
+
+def _at(instance: Any, path: list[Any]) -> Any:
+    for step in path:
+        try:
+            instance = instance[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return instance
+
+
+def _violations(error: ValidationError, location: str) -> list[Violation]:
+    path = [str(p) for p in error.absolute_path]
+    keyword, expected = str(error.validator), error.validator_value
+    if keyword == "required" and isinstance(error.instance, dict) and isinstance(expected, list):
+        # jsonschema reports each missing property in turn: name each one, not the first
+        missing = [r for r in expected if r not in error.instance]
+        named = error.message.split("'")[1] if error.message.count("'") >= 2 else None
+        leaf = named if named in missing else (missing[0] if missing else None)
+        return [schema_violation(location, ".".join([*path, leaf] if leaf else path), keyword, None)]
+    if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        extra = [k for k in error.instance if k not in schema.get("properties", {})] or [""]
+        return [
+            schema_violation(location, ".".join(p for p in [*path, k] if p), keyword, None) for k in extra
+        ]
+    if keyword == "dependentRequired" and isinstance(expected, dict) and isinstance(error.instance, dict):
+        needs = [d for deps in expected.values() for d in deps if d not in error.instance]
+        return [schema_violation(location, ".".join(path), keyword, needs)]
+    if keyword in ("required", "additionalProperties", "oneOf", "anyOf", "not", "uniqueItems"):
+        expected = None
+    return [schema_violation(location, ".".join(path), keyword, expected)]
 
 
 def read_params(
@@ -57,9 +107,7 @@ def read_params(
             continue
         if param.name not in source or (source[param.name] == "" and location == "query"):
             if param.required:
-                problems.append(
-                    Violation(location, param.name, f"'{param.name}' is a required property", "required")
-                )
+                problems.append(schema_violation(location, param.name, "required", None))
             elif "default" in param.schema:
                 values[param.name] = param.schema["default"]
             continue
@@ -68,7 +116,7 @@ def read_params(
             values[param.name] = value
             continue
         for v in violations(param.validator, value, location):
-            problems.append(Violation(location, param.name, v.message, v.keyword))
+            problems.append(schema_violation(location, param.name, v.keyword, v.expected))
         values[param.name] = value
     return values, problems
 

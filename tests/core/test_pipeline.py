@@ -53,7 +53,7 @@ async def test_request_body_is_validated_against_the_spec(toy_mock: Mock) -> Non
     assert response.status == 400
     body = await response.json()
     assert body["error"] == "validation"
-    assert body["message"] == "'' should be non-empty"
+    assert body["message"] == "name must not be empty"
 
 
 async def test_invalid_json_gets_the_providers_error_not_a_traceback(toy_mock: Mock) -> None:

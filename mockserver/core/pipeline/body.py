@@ -36,11 +36,19 @@ async def body(call: Call, next: Next) -> web.StreamResponse:
     return await next(call)
 
 
+def _unreadable(english: str, spanish: str, keyword: str = "json") -> Violation:
+    return Violation("body", "", english, keyword, spanish=spanish)
+
+
 def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]]:
     content_type = call.request.content_type
     if not raw:
         if op.body_required:
-            return None, [Violation("body", "", "A request body is required", "required")]
+            return None, [
+                Violation(
+                    "body", "", "A request body is required", "required", spanish="El cuerpo es requerido"
+                )
+            ]
         return None, []
     validator = op.bodies.get(content_type)
     if validator is None:
@@ -49,7 +57,11 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
         expected = ", ".join(op.bodies)
         return None, [
             Violation(
-                "body", "", f"Content-Type {content_type!r} is not accepted; use {expected}", "content-type"
+                "body",
+                "",
+                f"Content-Type {content_type!r} is not accepted; use {expected}",
+                "content-type",
+                spanish=f"No se acepta Content-Type {content_type!r}; use {expected}",
             )
         ]
     if content_type == "multipart/form-data":
@@ -62,7 +74,11 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [Violation("body", "", "The body is not valid UTF-8", "encoding")]
+        return None, [
+            Violation(
+                "body", "", "The body is not valid UTF-8", "encoding", spanish="El cuerpo no es UTF-8 válido"
+            )
+        ]
     data: Any
     if content_type == "application/x-www-form-urlencoded":
         data = dict(parse_qsl(text, keep_blank_values=True))
@@ -70,12 +86,32 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
         try:
             data = formats.loads(text)
         except formats.OutOfRange:
-            return None, [Violation("body", "", "A number in the body is out of range", "json")]
+            return None, [
+                Violation(
+                    "body",
+                    "",
+                    "A number in the body is out of range",
+                    "json",
+                    spanish="Un número del cuerpo está fuera de rango",
+                )
+            ]
         except (ValueError, RecursionError):
-            return None, [Violation("body", "", "The body is not valid JSON", "json")]
+            return None, [
+                Violation(
+                    "body", "", "The body is not valid JSON", "json", spanish="El cuerpo no es JSON válido"
+                )
+            ]
         if "\\u" in text and UNSAFE_ESCAPE.search(text):
             # a lone surrogate cannot be written back out as UTF-8, a NUL not into XML or a header
-            return None, [Violation("body", "", "The body holds a NUL or an unpaired surrogate", "json")]
+            return None, [
+                Violation(
+                    "body",
+                    "",
+                    "The body holds a NUL or an unpaired surrogate",
+                    "json",
+                    spanish="El cuerpo contiene un NUL o un sustituto sin pareja",
+                )
+            ]
         call.json = data
     else:
         data = text

@@ -1,5 +1,6 @@
 """Path and query parameters coerced to their schema types, and every value checked against the spec;
-the first violation is the provider's validation error (all of them are in its detail)."""
+the first violation is the provider's validation error (all of them are in its detail). A JSON null
+where the schema takes none stands for a field not given, as clients send it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline.call import Call, Next
-from mockserver.core.validation import read_params, violations
+from mockserver.core.validation import absent_nulls, read_params, violations
 
 
 async def validate(call: Call, next: Next) -> web.StreamResponse:
@@ -20,7 +21,10 @@ async def validate(call: Call, next: Next) -> web.StreamResponse:
         raise web.HTTPRequestEntityTooLarge(max_size=request.client_max_size, actual_size=0)
     problems += call.body_problems
     if call.decoded:
-        problems += violations(op.bodies[request.content_type], call.body, "body")
+        validator = op.bodies[request.content_type]
+        if call.json is not None:
+            absent_nulls(validator, call.body)  # null in a field that takes none: as if not sent
+        problems += violations(validator, call.body, "body")
     if problems:
         raise MockError(
             Kind.VALIDATION, problems[0].message, field=problems[0].field, detail={"violations": problems}

@@ -28,7 +28,7 @@ class BsaleErrors:
             message = (
                 "Invalid JSON object"
                 if first.keyword in ("json", "encoding", "content-type")
-                else (f"{first.field}: {first.message}" if first.field else first.message)
+                else first.words("en", full_path=True)
             )
         elif error.kind is Kind.UNAUTHORIZED:
             message = UNAUTHENTICATED

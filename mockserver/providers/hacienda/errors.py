@@ -47,11 +47,8 @@ class HaciendaErrors:
         if error.kind is Kind.UNAUTHORIZED:
             headers["WWW-Authenticate"] = 'Bearer realm="recepcion"'
         elif error.kind is not Kind.RATE_LIMITED:
-            cause = (
-                f"{error.field}: {error.message}"
-                if error.field and "violations" in error.detail
-                else error.message
-            )
+            violations = error.detail.get("violations")
+            cause = violations[0].words("es", full_path=True) if violations else error.message
             headers["X-Error-Cause"] = _header_safe(cause)
         if status == 400:
             headers["validation-exception"] = "true" if error.detail.get("validation", True) else "false"

@@ -85,7 +85,7 @@ class TuimprentaErrors:
                 if first.keyword == "required" and field
                 else "El cuerpo no es JSON válido"
                 if code == "E1004"
-                else f"{field}: {first.message}"
+                else first.words("es", full_path=True)
             )
         elif error.kind is Kind.NOT_FOUND and error.code is None:
             message = "Recurso no encontrado"
