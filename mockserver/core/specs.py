@@ -78,6 +78,8 @@ class Operation:
     body_required: bool
     responses: dict[str, ResponseSpec]
     extensions: dict[str, Any] = field(default_factory=dict)
+    # the scopes of each security requirement: a token needs all of one of them (OpenAPI's "or")
+    scope_sets: tuple[frozenset[str], ...] = ()
 
     @property
     def routes(self) -> Iterator[str]:
@@ -236,6 +238,10 @@ class Spec:
                     body_required=bool(body.get("required", False)),
                     responses={code: self._response(r) for code, r in raw.get("responses", {}).items()},
                     extensions={k: v for k, v in raw.items() if k.startswith("x-")},
+                    scope_sets=tuple(
+                        frozenset(scope for scopes in requirement.values() for scope in scopes)
+                        for requirement in raw.get("security", top_security)
+                    ),
                 )
 
     def _param(self, raw: dict[str, Any]) -> Param:

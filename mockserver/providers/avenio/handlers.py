@@ -11,6 +11,7 @@ from mockserver.core.pipeline import Call
 from mockserver.providers.avenio import documents
 from mockserver.providers.avenio.errors import envelope
 from mockserver.providers.avenio.models import Boleta
+from mockserver.providers.avenio.oauth import insufficient_scope
 from mockserver.providers.avenio.state import AvenioState
 
 
@@ -60,9 +61,17 @@ async def anular_boleta(call: Call) -> web.StreamResponse:
     return _accepted(call, op.id, bool(op.callback_url))
 
 
+# the scope that starts each kind of operation also reads its status (the quickstart polls with it)
+STARTED_BY = {"emision": "boletas.emit", "anulacion": "boletas.cancel"}
+
+
 async def get_operacion(call: Call) -> web.StreamResponse:
     state = _state(call)
-    return _reply(call, state.as_json(state.poll(call.tenant, call.path["operationId"])))
+    op = state.operation(call.tenant, call.path["operationId"])
+    granted = call.principal.scopes if call.principal else frozenset()
+    if "boletas.read" not in granted and STARTED_BY[op.tipo] not in granted:
+        raise insufficient_scope(["boletas.read"], ["boletas.read", STARTED_BY[op.tipo]], granted)
+    return _reply(call, state.as_json(state.poll(call.tenant, op.id)))
 
 
 def _document(call: Call, extension: str) -> Boleta:

@@ -174,6 +174,15 @@ def presented_token(request: web.Request) -> str | None:
     return credential(header, "bearer") or header or None
 
 
+def insufficient_scope(lacking: list[str], required: list[str], granted: frozenset[str]) -> MockError:
+    return MockError(
+        Kind.FORBIDDEN,
+        f"The access token lacks the scope {' '.join(lacking)}",
+        code="insufficient_scope",
+        detail={"required": required, "granted": sorted(granted)},
+    )
+
+
 class AvenioAuth:
     async def authenticate(self, request: web.Request, op: Operation) -> Principal:
         token = presented_token(request)
@@ -187,14 +196,9 @@ class AvenioAuth:
         authority: Authority = request[CALL].provider.state.authority
         claims = authority.verify(token)
         granted = frozenset(str(claims.get("scope", "")).split())
-        missing = sorted(op.scopes - granted)
-        if missing:
-            raise MockError(
-                Kind.FORBIDDEN,
-                f"The access token lacks the scope {' '.join(missing)}",
-                code="insufficient_scope",
-                detail={"required": sorted(op.scopes), "granted": sorted(granted)},
-            )
+        if op.scope_sets and not any(needed <= granted for needed in op.scope_sets):
+            lacking = min((sorted(needed - granted) for needed in op.scope_sets), key=len)
+            raise insufficient_scope(lacking, sorted(op.scopes), granted)
         return Principal(str(claims["sub"]), granted, claims)
 
     def peek_tenant(self, request: web.Request) -> str | None:

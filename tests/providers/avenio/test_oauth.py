@@ -147,7 +147,7 @@ async def test_a_token_without_the_operations_scope_is_403(mock: Mock) -> None:
     assert error["details"] == {"required": ["boletas.emit"], "granted": ["boletas.read"]}
     emitter = Avenio(mock, await token(mock, scope="boletas.emit"))
     response = await mock.client.get(f"{API}/operaciones/x", headers=emitter.headers)
-    assert response.status == 403
+    assert response.status == 404  # it may read the operations it starts: this one does not exist
 
 
 async def test_correlation_id_is_echoed_or_made_up(mock: Mock) -> None:
@@ -175,3 +175,17 @@ async def test_a_token_request_without_a_body_is_400_bad_request(mock: Mock) -> 
     response = await mock.client.post(TOKEN)
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "bad_request"
+
+
+async def test_the_quickstarts_token_polls_the_operations_it_started(mock: Mock) -> None:
+    """Step 2 asks for `boletas.emit boletas.cancel`, step 4 polls the emission with that token."""
+    emitter = Avenio(mock, await token(mock, scope="boletas.emit boletas.cancel"))
+    operation = await emitter.run("emitir", emision())
+    assert operation["status"] == "completed"
+    canceller = Avenio(mock, await token(mock, scope="boletas.cancel"))
+    response = await mock.client.get(
+        f"{API}/operaciones/{operation['operationId']}", headers=canceller.headers
+    )
+    assert response.status == 403  # an annulment's scope does not read emissions
+    error = (await response.json())["error"]
+    assert (error["code"], error["details"]["granted"]) == ("insufficient_scope", ["boletas.cancel"])
