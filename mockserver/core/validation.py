@@ -76,6 +76,14 @@ def _at(instance: Any, path: list[Any]) -> Any:
 def _violations(error: ValidationError, location: str) -> list[Violation]:
     path = [str(p) for p in error.absolute_path]
     keyword, expected = str(error.validator), error.validator_value
+    if keyword in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match  # jsonschema is loaded already: it made `error`
+
+        # the form the value comes closest to says what is wrong with it (the batch's callback_url,
+        # not "matches no form"): a form of another type is not it
+        here = list(error.absolute_path)
+        closer = [c for c in error.context if not (c.validator == "type" and list(c.absolute_path) == here)]
+        return _violations(best_match(closer or error.context), location)
     if keyword == "required" and isinstance(error.instance, dict) and isinstance(expected, list):
         # jsonschema reports each missing property in turn: name each one, not the first
         missing = [r for r in expected if r not in error.instance]

@@ -124,7 +124,8 @@ async def get_invoice_xml(call: Call) -> web.StreamResponse:
 
 
 async def create_batch(call: Call) -> web.StreamResponse:
-    body = call.body or {}
+    # "application/json (array de facturas)": a bare array is the payload of an invoice.create batch
+    body = {"payload": call.body} if isinstance(call.body, list) else call.body or {}
     if call.request.content_type == "multipart/form-data":
         upload = body.get("file")
         if not isinstance(upload, Upload):

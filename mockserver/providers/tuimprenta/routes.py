@@ -17,6 +17,7 @@ OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "getInvoiceXml": h.get_invoice_xml,
     "createBatch": h.create_batch,
     "getBatch": h.get_batch,
+    "getBatchResult": h.get_batch_result_csv,  # the seed's name for it, without an extension
     "getBatchResultCsv": h.get_batch_result_csv,
     "getBatchResultJson": h.get_batch_result_json,
 }

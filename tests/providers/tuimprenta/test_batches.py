@@ -258,3 +258,27 @@ async def test_the_journal_shows_an_upload_by_name_type_and_size(ti: Tuimprenta)
     journal = await (await ti.mock.client.get("/__admin/requests?limit=1")).json()
     body = journal["requests"][0]["request_body"]
     assert body["file"] == {"filename": "lote.csv", "content_type": "text/csv", "size": 27}
+
+
+async def test_a_bare_array_of_invoices_is_a_batch_and_its_result_is_served_without_extension(
+    ti: Tuimprenta,
+) -> None:
+    batch = await ti.ok("POST", "/batches", 202, json=[invoice_body(), invoice_body(series="B")])
+    assert batch["type"] == "invoice.create"
+    await ti.mock.advance(60)
+    response = await ti.call("GET", f"/batches/{batch['id']}/result")
+    assert response.status == 200 and response.content_type == "text/csv"
+    same = await ti.call("GET", f"/batches/{batch['id']}/result.csv")
+    assert await response.text() == await same.text()
+
+
+async def test_a_malformed_rif_is_e2001_alone_and_in_a_batch(ti: Tuimprenta) -> None:
+    """The seed's own batch example sends `J-1`: one rule, one code, wherever it is sent."""
+    alone = await ti.call("POST", "/invoices", json=invoice_body(customer={"name": "A", "tax_id": "J-1"}))
+    assert (alone.status, (await alone.json())["error"]["code"]) == (402, "E2001")
+    batch = await ti.ok(
+        "POST", "/batches", 202, json={"payload": [invoice_body(customer={"name": "A", "tax_id": "J-1"})]}
+    )
+    await ti.mock.advance(60)
+    rows = (await ti.ok("GET", f"/batches/{batch['id']}/result.json"))["rows"]
+    assert rows[0]["errors"][0]["code"] == "E2001"
