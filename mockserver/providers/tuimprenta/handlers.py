@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -125,7 +126,7 @@ async def get_invoice_xml(call: Call) -> web.StreamResponse:
 
 async def create_batch(call: Call) -> web.StreamResponse:
     # "application/json (array de facturas)": a bare array is the payload of an invoice.create batch
-    body = {"payload": call.body} if isinstance(call.body, list) else call.body or {}
+    body: dict[str, Any] = {"payload": call.body} if isinstance(call.body, list) else call.body or {}
     if call.request.content_type == "multipart/form-data":
         upload = body.get("file")
         if not isinstance(upload, Upload):
