@@ -39,7 +39,9 @@ def make_csv(rows: int) -> bytes:
 async def run(rows: int) -> dict[str, Any]:
     port = free_port()
     process, _ = start_mock(
-        port, "--providers", "tuimprenta", "--tuimprenta-processing-delay", "0", "--rate-limits", "off"
+        port,
+        *("--providers", "tuimprenta", "--rate-limits", "off"),
+        *("--tuimprenta-processing-delay", "0", "--tuimprenta-seconds-per-invoice", "0"),
     )
     base = f"http://127.0.0.1:{port}/tuimprenta/v1"
     data = make_csv(rows)

@@ -49,5 +49,13 @@ PROVIDER = Provider(
         }
     },
     admin_actions={"webhooks": _webhooks, "emails": _emails},
-    options=(Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),),
+    options=(
+        Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),
+        Option(
+            "seconds_per_invoice",
+            float,
+            0.01,
+            "seconds a batch stays processing per invoice (at least one second, unless this is 0)",
+        ),
+    ),
 )

@@ -248,11 +248,16 @@ class TuimprentaState(ProviderState):
             self.name,
             "batch",
             batch.id,
-            [Step("processing", self.options["processing_delay"]), Step("done", 0.0)],
+            [Step("processing", self.options["processing_delay"]), Step("done", self._processing(groups))],
             functools.partial(self._run, account, batch),
             tenant=account.key,
         )
         return batch
+
+    def _processing(self, groups: list[Any]) -> float:
+        """How long a poller sees a batch `processing`: proportional to its invoices, a second at least."""
+        per_invoice = float(self.options["seconds_per_invoice"])
+        return max(1.0, per_invoice * len(groups)) if per_invoice > 0 else 0.0
 
     def _run(self, account: Account, batch: Batch, step: str) -> None:
         if step == "processing":

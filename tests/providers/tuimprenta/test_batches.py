@@ -79,7 +79,9 @@ async def test_the_seeds_json_batch_moves_queued_processing_completed(
     assert batch["result_url"].endswith(f"/v1/batches/{batch['id']}/result.csv")
     early = await ti.call("GET", f"/batches/{batch['id']}/result.json")
     assert (early.status, (await early.json())["error"]["code"]) == (409, "E3003")
-    await ti.mock.advance(1)
+    await ti.mock.advance(1)  # queued 1 s
+    assert (await ti.ok("GET", f"/batches/{batch['id']}"))["status"] == "processing"  # a poller sees it
+    await ti.mock.advance(1)  # processing 1 s (10 ms an invoice, a second at least)
     done = await ti.ok("GET", f"/batches/{batch['id']}")
     assert (done["status"], done["counts"]) == ("completed", {"queued": 2, "processed": 2, "failed": 0})
     result = await ti.ok("GET", f"/batches/{batch['id']}/result.json")
@@ -110,7 +112,7 @@ async def test_csv_with_bom_quotes_and_rows_grouped_by_order(ti: Tuimprenta) -> 
     )
     batch = await ti.ok("POST", "/batches", 202, data=csv_form(text))
     assert batch["counts"]["queued"] == 2
-    await ti.mock.advance(1)
+    await ti.mock.advance(2)  # queued 1 s, processing 1 s
     result = await ti.ok("GET", f"/batches/{batch['id']}/result.json")
     rows = result["rows"]
     assert [(r["row"], r["order_id"], r["status"]) for r in rows] == [
@@ -139,7 +141,7 @@ async def test_bad_rows_make_a_partial_batch_with_per_row_errors_and_nothing_los
         ]
     )
     batch = await ti.ok("POST", "/batches", 202, data=csv_form(text, bom=False))
-    await ti.mock.advance(1)
+    await ti.mock.advance(2)  # queued 1 s, processing 1 s
     done = await ti.ok("GET", f"/batches/{batch['id']}")
     assert (done["status"], done["counts"]) == ("partial", {"queued": 5, "processed": 1, "failed": 4})
     rows = (await ti.ok("GET", f"/batches/{batch['id']}/result.json"))["rows"]
@@ -156,7 +158,7 @@ async def test_a_batch_where_everything_fails_is_failed(ti: Tuimprenta) -> None:
     batch = await ti.ok(
         "POST", "/batches", 202, json={"payload": [invoice_body(customer={"name": "X", "tax_id": "J-1"})]}
     )
-    await ti.mock.advance(1)
+    await ti.mock.advance(2)  # queued 1 s, processing 1 s
     assert (await ti.ok("GET", f"/batches/{batch['id']}"))["status"] == "failed"
 
 
@@ -169,7 +171,7 @@ async def test_a_json_file_upload(ti: Tuimprenta) -> None:
         content_type="application/json",
     )
     batch = await ti.ok("POST", "/batches", 202, data=form)
-    await ti.mock.advance(1)
+    await ti.mock.advance(2)  # queued 1 s, processing 1 s
     assert (await ti.ok("GET", f"/batches/{batch['id']}"))["counts"]["processed"] == 2
 
 
@@ -189,7 +191,7 @@ async def test_a_10000_row_csv_is_accepted_and_processed(ti: Tuimprenta) -> None
     ]
     batch = await ti.ok("POST", "/batches", 202, data=csv_form("\n".join(lines)))
     assert batch["counts"]["queued"] == 5000
-    await ti.mock.advance(1)
+    await ti.mock.advance(1 + 50)  # queued, then 10 ms of processing per invoice
     done = await ti.ok("GET", f"/batches/{batch['id']}")
     assert (done["status"], done["counts"]["processed"]) == ("completed", 5000)
     rows = (await ti.ok("GET", f"/batches/{batch['id']}/result.json"))["rows"]

@@ -53,6 +53,8 @@ def test_a_batch_is_queued_then_processed_and_polled_by_its_handle() -> None:
     batch = state.create_batch(account, "invoice.create", groups, None, "json")
     assert batch.status == "queued"
     advance(runtime, 1)
+    assert batch.status == "processing"
+    advance(runtime, 1)
     assert state.batch(account, batch.id).status == "completed" and batch.processed == 2
     runtime.lifecycles.set_mode("tuimprenta", "*", Mode.POLLS, polls=1)
     polled = state.create_batch(account, "invoice.create", groups[:1], None, "json")
