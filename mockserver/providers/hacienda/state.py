@@ -19,7 +19,6 @@ from mockserver.providers.hacienda.clave import (
     Clave,
     ClaveError,
     Consecutivo,
-    format_fecha,
     padded_id,
     parse_fecha,
 )
@@ -118,7 +117,7 @@ class HaciendaState(ProviderState):
         """Intake checks answer 400 at once; content problems are found now but told only on `rechazado`."""
         try:
             clave = Clave.parse(payload["clave"])
-            fecha = parse_fecha(payload["fecha"])
+            parse_fecha(payload["fecha"])  # one it cannot read is a 400 now
         except ClaveError as error:
             raise MockError(Kind.VALIDATION, str(error), detail={"validation": True}) from None
         emisor_json = payload["emisor"]
@@ -159,7 +158,7 @@ class HaciendaState(ProviderState):
             key=key,
             clave=clave.text,
             tipo=mensaje_tipo or clave.consecutivo.tipo,
-            fecha=format_fecha(fecha),
+            fecha=payload["fecha"].strip(),  # given back as it was sent (the seed's `-0600`, or `-06:00`)
             received_at=self.clock.now(),
             order=self._order,
             emisor=reading.emisor

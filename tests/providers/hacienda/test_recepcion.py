@@ -376,3 +376,12 @@ async def test_control_characters_in_the_clave_are_escaped_in_x_error_cause(haci
     response = await hacienda.mock.client.get(f"{API}/recepcion/%1B", headers=hacienda.headers)
     assert response.status in (400, 404)
     assert "\\x1b" in response.headers["X-Error-Cause"]
+
+
+async def test_fecha_comes_back_exactly_as_it_was_sent(hacienda: Hacienda) -> None:
+    """The seed writes `yyyy-MM-dd'T'HH:mm:ssZ` (`-0600`); a client comparing what it sent must match."""
+    s = sample.Sample(numero=77)
+    payload = {**hacienda.body(s), "fecha": "2026-11-21T10:30:00-0600"}
+    response = await hacienda.post(payload)
+    assert response.status == 201, response.headers.get("X-Error-Cause")
+    assert (await hacienda.status(s.clave))["fecha"] == "2026-11-21T10:30:00-0600"
