@@ -87,3 +87,9 @@ def lookup(tax_id: str) -> dict[str, Any]:
         for i, a in enumerate(filter(None, (activity(c) for c in company["activities"])))
     ]
     return company
+
+
+def fixture_company(ment: str) -> dict[str, Any] | None:
+    """A fixtures company by its master entity id (made-up companies are found by their RUT only)."""
+    known = next((c for c in _fixtures()["companies"] if entity_id(c["tax_id"]) == ment), None)
+    return lookup(known["tax_id"]) if known else None

@@ -72,7 +72,7 @@ class TupanaState(ProviderState):
 
     def create_credential(self, user: User, body: dict[str, Any]) -> Credential:
         if "master_entity_id" in body:
-            company = next((c for c in self._known(user) if c["id"] == body["master_entity_id"]), None)
+            company = self._entity(user, body["master_entity_id"], body.get("rut"))
             if company is None:
                 raise MockError(
                     Kind.NOT_FOUND,
@@ -113,6 +113,15 @@ class TupanaState(ProviderState):
 
     def _known(self, user: User) -> list[dict[str, Any]]:
         return list(user.companies.values())
+
+    def _entity(self, user: User, ment: str, tax_id: str | None) -> dict[str, Any] | None:
+        """The company a master entity id names: enrolled already, or the one `GET /master-entities/`
+        answers for the RUT sent with it (a lookup is a read: nothing is kept of it)."""
+        known = next((c for c in self._known(user) if c["id"] == ment), None)
+        if known is None and tax_id and rut.is_valid(tax_id) and rut.parse(tax_id) is not None:
+            found = entities.lookup(tax_id)
+            return found if found["id"] == ment else None
+        return known or entities.fixture_company(ment)
 
     def active_credential(self, user: User, ment: str) -> Credential | None:
         return next(

@@ -363,3 +363,21 @@ async def test_documents_list_filters_and_pages(tupana: Tupana) -> None:
     by_folio = await tupana.ok("GET", "/documents/", params={"master_entity_id": ment, "folio": 3})
     assert [d["folio"] for d in by_folio["data"]] == ["3"]
     assert created["batch_id"]
+
+
+async def test_a_credential_for_a_looked_up_company_enrols_it(tupana: Tupana) -> None:
+    """The SDK's flow: look the company up by RUT, then send its id (and RUT) with the SII password."""
+    for tax_id in (ISSUER, "11111111-1"):  # a fixtures company, and one made up from its RUT
+        company = await tupana.ok("GET", f"/master-entities/?rut={tax_id}")
+        body = {"master_entity_id": company["id"], "rut": tax_id, "password": "clave-sii"}
+        credential = await tupana.ok("POST", "/credentials/", 201, json=body)
+        assert (credential["master_entity_id"], credential["status"]) == (company["id"], "active")
+    alone = await tupana.ok("GET", f"/master-entities/?rut={ISSUER}")
+    response = await Tupana(tupana.mock, "another-key").call(
+        "POST", "/credentials/", json={"master_entity_id": alone["id"], "password": "clave-sii"}
+    )
+    assert response.status == 201  # a fixtures company is known by its id alone
+    response = await tupana.call(
+        "POST", "/credentials/", json={"master_entity_id": "ment_0000000000000000", "password": "x"}
+    )
+    assert response.status == 404
