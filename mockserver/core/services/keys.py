@@ -104,6 +104,15 @@ class SigningKey:
 
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
+    def public_der_b64(self) -> str:
+        """The public key as Keycloak's realm endpoint shows it: base64 DER SubjectPublicKeyInfo."""
+        from cryptography.hazmat.primitives import serialization
+
+        der = self.private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode()
+
     def jwk(self) -> dict[str, Any]:
         from cryptography.hazmat.primitives import serialization
 

@@ -37,14 +37,57 @@ async def get_openid_configuration(call: Call) -> web.StreamResponse:
     return json_response(
         {
             "issuer": issuer(realm),
+            "authorization_endpoint": f"{base}/auth",  # listed, as Discovery requires; not served
             "token_endpoint": f"{base}/token",
+            "introspection_endpoint": f"{base}/token/introspect",
+            "userinfo_endpoint": f"{base}/userinfo",
             "end_session_endpoint": f"{base}/logout",
+            "revocation_endpoint": f"{base}/revoke",
             "jwks_uri": f"{base}/certs",
             "grant_types_supported": ["password", "refresh_token"],
+            "response_types_supported": ["code", "none", "id_token", "token", "id_token token"],
+            "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+            "userinfo_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "profile", "email"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "preferred_username", "email_verified"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         }
     )
+
+
+async def get_realm(call: Call) -> web.StreamResponse:
+    realm = call.path["realm"]
+    _state(call).idp.check_realm(realm)
+    root = call.url(f"/auth/realms/{realm}")
+    return json_response(
+        {
+            "realm": realm,
+            "public_key": call.provider.runtime.keys.public_der_b64(),
+            "token-service": f"{root}/protocol/openid-connect",
+            "account-service": f"{root}/account",
+            "tokens-not-before": 0,
+        }
+    )
+
+
+async def get_userinfo(call: Call) -> web.StreamResponse:
+    form = call.body if isinstance(call.body, dict) else {}
+    claims = _state(call).idp.userinfo(
+        call.path["realm"], call.request.headers.get("Authorization"), form.get("access_token")
+    )
+    return json_response(claims)
+
+
+async def introspect_token(call: Call) -> web.StreamResponse:
+    return json_response(_state(call).idp.introspect(call.path["realm"], call.body or {}))
+
+
+async def revoke_token(call: Call) -> web.StreamResponse:
+    _state(call).idp.revoke(call.path["realm"], call.body or {})
+    return web.Response(status=200)
 
 
 def _api_base(call: Call) -> str:

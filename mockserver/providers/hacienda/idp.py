@@ -61,6 +61,7 @@ class IdentityProvider:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.sessions: dict[str, Session] = {}
+        self.revoked: set[str] = set()  # ids (jti) of access tokens revoked before they expired
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
     def token(self, realm: str, form: dict[str, str], replaying: bool = False) -> dict[str, Any]:
@@ -93,6 +94,63 @@ class IdentityProvider:
             raise keycloak_error(400, "invalid_request", "No refresh token")
         claims = self._check_refresh(realm, client, form["refresh_token"])
         self.sessions[claims["sid"]].active = False
+
+    def active_claims(self, realm: str, token: str) -> dict[str, Any] | None:
+        """A token's claims while Keycloak would call it active: signed here, of this realm, not
+        expired, not revoked, its session not ended."""
+        claims = self.jwts.verify(token) if token else None
+        if claims is None or claims.get("iss") != issuer(realm) or claims["exp"] <= self.clock.now():
+            return None
+        session = self.sessions.get(claims.get("sid", ""))
+        if session is None or not session.active or claims.get("jti") in self.revoked:
+            return None
+        return claims
+
+    def userinfo(self, realm: str, authorization: str | None, form_token: str | None) -> dict[str, Any]:
+        self.check_realm(realm)
+        token = credential(authorization, "bearer") or form_token or ""
+        claims = self.active_claims(realm, token)
+        if claims is None or claims.get("typ") != "Bearer":
+            failed = 'error="invalid_token", error_description="Token verification failed"'
+            challenge = f'Bearer realm="{realm}", {failed}'
+            raise MockError(
+                Kind.UNAUTHORIZED,
+                "Token verification failed",
+                code="invalid_token",
+                status=401,
+                headers={"WWW-Authenticate": challenge},
+            )
+        return {
+            "sub": claims["sub"],
+            "email_verified": bool(claims.get("email_verified", False)),
+            "preferred_username": claims["preferred_username"],
+        }
+
+    def introspect(self, realm: str, form: dict[str, str]) -> dict[str, Any]:
+        self._client(realm, form)
+        if not form.get("token"):
+            raise keycloak_error(400, "invalid_request", "Token not provided")
+        claims = self.active_claims(realm, form["token"])
+        if claims is None:
+            return {"active": False}
+        session = self.sessions[claims["sid"]]
+        return {**claims, "client_id": claims["azp"], "username": session.username, "active": True}
+
+    def revoke(self, realm: str, form: dict[str, str]) -> None:
+        """A refresh token ends its session; an access token is refused from now on. A token that is not
+        one of this realm's is answered 200 all the same (RFC 7009)."""
+        client = self._client(realm, form)
+        if not form.get("token"):
+            raise keycloak_error(400, "invalid_request", "Token not provided")
+        claims = self.active_claims(realm, form["token"])
+        if claims is None:
+            return
+        if claims.get("azp") != client:
+            raise keycloak_error(400, "invalid_request", "Unmatching clients")
+        if claims.get("typ") == "Refresh":
+            self.sessions[claims["sid"]].active = False
+        else:
+            self.revoked.add(str(claims["jti"]))
 
     @staticmethod
     def check_realm(realm: str) -> None:
@@ -166,6 +224,7 @@ class IdentityProvider:
 
     def reset(self) -> None:
         self.sessions.clear()
+        self.revoked.clear()
 
 
 SANDBOX_HOSTS = frozenset({"api-sandbox.comprobanteselectronicos.go.cr"})

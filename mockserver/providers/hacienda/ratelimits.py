@@ -21,7 +21,13 @@ IDP_AUTH = Bucket("idp-401-403", 5)
 
 
 def _is_idp(op: Operation | None) -> bool:
-    return op is not None and op.extensions.get("x-mock-envelope") == "keycloak"
+    """The IdP's own budget is for logins (the token endpoint); its metadata, userinfo, introspection,
+    revocation and logout are not counted, as a Keycloak realm does not limit them."""
+    return op is not None and op.id == "createToken"
+
+
+def _is_metadata(op: Operation | None) -> bool:
+    return op is not None and op.extensions.get("x-mock-envelope") == "keycloak" and op.id != "createToken"
 
 
 class HaciendaLimits:
@@ -29,6 +35,8 @@ class HaciendaLimits:
 
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"
+        if _is_metadata(op):
+            return None
         if _is_idp(op):
             return Limits(key, guard=(IDP_OK, IDP_AUTH), charge=(), headers=False)
         if request.method == "POST":
