@@ -16,6 +16,7 @@ PROVIDER = Provider(
         "api.comprobanteselectronicos.go.cr",
         "api-sandbox.comprobanteselectronicos.go.cr",
         "idp.comprobanteselectronicos.go.cr",
+        "api.hacienda.go.cr",  # the taxpayer lookup (/fe/ae)
     ),
     operations=OPERATIONS,
     errors=HaciendaErrors(),

@@ -28,10 +28,23 @@ def is_idp(call: Call) -> bool:
     return "/protocol/openid-connect/" in call.request.path
 
 
+REASONS = {400: "BAD_REQUEST", 404: "NOT_FOUND", 429: "TOO_MANY_REQUESTS"}
+
+
 class HaciendaErrors:
     def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         headers = dict(error.headers)
+        if call.op is not None and call.op.extensions.get("x-mock-envelope") == "ae":
+            violations = error.detail.get("violations")
+            message = violations[0].words("es") if violations else error.message
+            body = {"code": status, "status": REASONS.get(status, "ERROR"), "message": message}
+            return web.Response(
+                status=status,
+                body=json.dumps(body, ensure_ascii=False).encode(),
+                content_type="application/json",
+                headers=headers,
+            )
         if is_idp(call):
             if error.kind is Kind.NOT_FOUND and error.code == "Realm does not exist":
                 body = {"error": "Realm does not exist"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
+from mockserver.providers.hacienda import taxpayers
 from mockserver.providers.hacienda.idp import issuer
 from mockserver.providers.hacienda.state import HaciendaState
 
@@ -56,6 +58,16 @@ async def get_openid_configuration(call: Call) -> web.StreamResponse:
             "revocation_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         }
     )
+
+
+async def lookup_taxpayer(call: Call) -> web.StreamResponse:
+    number = call.query["identificacion"].strip()
+    if taxpayers.kind_of(number) is None:
+        raise MockError(Kind.VALIDATION, "La identificación debe tener 9, 10, 11 o 12 dígitos", status=400)
+    found = taxpayers.lookup(number)
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, f"No se encontró el contribuyente {number}")
+    return json_response(found)
 
 
 async def get_realm(call: Call) -> web.StreamResponse:

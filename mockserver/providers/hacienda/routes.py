@@ -17,6 +17,7 @@ OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "postUserinfo": handlers.get_userinfo,
     "introspectToken": handlers.introspect_token,
     "revokeToken": handlers.revoke_token,
+    "lookupTaxpayer": handlers.lookup_taxpayer,
     "postRecepcion": handlers.post_recepcion,
     "getRecepcion": handlers.get_recepcion,
     "getComprobantes": handlers.get_comprobantes,
