@@ -12,7 +12,7 @@ from email.message import Message
 
 @dataclass(frozen=True)
 class Upload:
-    """A file part; validated as an object by the specs (`{}` in a schema accepts it)."""
+    """A file part; validated as a string (`type: string, format: binary`: see `pipeline.validate`)."""
 
     filename: str
     content_type: str
