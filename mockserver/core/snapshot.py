@@ -218,6 +218,9 @@ def read(path: Path, runtime: Runtime, print_: str) -> int:
     except Exception as error:  # a snapshot that unpickles wrong is set aside, never a failed start
         raise SnapshotError(f"it cannot be read ({type(error).__name__}: {error})") from None
     finally:
+        # what was just loaded lives as long as the mock: kept out of later collections, which would
+        # otherwise walk all of it the first time they run (0.4 s for 100,000 invoices)
+        gc.freeze()
         gc.enable()
         _RESTORING.clear()
     return seq
