@@ -249,6 +249,7 @@ async def test_tuimprenta_invoices_and_batches_are_per_api_key(mock: Mock) -> No
             "cancelInvoice": ("POST", f"{i}/cancel", {"reason": "x"}),
             "getBatch": ("GET", b, None),
             "getBatchResultCsv": ("GET", f"{b}/result.csv", None),
+            "getBatchResult": ("GET", f"{b}/result", None),
             "getBatchResultJson": ("GET", f"{b}/result.json", None),
         },
     )

@@ -1,15 +1,105 @@
-"""A Chilean DTE as the SII lays it out (Encabezado, Detalle, Referencia), for the providers' XML files."""
+"""A Chilean DTE as the SII's schema (DTE_v10.xsd) has it: Encabezado, Detalle, Referencia, the TED
+(timbre) with its CAF, TmstFirma, and an enveloped XMLDSig signature over Documento, for the providers'
+XML files. One builder for Bsale and Tu Pana: the element order, the lengths and the signatures are the
+SII's, whatever each provider's records look like.
+
+The SII signs with RSA-SHA1 over inclusive C14N (its xmldsignature_v10.xsd allows nothing else), and
+the timbre's FRMT/FRMA are SHA1withRSA too. The mock's own key stands in for the CAF's and the SII's.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from lxml import etree
 
 
 SII_NS = "http://www.sii.cl/SiiDte"
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+# each group's elements in the schema's order: a record's fields are written in this order, whatever
+# order the provider gives them in
+ORDER = {
+    "IdDoc": (
+        "TipoDTE",
+        "Folio",
+        "FchEmis",
+        "IndNoRebaja",
+        "TipoDespacho",
+        "IndTraslado",
+        "IndServicio",
+        "MntBruto",
+        "FmaPago",
+        "FchVenc",
+    ),
+    "Emisor": (
+        "RUTEmisor",
+        "RznSoc",
+        "GiroEmis",
+        "Telefono",
+        "CorreoEmisor",
+        "Acteco",
+        "Sucursal",
+        "CdgSIISucur",
+        "DirOrigen",
+        "CmnaOrigen",
+        "CiudadOrigen",
+    ),
+    "Receptor": (
+        "RUTRecep",
+        "CdgIntRecep",
+        "RznSocRecep",
+        "GiroRecep",
+        "Contacto",
+        "CorreoRecep",
+        "DirRecep",
+        "CmnaRecep",
+        "CiudadRecep",
+    ),
+    "Totales": ("MntNeto", "MntExe", "TasaIVA", "IVA", "MntTotal"),
+    "Detalle": (
+        "NroLinDet",
+        "IndExe",
+        "NmbItem",
+        "DscItem",
+        "QtyItem",
+        "UnmdItem",
+        "PrcItem",
+        "DescuentoPct",
+        "DescuentoMonto",
+        "MontoItem",
+    ),
+    "Referencia": ("NroLinRef", "TpoDocRef", "FolioRef", "FchRef", "CodRef", "RazonRef"),
+}
+# the schema's maximum lengths: a longer value is cut, as an emission system must
+LIMITS = {
+    "RznSoc": 100,
+    "GiroEmis": 80,
+    "Sucursal": 20,
+    "DirOrigen": 70,
+    "CmnaOrigen": 20,
+    "CiudadOrigen": 20,
+    "RznSocRecep": 100,
+    "GiroRecep": 40,
+    "Contacto": 80,
+    "DirRecep": 70,
+    "CmnaRecep": 20,
+    "CiudadRecep": 20,
+    "NmbItem": 80,
+    "DscItem": 1000,
+    "UnmdItem": 4,
+    "RazonRef": 90,
+    "RSR": 40,
+    "IT1": 40,
+    "RS": 40,
+}
+DEFAULT_ACTECO = "620200"  # the SII requires one; a record without its activity code gets this one
+MAX_LINES = 60  # Detalle[1..60]
 
 
 @dataclass
@@ -23,23 +113,83 @@ class Dte:
     detalles: list[dict[str, Any]]  # NmbItem, QtyItem, PrcItem, DescuentoPct?, MontoItem, IndExe?
     referencias: list[dict[str, Any]] = field(default_factory=list)  # TpoDocRef, FolioRef, FchRef, RazonRef
     forma_pago: str | None = None
-    ted: str | None = None
+    ted: str | None = None  # the timbre, if the provider keeps one (else `build` makes it)
 
 
-def build(dte: Dte, encoding: str = "ISO-8859-1") -> bytes:
+@dataclass(frozen=True)
+class Signer:
+    """Who signs: the key (for the CAF, the timbre and the document) and its certificate (KeyInfo)."""
+
+    private_key: RSAPrivateKey
+    certificate_der: bytes
+
+
+def fit(name: str, value: Any) -> str:
+    text = str(value)
+    limit = LIMITS.get(name)
+    return text[:limit] if limit else text
+
+
+def sign_sha1(key: RSAPrivateKey, element: etree._Element) -> str:
+    """SHA1withRSA over the element's canonical form, as the SII's FRMA and FRMT are made."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
+    data = etree.tostring(element, method="c14n")
+    return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()
+
+
+def caf(key: RSAPrivateKey, *, re: str, rs: str, td: str, start: int, end: int, fa: str) -> etree._Element:
+    """The CAF the SII grants for a type: its range, the key's public half, signed (FRMA)."""
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
+    node = etree.Element("CAF", version="1.0")
+    da = etree.SubElement(node, "DA")
+    for name, value in (("RE", re), ("RS", fit("RS", rs)), ("TD", td)):
+        etree.SubElement(da, name).text = value
+    rng = etree.SubElement(da, "RNG")
+    etree.SubElement(rng, "D").text = str(start)
+    etree.SubElement(rng, "H").text = str(end)
+    etree.SubElement(da, "FA").text = fa
+    rsapk = etree.SubElement(da, "RSAPK")
+    numbers = key.public_key().public_numbers()
+    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
+    etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
+    etree.SubElement(da, "IDK").text = "300"
+    etree.SubElement(node, "FRMA", algoritmo="SHA1withRSA").text = sign_sha1(key, da)
+    return node
+
+
+def ted(key: RSAPrivateKey, facts: dict[str, str], caf_xml: bytes, tsted: str) -> str:
+    """The timbre: DD (RE, TD, F, FE, RR, RSR, MNT, IT1, its CAF, TSTED) signed by the CAF's key (FRMT)."""
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
+    root = etree.Element("TED", version="1.0")
+    dd = etree.SubElement(root, "DD")
+    for name in ("RE", "TD", "F", "FE", "RR", "RSR", "MNT", "IT1"):
+        etree.SubElement(dd, name).text = fit(name, facts[name])
+    dd.append(etree.fromstring(caf_xml))
+    etree.SubElement(dd, "TSTED").text = tsted
+    etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = sign_sha1(key, dd)
+    return etree.tostring(root, encoding="unicode")
+
+
+def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1") -> bytes:
+    """The DTE, stamped and signed. `signed_at` (YYYY-MM-DDTHH:MM:SS) is TmstFirma and the timbre's
+    TSTED, so the same document gives the same bytes on every download."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
     root = etree.Element(f"{{{SII_NS}}}DTE", version="1.0", nsmap={None: SII_NS})  # type: ignore[dict-item]
-    doc = etree.SubElement(root, f"{{{SII_NS}}}Documento", ID=f"T{dte.tipo}F{dte.folio}")
-
-    def add(parent: etree._Element, name: str, value: object) -> None:
-        if value is not None and value != "":
-            etree.SubElement(parent, f"{{{SII_NS}}}{name}").text = str(value)
+    ident = f"T{dte.tipo}F{dte.folio}"
+    doc = etree.SubElement(root, f"{{{SII_NS}}}Documento", ID=ident)
 
     def group(parent: etree._Element, name: str, values: dict[str, Any]) -> etree._Element:
         node = etree.SubElement(parent, f"{{{SII_NS}}}{name}")
-        for key, value in values.items():
-            add(node, key, value)
+        for key in ORDER[name]:
+            value = values.get(key)
+            if value is not None and value != "":
+                etree.SubElement(node, f"{{{SII_NS}}}{key}").text = fit(key, value)
         return node
 
     header = etree.SubElement(doc, f"{{{SII_NS}}}Encabezado")
@@ -48,15 +198,88 @@ def build(dte: Dte, encoding: str = "ISO-8859-1") -> bytes:
         "IdDoc",
         {"TipoDTE": dte.tipo, "Folio": dte.folio, "FchEmis": dte.fecha, "FmaPago": dte.forma_pago},
     )
-    group(header, "Emisor", dte.emisor)
-    group(header, "Receptor", dte.receptor)
+    group(header, "Emisor", {**dte.emisor, "Acteco": dte.emisor.get("Acteco") or DEFAULT_ACTECO})
+    receptor = {**dte.receptor, "RznSocRecep": dte.receptor.get("RznSocRecep") or "SIN NOMBRE"}
+    group(header, "Receptor", receptor)
     group(header, "Totales", dte.totales)
-    for n, line in enumerate(dte.detalles, start=1):
-        group(doc, "Detalle", {"NroLinDet": n, **line})
-    for n, ref in enumerate(dte.referencias, start=1):
-        group(doc, "Referencia", {"NroLinRef": n, **ref})
-    if dte.ted:
-        doc.append(etree.fromstring(dte.ted))
+    lines = dte.detalles[:MAX_LINES] or [{"NmbItem": "Sin detalle", "MontoItem": dte.totales["MntTotal"]}]
+    for n, line in enumerate(lines, start=1):
+        group(doc, "Detalle", {**line, "NroLinDet": n})
+    for n, ref in enumerate(dte.referencias[:40], start=1):
+        group(doc, "Referencia", {**ref, "NroLinRef": n})
+    timbre = dte.ted or ted(signer.private_key, _facts(dte), _caf_of(dte, signer), signed_at)
+    doc.append(_in_namespace(etree.fromstring(timbre)))
+    etree.SubElement(doc, f"{{{SII_NS}}}TmstFirma").text = signed_at
+    _sign_into(root, doc, ident, signer)
     serialized = etree.tostring(root, xml_declaration=True, encoding=encoding)
     assert isinstance(serialized, bytes)  # an encoding was given, so lxml answers bytes
     return serialized
+
+
+def _facts(dte: Dte) -> dict[str, str]:
+    first = dte.detalles[0].get("NmbItem", "") if dte.detalles else ""
+    return {
+        "RE": str(dte.emisor["RUTEmisor"]),
+        "TD": dte.tipo,
+        "F": str(dte.folio),
+        "FE": dte.fecha,
+        "RR": str(dte.receptor["RUTRecep"]),
+        "RSR": str(dte.receptor.get("RznSocRecep") or "SIN NOMBRE"),
+        "MNT": str(dte.totales.get("MntTotal", 0)),
+        "IT1": str(first),
+    }
+
+
+def _caf_of(dte: Dte, signer: Signer) -> bytes:
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
+    node = caf(
+        signer.private_key,
+        re=str(dte.emisor["RUTEmisor"]),
+        rs=str(dte.emisor.get("RznSoc", "")),
+        td=dte.tipo,
+        start=1,
+        end=max(dte.folio, 1) + 10_000,
+        fa=dte.fecha,
+    )
+    return etree.tostring(node)
+
+
+def _in_namespace(node: etree._Element) -> etree._Element:
+    """The timbre as the provider keeps it (no namespace) put in the SII's, as the schema has it."""
+    for element in node.iter():
+        if isinstance(element.tag, str) and not element.tag.startswith("{"):
+            element.tag = f"{{{SII_NS}}}{element.tag}"
+    return node
+
+
+def _sign_into(root: etree._Element, doc: etree._Element, ident: str, signer: Signer) -> None:
+    """An XMLDSig Signature over Documento (Reference URI="#<ID>"), in the SII's profile, after it."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+
+    def ds(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+        node = etree.SubElement(parent, f"{{{DS_NS}}}{name}", attrib=attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    digest = base64.b64encode(hashlib.sha1(etree.tostring(doc, method="c14n")).digest()).decode()
+    signature = etree.SubElement(root, f"{{{DS_NS}}}Signature", nsmap={None: DS_NS})  # type: ignore[dict-item]
+    info = ds(signature, "SignedInfo")
+    ds(info, "CanonicalizationMethod", Algorithm=C14N)
+    ds(info, "SignatureMethod", Algorithm=f"{DS_NS}rsa-sha1")
+    reference = ds(info, "Reference", URI=f"#{ident}")
+    ds(reference, "DigestMethod", Algorithm=f"{DS_NS}sha1")
+    ds(reference, "DigestValue", digest)
+    # canonicalised where it stands: its namespace context is the one a verifier sees
+    signed = signer.private_key.sign(etree.tostring(info, method="c14n"), padding.PKCS1v15(), hashes.SHA1())
+    ds(signature, "SignatureValue", base64.b64encode(signed).decode())
+    key_info = ds(signature, "KeyInfo")
+    rsa = ds(ds(key_info, "KeyValue"), "RSAKeyValue")
+    numbers = signer.private_key.public_key().public_numbers()
+    modulus = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
+    ds(rsa, "Modulus", base64.b64encode(modulus).decode())
+    ds(rsa, "Exponent", base64.b64encode(numbers.e.to_bytes(3, "big")).decode())
+    ds(ds(key_info, "X509Data"), "X509Certificate", base64.b64encode(signer.certificate_der).decode())

@@ -66,7 +66,8 @@ class SigningKey:
 
     @cached_property
     def certificate(self) -> x509.Certificate:
-        """Self-signed, valid from the day before the mock started, for ten years."""
+        """Self-signed (its own authority, so a verifier can trust it alone), valid from the day before
+        the mock started, for ten years."""
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
         from cryptography.x509.oid import NameOID
@@ -87,6 +88,22 @@ class SigningKey:
             .serial_number(int(self.kid.encode().hex()[:30], 16))
             .not_valid_before(start)
             .not_valid_after(start + dt.timedelta(days=3650))
+            # a signing certificate, as verifiers (signxml, xmlsec) check: it signs documents
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(self.private_key, hashes.SHA256())
         )
 
@@ -103,6 +120,12 @@ class SigningKey:
         from cryptography.hazmat.primitives import serialization
 
         return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    @cached_property
+    def certificate_der(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self.certificate.public_bytes(serialization.Encoding.DER)
 
     def public_der_b64(self) -> str:
         """The public key as Keycloak's realm endpoint shows it: base64 DER SubjectPublicKeyInfo."""

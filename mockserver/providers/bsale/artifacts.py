@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -24,78 +23,60 @@ def _date(moment: int) -> str:
     return datetime.fromtimestamp(moment, UTC).date().isoformat()
 
 
-def _sign(key: SigningKey, element: etree._Element) -> str:
-    """SHA1withRSA over the element's canonical form, as the SII's FRMA/FRMT are made."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
-
-    data = etree.tostring(element, method="c14n")
-    return base64.b64encode(key.private_key.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()
-
-
 def _caf_block(instance: Instance, doc: Document, key: SigningKey) -> etree._Element:
-    """The CAF the SII grants for the type: its range, the key's public half, signed (FRMA)."""
-    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
-
+    """The CAF the SII grants for the type (the catalogue's range)."""
     caf: Mapping[str, Any] = instance.catalogue.document_types[doc.document_type_id]["caf"] or {}
-    caf_node = etree.Element("CAF", version="1.0")
-    da = etree.SubElement(caf_node, "DA")
-    company = instance.company
-    for name, value in (("RE", company["rut"]), ("RS", company["name"]), ("TD", doc.code_sii)):
-        etree.SubElement(da, name).text = value
-    rng = etree.SubElement(da, "RNG")
-    etree.SubElement(rng, "D").text = str(caf.get("startNumber", 1))
-    etree.SubElement(rng, "H").text = str(caf.get("endNumber", 1))
-    etree.SubElement(da, "FA").text = _date(int(caf.get("startDate", doc.emission_date)))
-    rsapk = etree.SubElement(da, "RSAPK")
-    numbers = key.private_key.public_key().public_numbers()
-    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
-    etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
-    etree.SubElement(da, "IDK").text = "300"
-    etree.SubElement(caf_node, "FRMA", algoritmo="SHA1withRSA").text = _sign(key, da)
-    return caf_node
+    return dte.caf(
+        key.private_key,
+        re=instance.company["rut"],
+        rs=instance.company["name"],
+        td=doc.code_sii,
+        start=int(caf.get("startNumber", 1)),
+        end=int(caf.get("endNumber", 1)),
+        fa=_date(int(caf.get("startDate", doc.emission_date))),
+    )
+
+
+def _receptor(instance: Instance, doc: Document) -> tuple[str, str]:
+    client = instance.get("clients", doc.client_id) if doc.client_id else None
+    if client is None:
+        return BOLETA_RECEPTOR, "CONSUMIDOR FINAL"
+    return client["code"], client["company"] or f"{client['firstName']} {client['lastName']}"
 
 
 def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
     """The TED XML: DD with the document's facts and its CAF, signed (FRMT)."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
-    client = instance.get("clients", doc.client_id) if doc.client_id else None
-    root = etree.Element("TED", version="1.0")
-    dd = etree.SubElement(root, "DD")
     first = doc.details[0].note if doc.details else ""
     if doc.details and doc.details[0].variant_id:
         variant = instance.catalogue.variants[doc.details[0].variant_id]
         first = first or variant["description"]
-    for name, value in (
-        ("RE", instance.company["rut"]),
-        ("TD", doc.code_sii),
-        ("F", str(doc.number)),
-        ("FE", _date(doc.emission_date)),
-        ("RR", client["code"] if client else BOLETA_RECEPTOR),
-        (
-            "RSR",
-            (client["company"] or f"{client['firstName']} {client['lastName']}")
-            if client
-            else "CONSUMIDOR FINAL",
-        ),
-        ("MNT", f"{doc.amounts['totalAmount']:g}"),
-        ("IT1", first[:40]),
-    ):
-        etree.SubElement(dd, name).text = value
+    rr, rsr = _receptor(instance, doc)
+    facts = {
+        "RE": instance.company["rut"],
+        "TD": doc.code_sii,
+        "F": str(doc.number),
+        "FE": _date(doc.emission_date),
+        "RR": rr,
+        "RSR": rsr,
+        "MNT": f"{doc.amounts['totalAmount']:g}",
+        "IT1": first,
+    }
     block = instance.caf_blocks.get(doc.document_type_id)
     if block is None:
         block = instance.caf_blocks[doc.document_type_id] = etree.tostring(_caf_block(instance, doc, key))
-    dd.append(etree.fromstring(block))
-    etree.SubElement(dd, "TSTED").text = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = _sign(key, dd)
-    return etree.tostring(root, encoding="unicode")
+    return dte.ted(key.private_key, facts, block, _stamp(now))
 
 
-def dte_xml(instance: Instance, doc: Document) -> bytes:
-    """A DTE in the SII's layout (Encabezado, Detalle, Referencia, TED) for `urlXml`."""
+def _stamp(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def dte_xml(instance: Instance, doc: Document, key: SigningKey) -> bytes:
+    """The DTE as the SII's schema has it, timbre and signature included, for `urlXml`."""
     client = instance.get("clients", doc.client_id) if doc.client_id else None
+    company = instance.company
     amounts = doc.amounts
     return dte.build(
         dte.Dte(
@@ -103,15 +84,21 @@ def dte_xml(instance: Instance, doc: Document) -> bytes:
             folio=doc.number,
             fecha=_date(doc.emission_date),
             emisor={
-                "RUTEmisor": instance.company["rut"],
-                "RznSoc": instance.company["name"],
-                "GiroEmis": instance.company["activity"],
+                "RUTEmisor": company["rut"],
+                "RznSoc": company["name"],
+                "GiroEmis": company["activity"],
+                "Acteco": company.get("activityCode"),
+                "DirOrigen": company.get("address"),
+                "CmnaOrigen": company.get("municipality"),
+                "CiudadOrigen": company.get("city"),
             },
             receptor={
-                "RUTRecep": client["code"] if client else BOLETA_RECEPTOR,
-                "RznSocRecep": (client["company"] or f"{client['firstName']} {client['lastName']}")
-                if client
-                else None,
+                "RUTRecep": _receptor(instance, doc)[0],
+                "RznSocRecep": _receptor(instance, doc)[1],
+                "GiroRecep": client.get("activity") if client else None,
+                "DirRecep": client.get("address") if client else None,
+                "CmnaRecep": client.get("municipality") if client else None,
+                "CiudadRecep": client.get("city") if client else None,
             },
             totales={
                 "MntNeto": f"{amounts['netAmount']:g}",
@@ -138,7 +125,9 @@ def dte_xml(instance: Instance, doc: Document) -> bytes:
                 for r in doc.references
             ],
             ted=instance.ted_of(doc),
-        )
+        ),
+        dte.Signer(key.private_key, key.certificate_der),
+        _stamp(doc.generation_date),
     )
 
 

@@ -352,4 +352,6 @@ async def get_document_xml(call: Call) -> web.StreamResponse:
     instance, doc = _public(call)
     if not doc.electronic:
         raise MockError(Kind.NOT_FOUND, "document not found")
-    return web.Response(body=artifacts.dte_xml(instance, doc), content_type="application/xml")
+    return web.Response(
+        body=artifacts.dte_xml(instance, doc, call.state.keys), content_type="application/xml"
+    )

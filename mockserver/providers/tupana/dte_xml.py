@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.core.kit import dte
+from mockserver.core.services.keys import SigningKey
 from mockserver.providers.tupana.models import Document
 
 
-def document_xml(doc: Document) -> bytes:
+def document_xml(doc: Document, key: SigningKey) -> bytes:
     t = doc.totals
     totales: dict[str, Any] = {
         "MntNeto": t.net or None,
@@ -61,5 +63,7 @@ def document_xml(doc: Document) -> bytes:
                 }
                 for r in doc.references
             ],
-        )
+        ),
+        dte.Signer(key.private_key, key.certificate_der),
+        datetime.fromtimestamp(doc.created_at, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
     )

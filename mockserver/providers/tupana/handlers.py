@@ -211,7 +211,7 @@ async def download_document_xml(call: Call) -> web.StreamResponse:
     doc = _signed_document(call, "xml")
     if not doc.issued:
         raise MockError(Kind.NOT_FOUND, "The document has no XML yet", code="resource_missing")
-    return web.Response(body=document_xml(doc), content_type="application/xml")
+    return web.Response(body=document_xml(doc, call.state.keys), content_type="application/xml")
 
 
 async def list_webhooks(call: Call) -> web.StreamResponse:
