@@ -20,6 +20,7 @@ from mockserver.admin.common import (
     runtime_of,
 )
 from mockserver.core import persistence
+from mockserver.core.errors import MockError
 from mockserver.core.services.lifecycle import Mode
 
 
@@ -150,6 +151,8 @@ async def action(request: web.Request) -> web.Response:
         body["tenant"] = pr.tenant_name(body["tenant"])
     try:
         result = act(pr, body)
+    except MockError as error:  # the provider's own refusal (an expired payment request), said plainly
+        raise AdminError(error.message) from None
     except (KeyError, LookupError, ValueError) as error:
         raise AdminError(str(error)) from None
     runtime.scheduler.run_due()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mockserver.core.kit.rut import check_digit
 from mockserver.core.plugin import Unsupported
 from mockserver.core.runtime import load_provider
 from mockserver.core.specs import Spec
@@ -142,6 +143,27 @@ async def test_tupana_batches_documents_webhooks_and_connections_are_per_api_key
     await mock.advance(5)
     listed = await owner.ok("GET", f"/documents/?master_entity_id={entity['id']}")
     document = listed["data"][0]["id"]
+    charge = await owner.ok(
+        "POST", "/payment-requests/", 201, json={"recipient_id": "c", "document_ids": [document]}
+    )
+    cession = await owner.ok(
+        "POST",
+        "/cessions/batch/",
+        202,
+        json={
+            "master_entity_id": entity["id"],
+            "document_ids": [document],
+            "assignee_rut": "76798398",
+            "assignee_dv": check_digit(76798398),
+            "assignee_business_name": "F",
+            "assignee_address": "A",
+            "assignee_email": "f@f.test",
+        },
+    )
+    await mock.advance(5)
+    ceded = (await owner.ok("GET", f"/cessions/batch/{cession['cession_batch_id']}/"))["batch_cessions"][0][
+        "id"
+    ]
     v2 = "/tupana/v2"
     await assert_invisible(
         mock,
@@ -157,6 +179,14 @@ async def test_tupana_batches_documents_webhooks_and_connections_are_per_api_key
             "testWebhook": ("POST", f"{v2}/webhooks/{hook['id']}/test/", {}),
             "deleteWebhook": ("DELETE", f"{v2}/webhooks/{hook['id']}/", None),
             "deactivateConnection": ("DELETE", f"{v2}/connections/{entity['id']}/", None),
+            "retrievePaymentRequest": ("GET", f"{v2}/payment-requests/{charge['payment_request_id']}/", None),
+            "updatePaymentRequest": (
+                "PATCH",
+                f"{v2}/payment-requests/{charge['payment_request_id']}/",
+                {"status": "issued"},
+            ),
+            "retrieveCessionBatch": ("GET", f"{v2}/cessions/batch/{cession['cession_batch_id']}/", None),
+            "retrieveCession": ("GET", f"{v2}/cessions/{ceded}/", None),
         },
     )
     stranger_list = await stranger.call("GET", f"/documents/?master_entity_id={entity['id']}")

@@ -1,13 +1,25 @@
 """Tu Pana API de Facturación (Chile): batch emission through the SII's free invoicer, v1 and v2."""
 
+from typing import Any
+
 from mockserver.core.plugin import Option, Provider
+from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
-from mockserver.providers.tupana import events
+from mockserver.providers.tupana import charges, events
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors
 from mockserver.providers.tupana.ratelimits import TupanaLimits
 from mockserver.providers.tupana.routes import OPERATIONS
 from mockserver.providers.tupana.state import LOCKED_PASSWORD, WRONG_PASSWORD, TupanaState
+
+
+def _pay(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
+    state: TupanaState = pr.state
+    user = state.users.get(str(body["tenant"]))
+    if user is None:
+        raise LookupError(f"no sandbox {body['tenant']!r} has payment requests")
+    return charges.pay(state, user, str(body["payment_request_id"])).as_json()
+
 
 PROVIDER = Provider(
     name="tupana",
@@ -24,6 +36,8 @@ PROVIDER = Provider(
     rate_limits=TupanaLimits(),
     webhook_signer=events.sign,
     webhook_observer=events.observe,
+    # the payer pays a payment request ({"tenant": <API key or its label>, "payment_request_id"})
+    admin_actions={"pay-payment-request": _pay},
     correlation_header="X-Request-Id",
     scenarios={
         "rejected-by-tax-authority": {"description": "every document of the batch is rejected by the SII"},

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.clock import iso
+from mockserver.providers.tupana.charges import CessionBatch, PaymentRequest
 from mockserver.providers.tupana.models import Batch, Document
 
 ENVIRONMENT = "sandbox"
@@ -92,3 +93,5 @@ class User:
     documents: dict[str, Document] = field(default_factory=dict)
     webhooks: dict[str, Webhook] = field(default_factory=dict)
     folios: dict[tuple[str, str], int] = field(default_factory=dict)
+    payment_requests: dict[str, PaymentRequest] = field(default_factory=dict)
+    cession_batches: dict[str, CessionBatch] = field(default_factory=dict)

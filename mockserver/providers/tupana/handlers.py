@@ -12,6 +12,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.clock import iso
+from mockserver.providers.tupana import charges
 from mockserver.providers.tupana.accounts import User
 from mockserver.providers.tupana.dte_xml import document_xml
 from mockserver.providers.tupana.models import DTE_TYPES
@@ -296,3 +297,55 @@ async def deactivate_connection(call: Call) -> web.StreamResponse:
 
 
 __all__ = ["DTE_TYPES"]
+
+
+# --- payment requests and cessions (charges.py) ----------------------------------------------------
+
+
+async def create_payment_request(call: Call) -> web.StreamResponse:
+    request, new = charges.create_payment_request(_state(call), _user(call), call.body or {}, call.base_url())
+    return json_response(request.as_json(), status=201 if new else 200)
+
+
+async def list_payment_requests(call: Call) -> web.StreamResponse:
+    status = call.query.get("status")
+    found = [
+        r.as_json() for r in _user(call).payment_requests.values() if status is None or r.status == status
+    ]
+    return json_response(_page(call, found, "payment-requests/"))
+
+
+async def retrieve_payment_request(call: Call) -> web.StreamResponse:
+    return json_response(charges.payment_request(_user(call), call.path["payment_request_id"]).as_json())
+
+
+async def update_payment_request(call: Call) -> web.StreamResponse:
+    request = charges.payment_request(_user(call), call.path["payment_request_id"])
+    return json_response(charges.issue(_state(call), _user(call), request).as_json())
+
+
+async def create_cession_batch(call: Call) -> web.StreamResponse:
+    batch = charges.create_cession_batch(_state(call), _user(call), call.body or {})
+    return json_response(
+        {
+            "success": True,
+            "status": batch.status,
+            "total": len(batch.cessions),
+            "message": "Cesiones recibidas; el SII las procesa",
+            "ws_channel": f"cessions.{batch.id}",
+            "cession_batch_id": batch.id,
+        },
+        status=202,
+    )
+
+
+async def retrieve_cession_batch(call: Call) -> web.StreamResponse:
+    return json_response(charges.cession_batch(_user(call), call.path["cession_batch_id"]).as_json())
+
+
+async def list_cessions(call: Call) -> web.StreamResponse:
+    return json_response(_page(call, charges.listed_cessions(_user(call), call.query), "cessions/"))
+
+
+async def retrieve_cession(call: Call) -> web.StreamResponse:
+    return json_response(charges.cession(_user(call), call.path["cession_id"]).as_json())

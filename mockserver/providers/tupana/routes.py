@@ -7,10 +7,6 @@ from collections.abc import Mapping
 from mockserver.core.plugin import Handler, Unsupported
 from mockserver.providers.tupana import handlers as h
 
-NOT_IN_SCOPE = Unsupported(
-    "payment requests and cessions are part of Tu Pana's v2 API but not of this mock yet"
-)
-
 OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "lookupMasterEntity": h.lookup_master_entity,
     "listCredentials": h.list_credentials,
@@ -31,11 +27,12 @@ OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "testWebhook": h.test_webhook,
     "listConnections": h.list_connections,
     "deactivateConnection": h.deactivate_connection,
-    "createPaymentRequest": NOT_IN_SCOPE,
-    "listPaymentRequests": NOT_IN_SCOPE,
-    "retrievePaymentRequest": NOT_IN_SCOPE,
-    "createCessionBatch": NOT_IN_SCOPE,
-    "retrieveCessionBatch": NOT_IN_SCOPE,
-    "listCessions": NOT_IN_SCOPE,
-    "retrieveCession": NOT_IN_SCOPE,
+    "createPaymentRequest": h.create_payment_request,
+    "listPaymentRequests": h.list_payment_requests,
+    "retrievePaymentRequest": h.retrieve_payment_request,
+    "updatePaymentRequest": h.update_payment_request,
+    "createCessionBatch": h.create_cession_batch,
+    "retrieveCessionBatch": h.retrieve_cession_batch,
+    "listCessions": h.list_cessions,
+    "retrieveCession": h.retrieve_cession,
 }

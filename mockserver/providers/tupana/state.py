@@ -111,6 +111,10 @@ class TupanaState(ProviderState):
         self.emit(user, company["id"], event, credential.as_json())
         return credential
 
+    def first_company(self, user: User) -> dict[str, Any] | None:
+        """The company the key issues for when a request names none (a payment request's DTE)."""
+        return next(iter(user.companies.values()), None)
+
     def _known(self, user: User) -> list[dict[str, Any]]:
         return list(user.companies.values())
 

@@ -52,13 +52,18 @@ async def test_schema_errors_are_422_and_missing_parameters_400(tupana: Tupana) 
     assert (await response.json())["error"]["param"] == "master_entity_id"
 
 
-async def test_unknown_resources_are_404_and_payment_requests_501(tupana: Tupana) -> None:
-    for path in ("/documents/docu_nope/", "/documents/batch/nope/", "/webhooks/dowe_nope/"):
+async def test_unknown_resources_are_404(tupana: Tupana) -> None:
+    for path in (
+        "/documents/docu_nope/",
+        "/documents/batch/nope/",
+        "/webhooks/dowe_nope/",
+        "/payment-requests/pr_nope/",
+        "/cessions/cess_nope/",
+        "/cessions/batch/nope/",
+    ):
         response = await tupana.call("GET", path)
         assert response.status == 404, path
         assert (await response.json())["error"]["code"] == "resource_missing"
-    response = await tupana.call("GET", "/payment-requests/")
-    assert response.status == 501
 
 
 async def test_states_reject_unknown_codes_and_documents_not_issued(tupana: Tupana) -> None:
