@@ -172,6 +172,7 @@ async def test_tupana_batches_documents_webhooks_and_connections_are_per_api_key
         {
             "retrieveBatch": ("GET", f"{v2}/documents/batch/{batch['batch_id']}/", None),
             "retrieveDocument": ("GET", f"{v2}/documents/{document}/", None),
+            "issueDocument": ("PATCH", f"{v2}/documents/{document}/", {"state": "issued"}),
             "listDocumentStates": ("GET", f"{v2}/documents/{document}/states/", None),
             "createDocumentState": ("POST", f"{v2}/documents/{document}/states/", {"event_code": "PAID"}),
             "retrieveWebhook": ("GET", f"{v2}/webhooks/{hook['id']}/", None),

@@ -172,6 +172,12 @@ async def retrieve_document(call: Call) -> web.StreamResponse:
     return json_response(state.document(_user(call), call.path["document_id"]).detail(state.downloads))
 
 
+async def issue_document(call: Call) -> web.StreamResponse:
+    state = _state(call)
+    doc = state.issue_draft(_user(call), call.path["document_id"])
+    return json_response(doc.detail(state.downloads))
+
+
 async def list_document_states(call: Call) -> web.StreamResponse:
     doc = _state(call).document(_user(call), call.path["document_id"])
     return json_response({"data": list(reversed(doc.history)), "meta": {"total": len(doc.history)}})

@@ -27,6 +27,7 @@ OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "testWebhook": h.test_webhook,
     "listConnections": h.list_connections,
     "deactivateConnection": h.deactivate_connection,
+    "issueDocument": h.issue_document,
     "createPaymentRequest": h.create_payment_request,
     "listPaymentRequests": h.list_payment_requests,
     "retrievePaymentRequest": h.retrieve_payment_request,

@@ -251,6 +251,25 @@ class TupanaState(ProviderState):
         )
         self.emit(user, doc.sender_id, "document.issued", self.document_json(doc))
 
+    def issue_draft(self, user: User, document_id: str) -> Document:
+        """A draft made with `state: "draft"` is issued: it goes to the SII as a batch's would."""
+        doc = self.document(user, document_id)
+        if not doc.is_draft:
+            raise MockError(Kind.CONFLICT, "Only a draft can be issued", code="document_not_draft")
+        doc.is_draft, doc.status, doc.updated_at = False, "processing", self.clock.now()
+        self.lifecycles.start(
+            self.name,
+            "draft",
+            doc.id,
+            [Step("done", self.options["sii_delay"])],
+            functools.partial(self._finish_draft, user, doc),
+            tenant=user.key,
+        )
+        return doc
+
+    def _finish_draft(self, user: User, doc: Document, _step: str) -> None:
+        self._finish(user, doc)
+
     def batch(self, user: User, batch_id: str) -> Batch:
         return owned(user.batches, batch_id, "batch")
 

@@ -381,3 +381,19 @@ async def test_a_credential_for_a_looked_up_company_enrols_it(tupana: Tupana) ->
         "POST", "/credentials/", json={"master_entity_id": "ment_0000000000000000", "password": "x"}
     )
     assert response.status == 404
+
+
+async def test_a_draft_is_issued_by_patch_and_gets_its_folio_from_the_sii(tupana: Tupana) -> None:
+    await tupana.enrol()
+    created = await (await tupana.batch([factura()], state="draft")).json()
+    await tupana.mock.advance(5)
+    draft = created["documents"][0]["document"]["id"]
+    before = await tupana.ok("GET", f"/documents/{draft}/")
+    assert before["folio"] in (None, "", 0)
+    issuing = await tupana.ok("PATCH", f"/documents/{draft}/", json={"state": "issued"})
+    assert issuing["status"] == "processing"
+    await tupana.mock.advance(5)
+    issued = await tupana.ok("GET", f"/documents/{draft}/")
+    assert (issued["status"], issued["state"], str(issued["folio"])) == ("success", "accepted", "1")
+    again = await tupana.call("PATCH", f"/documents/{draft}/", json={"state": "issued"})
+    assert (again.status, (await again.json())["error"]["code"]) == (409, "document_not_draft")
