@@ -12,7 +12,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.clock import iso
-from mockserver.providers.tupana import charges
+from mockserver.providers.tupana import charges, endpoints
 from mockserver.providers.tupana.accounts import User
 from mockserver.providers.tupana.dte_xml import document_xml
 from mockserver.providers.tupana.models import DTE_TYPES
@@ -228,7 +228,7 @@ async def list_webhooks(call: Call) -> web.StreamResponse:
 
 
 async def create_webhook(call: Call) -> web.StreamResponse:
-    return json_response(_state(call).create_webhook(_user(call), call.body).as_json(), status=201)
+    return json_response(endpoints.create(_state(call), _user(call), call.body).as_json(), status=201)
 
 
 async def retrieve_webhook(call: Call) -> web.StreamResponse:
@@ -237,9 +237,8 @@ async def retrieve_webhook(call: Call) -> web.StreamResponse:
 
 async def update_webhook(call: Call) -> web.StreamResponse:
     state = _state(call)
-    return json_response(
-        state.update_webhook(state.webhook(_user(call), call.path["webhook_id"]), call.body or {}).as_json()
-    )
+    hook = state.webhook(_user(call), call.path["webhook_id"])
+    return json_response(endpoints.update(state, hook, call.body or {}).as_json())
 
 
 async def delete_webhook(call: Call) -> web.StreamResponse:

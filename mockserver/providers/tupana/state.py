@@ -340,47 +340,8 @@ class TupanaState(ProviderState):
 
     # --- webhooks ------------------------------------------------------------------------------------
 
-    def create_webhook(self, user: User, body: dict[str, Any]) -> Webhook:
-        ment = body["master_entity_id"]
-        if ment not in user.companies:
-            raise MockError(
-                Kind.NOT_FOUND,
-                f"No enrolled company {ment}: create a credential for it first",
-                code="master_entity_not_found",
-                field="master_entity_id",
-            )
-        if any(w.master_entity_id == ment for w in user.webhooks.values()):
-            raise MockError(
-                Kind.CONFLICT,
-                "This company already has a webhook: one webhook per company",
-                code="webhook_already_exists",
-                field="master_entity_id",
-            )
-        now = self.clock.now()
-        hook = Webhook(
-            "dowe_" + self.ids.hex(16),
-            ment,
-            body["url"],
-            list(body["events"]),
-            body.get("secret"),
-            body.get("is_active", True),
-            body.get("environment", "both"),
-            body.get("api_version", 2),
-            now,
-            now,
-        )
-        user.webhooks[hook.id] = hook
-        return hook
-
     def webhook(self, user: User, webhook_id: str) -> Webhook:
         return owned(user.webhooks, webhook_id, "webhook")
-
-    def update_webhook(self, hook: Webhook, body: dict[str, Any]) -> Webhook:
-        for key in ("url", "events", "secret", "is_active", "environment", "api_version"):
-            if key in body:
-                setattr(hook, key, body[key])
-        hook.updated_at = self.clock.now()
-        return hook
 
     def emit(self, user: User, ment: str, event: str, data: dict[str, Any]) -> None:
         hook = next((w for w in user.webhooks.values() if w.master_entity_id == ment), None)
