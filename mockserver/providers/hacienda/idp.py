@@ -228,15 +228,20 @@ class IdentityProvider:
 
 
 SANDBOX_HOSTS = frozenset({"api-sandbox.comprobanteselectronicos.go.cr"})
+PRODUCTION_HOST = "api.comprobanteselectronicos.go.cr"
 
 
 def environment_realm(request: web.Request) -> str | None:
     """The realm whose tokens this recepción accepts: `rut-stag` on `recepcion-sandbox` and on the
-    sandbox host, `rut` (production) otherwise; None off recepción (the control plane takes either)."""
+    sandbox host, `rut` on production's host; None (either) on the mount's `/recepcion/v1`, which is the
+    path of production and of the newer sandbox host alike, so a client whose base URL was swapped for
+    the mock's keeps working, and off recepción (the control plane takes either)."""
     if "/recepcion" not in request.path:
         return None
     host = request.host.rsplit(":", 1)[0].lower() if request.host else ""
-    return "rut-stag" if "/recepcion-sandbox/" in request.path or host in SANDBOX_HOSTS else "rut"
+    if "/recepcion-sandbox/" in request.path or host in SANDBOX_HOSTS:
+        return "rut-stag"
+    return "rut" if host == PRODUCTION_HOST else None
 
 
 def tenant_of(claims: dict[str, Any]) -> str:

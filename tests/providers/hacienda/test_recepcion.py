@@ -285,8 +285,9 @@ async def test_trailing_slashes_and_both_base_paths_are_served(hacienda: Haciend
 @pytest.mark.parametrize(
     ("realm", "path", "host"),
     [
-        ("rut-stag", "/hacienda/recepcion/v1/recepcion", None),
+        ("rut-stag", "/recepcion/v1/recepcion", "api.comprobanteselectronicos.go.cr"),
         ("rut", "/hacienda/recepcion-sandbox/v1/recepcion", None),
+        ("rut", "/recepcion-sandbox/v1/recepcion", "api.comprobanteselectronicos.go.cr"),
         ("rut", "/recepcion/v1/recepcion", "api-sandbox.comprobanteselectronicos.go.cr"),
     ],
 )
@@ -385,3 +386,16 @@ async def test_fecha_comes_back_exactly_as_it_was_sent(hacienda: Hacienda) -> No
     response = await hacienda.post(payload)
     assert response.status == 201, response.headers.get("X-Error-Cause")
     assert (await hacienda.status(s.clave))["fecha"] == "2026-11-21T10:30:00-0600"
+
+
+@pytest.mark.parametrize("realm", ["rut-stag", "rut"])
+async def test_the_mounts_recepcion_v1_takes_either_environment(hacienda: Hacienda, realm: str) -> None:
+    """`/recepcion/v1` is production's path and the newer sandbox host's: a client whose base URL was
+    swapped for the mock's keeps working whichever it was written for."""
+    token = (await login(hacienda.mock, username=f"{realm}-user@x.cr", realm=realm))["access_token"]
+    response = await hacienda.mock.client.post(
+        "/hacienda/recepcion/v1/recepcion",
+        json=hacienda.body(sample.Sample(numero=90 + len(realm))),
+        headers={"Authorization": f"bearer {token}"},
+    )
+    assert response.status in (201, 202), response.headers.get("X-Error-Cause")
