@@ -1,7 +1,11 @@
 """Every DTE the Chilean providers serve (Bsale's urlXml, Tu Pana's document XML) passes the SII's own
 schema (DTE_v10.xsd, shipped by the `cl-sii` package), carries an enveloped XMLDSig signature over
 Documento by the mock's key, and a TED whose FRMT verifies with its CAF's key and whose CAF's FRMA
-verifies with the mock's. The signatures are checked here with cryptography and lxml alone."""
+verifies with the mock's. The signatures are checked here with cryptography and lxml alone.
+
+Every type DTE_v10 lays out as `Documento` is checked: 33, 34, 46, 52, 56 and 61. Boletas (39, 41) have
+a schema of their own, which `cl-sii` does not ship; 43 and the exports (110-112) are `Liquidacion`
+and `Exportaciones` in DTE_v10, which the mock does not write yet (README, Future plans)."""
 
 from __future__ import annotations
 
@@ -104,7 +108,7 @@ async def _xml_at(mock: Mock, url: str) -> bytes:
     return await response.read()
 
 
-@pytest.mark.parametrize("code", [33, 34, 56, 61])
+@pytest.mark.parametrize("code", [33, 34, 46, 52, 56, 61])
 async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
     mock: Mock, schema: etree.XMLSchema, code: int
 ) -> None:
@@ -124,7 +128,7 @@ async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
     _check(schema, await _xml_at(mock, made["urlXml"]), mock, str(code))
 
 
-@pytest.mark.parametrize("code", ["33", "34", "56", "61", "52", "46"])
+@pytest.mark.parametrize("code", ["33", "34", "46", "52", "56", "61"])
 async def test_every_tupana_dte_passes_the_sii_schema_and_its_signatures_verify(
     mock: Mock, schema: etree.XMLSchema, code: str
 ) -> None:
