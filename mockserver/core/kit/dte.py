@@ -61,7 +61,7 @@ ORDER = {
         "CmnaRecep",
         "CiudadRecep",
     ),
-    "Totales": ("MntNeto", "MntExe", "TasaIVA", "IVA", "MntTotal"),
+    "Totales": ("TpoMoneda", "MntNeto", "MntExe", "TasaIVA", "IVA", "MntTotal"),
     "Detalle": (
         "NroLinDet",
         "IndExe",
@@ -100,6 +100,7 @@ LIMITS = {
 }
 DEFAULT_ACTECO = "620200"  # the SII requires one; a record without its activity code gets this one
 MAX_LINES = 60  # Detalle[1..60]
+EXPORTS = {"110", "111", "112"}  # laid out as Exportaciones, not Documento
 
 
 @dataclass
@@ -182,7 +183,8 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
 
     root = etree.Element(f"{{{SII_NS}}}DTE", version="1.0", nsmap={None: SII_NS})  # type: ignore[dict-item]
     ident = f"T{dte.tipo}F{dte.folio}"
-    doc = etree.SubElement(root, f"{{{SII_NS}}}Documento", ID=ident)
+    export = dte.tipo in EXPORTS
+    doc = etree.SubElement(root, f"{{{SII_NS}}}{'Exportaciones' if export else 'Documento'}", ID=ident)
 
     def group(parent: etree._Element, name: str, values: dict[str, Any]) -> etree._Element:
         node = etree.SubElement(parent, f"{{{SII_NS}}}{name}")
@@ -201,7 +203,9 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
     group(header, "Emisor", {**dte.emisor, "Acteco": dte.emisor.get("Acteco") or DEFAULT_ACTECO})
     receptor = {**dte.receptor, "RznSocRecep": dte.receptor.get("RznSocRecep") or "SIN NOMBRE"}
     group(header, "Receptor", receptor)
-    group(header, "Totales", dte.totales)
+    # an export is exempt and says its currency: the schema's Totales for it is TpoMoneda, MntExe, MntTotal
+    totales = {"TpoMoneda": "PESO CL", "MntExe": dte.totales["MntTotal"], "MntTotal": dte.totales["MntTotal"]}
+    group(header, "Totales", totales if export else dte.totales)
     lines = dte.detalles[:MAX_LINES] or [{"NmbItem": "Sin detalle", "MontoItem": dte.totales["MntTotal"]}]
     for n, line in enumerate(lines, start=1):
         group(doc, "Detalle", {**line, "NroLinDet": n})
