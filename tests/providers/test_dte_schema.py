@@ -4,9 +4,8 @@ Documento by the mock's key, and a TED whose FRMT verifies with its CAF's key an
 verifies with the mock's. The signatures are checked here with cryptography and lxml alone.
 
 Every type each provider emits that DTE_v10 covers is checked: 33, 34, 46, 52, 56 and 61 as
-`Documento`, the exports 110 (both) and 111, 112 (Tu Pana) as `Exportaciones`. Boletas (39, 41) have a
-schema of their own, which `cl-sii` does not ship; Bsale's 43 is `Liquidacion` in DTE_v10, which the
-mock does not write yet (README, Future plans)."""
+`Documento`, Bsale's 43 as `Liquidacion`, the exports 110 (both) and 111, 112 (Tu Pana) as
+`Exportaciones`. Boletas (39, 41) have a schema of their own, which `cl-sii` does not ship."""
 
 from __future__ import annotations
 
@@ -62,7 +61,10 @@ def _verify(key: rsa.RSAPublicKey, signature: str, data: bytes) -> None:
 def _check(schema: etree.XMLSchema, xml: bytes, mock: Mock, tipo: str) -> None:
     root = etree.fromstring(xml)
     assert schema.validate(root), [str(e) for e in schema.error_log][:3]
-    documento = root.find(f"{SII}{'Exportaciones' if tipo in ('110', '111', '112') else 'Documento'}")
+    layout = (
+        "Exportaciones" if tipo in ("110", "111", "112") else "Liquidacion" if tipo == "43" else "Documento"
+    )
+    documento = root.find(f"{SII}{layout}")
     assert documento is not None and documento.findtext(f"{SII}Encabezado/{SII}IdDoc/{SII}TipoDTE") == tipo
     # the enveloped signature over Documento, by the mock's key
     signature = root.find(f"{DS}Signature")
@@ -109,7 +111,7 @@ async def _xml_at(mock: Mock, url: str) -> bytes:
     return await response.read()
 
 
-@pytest.mark.parametrize("code", [33, 34, 46, 52, 56, 61, 110])
+@pytest.mark.parametrize("code", [33, 34, 43, 46, 52, 56, 61, 110])
 async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
     mock: Mock, schema: etree.XMLSchema, code: int
 ) -> None:

@@ -64,6 +64,7 @@ ORDER = {
     "Totales": ("TpoMoneda", "MntNeto", "MntExe", "TasaIVA", "IVA", "MntTotal"),
     "Detalle": (
         "NroLinDet",
+        "TpoDocLiq",  # a liquidación's lines say what they settle
         "IndExe",
         "NmbItem",
         "DscItem",
@@ -101,6 +102,7 @@ LIMITS = {
 DEFAULT_ACTECO = "620200"  # the SII requires one; a record without its activity code gets this one
 MAX_LINES = 60  # Detalle[1..60]
 EXPORTS = {"110", "111", "112"}  # laid out as Exportaciones, not Documento
+LIQUIDACION = "43"  # a liquidación-factura is Liquidacion: it names both parties' addresses
 
 
 @dataclass
@@ -184,7 +186,8 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
     root = etree.Element(f"{{{SII_NS}}}DTE", version="1.0", nsmap={None: SII_NS})  # type: ignore[dict-item]
     ident = f"T{dte.tipo}F{dte.folio}"
     export = dte.tipo in EXPORTS
-    doc = etree.SubElement(root, f"{{{SII_NS}}}{'Exportaciones' if export else 'Documento'}", ID=ident)
+    layout = "Exportaciones" if export else "Liquidacion" if dte.tipo == LIQUIDACION else "Documento"
+    doc = etree.SubElement(root, f"{{{SII_NS}}}{layout}", ID=ident)
 
     def group(parent: etree._Element, name: str, values: dict[str, Any]) -> etree._Element:
         node = etree.SubElement(parent, f"{{{SII_NS}}}{name}")
@@ -200,15 +203,25 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
         "IdDoc",
         {"TipoDTE": dte.tipo, "Folio": dte.folio, "FchEmis": dte.fecha, "FmaPago": dte.forma_pago},
     )
-    group(header, "Emisor", {**dte.emisor, "Acteco": dte.emisor.get("Acteco") or DEFAULT_ACTECO})
+    emisor = {**dte.emisor, "Acteco": dte.emisor.get("Acteco") or DEFAULT_ACTECO}
     receptor = {**dte.receptor, "RznSocRecep": dte.receptor.get("RznSocRecep") or "SIN NOMBRE"}
+    if layout == "Liquidacion":  # the schema requires what a record may not have
+        emisor["DirOrigen"] = emisor.get("DirOrigen") or "SIN DIRECCION"
+        for key, blank in (
+            ("GiroRecep", "SIN GIRO"),
+            ("DirRecep", "SIN DIRECCION"),
+            ("CmnaRecep", "SIN COMUNA"),
+        ):
+            receptor[key] = receptor.get(key) or blank
+    group(header, "Emisor", emisor)
     group(header, "Receptor", receptor)
     # an export is exempt and says its currency: the schema's Totales for it is TpoMoneda, MntExe, MntTotal
     totales = {"TpoMoneda": "PESO CL", "MntExe": dte.totales["MntTotal"], "MntTotal": dte.totales["MntTotal"]}
     group(header, "Totales", totales if export else dte.totales)
     lines = dte.detalles[:MAX_LINES] or [{"NmbItem": "Sin detalle", "MontoItem": dte.totales["MntTotal"]}]
     for n, line in enumerate(lines, start=1):
-        group(doc, "Detalle", {**line, "NroLinDet": n})
+        settled = {"TpoDocLiq": "33"} if layout == "Liquidacion" else {}  # facturas, the usual case
+        group(doc, "Detalle", {**line, **settled, "NroLinDet": n})
     for n, ref in enumerate(dte.referencias[:40], start=1):
         group(doc, "Referencia", {**ref, "NroLinRef": n})
     timbre = dte.ted or ted(signer.private_key, _facts(dte), _caf_of(dte, signer), signed_at)
