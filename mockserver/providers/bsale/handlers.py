@@ -165,20 +165,18 @@ list_attributes, get_attribute = _document_part("attributes", "attribute", lambd
 
 # --- the catalogue -----------------------------------------------------------------------------------
 
-FILTER_KEYS = {"state": "state", "name": "name", "code": "code", "codesii": "codeSii"}
-
 
 def _records(call: Call, kind: str) -> list[Any]:
     instance = _instance(call)
     if kind == "payments":  # their ids: only a page's payments are unpacked from their documents
         ids = instance.payment_owners.ids()
-        return ids if call.request.query.get("state", "0") == "0" else []
-    records = list(instance.catalogue.table(kind).values())
-    for param, field in FILTER_KEYS.items():
-        if param in call.request.query:
-            wanted = call.request.query[param].strip().lower()
-            records = [r for r in records if str(r.get(field, "")).lower() == wanted]
-    return records
+        if call.request.query.get("state", "0") != "0":
+            return []
+        if "documentid" in call.request.query:
+            wanted = call.request.query["documentid"].strip()
+            ids = [i for i in ids if str(instance.payment_owners.get(i)) == wanted]
+        return ids
+    return query.filtered(call, kind, list(instance.catalogue.table(kind).values()))
 
 
 def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
@@ -260,12 +258,14 @@ def _price_list(call: Call) -> dict[str, Any]:
 
 async def list_price_list_details(call: Call) -> web.StreamResponse:
     price_list = _price_list(call)
-    return _listing(
-        call,
-        f"price_lists/{price_list['id']}/details",
-        _renderer(call).price_list_details(price_list),
-        lambda x: x,
-    )
+    details = _renderer(call).price_list_details(price_list)
+    variants = _instance(call).catalogue.variants
+    by_variant = {"variantid": "id", "code": "code", "barcode": "barCode"}
+    for param, key in by_variant.items():  # a detail is filtered by its variant's id, code or barcode
+        if param in call.request.query:
+            wanted = call.request.query[param].strip().lower()
+            details = [d for d in details if str(variants[d["id"]].get(key, "")).lower() == wanted]
+    return _listing(call, f"price_lists/{price_list['id']}/details", details, lambda x: x)
 
 
 async def get_price_list_detail(call: Call) -> web.StreamResponse:

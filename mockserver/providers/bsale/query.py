@@ -1,19 +1,23 @@
-"""Document filters (every one the seed lists), summaries and costs."""
+"""Filters (every one the seed lists for documents, and those Bsale documents for its other lists),
+summaries and costs."""
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline import Call
 from mockserver.providers.bsale.documents import Document
 from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import bracket_list
 
 Predicate = Callable[[Document], bool]
+log = logging.getLogger("mockserver.bsale")
 
 
 def _ints(value: str, name: str) -> list[int]:
@@ -219,3 +223,52 @@ def ticket_summary(instance: Instance, query: Mapping[str, str]) -> list[dict[st
         row["totalIvaAmount"] += doc.amounts["taxAmount"]
         row["totalAmount"] += doc.amounts["totalAmount"]
     return list(rows.values())
+
+
+# the filters Bsale documents for each resource (bsale-api.md); each is a record field, case aside
+FILTERS: dict[str, tuple[str, ...]] = {
+    "document_types": (
+        "name",
+        "codesii",
+        "ledgeraccount",
+        "booktypeid",
+        "iselectronicdocument",
+        "issalesnote",
+        "state",
+    ),
+    "clients": ("code", "firstname", "lastname", "email", "paymenttypeid", "salesconditionid", "state"),
+    "offices": ("name", "address", "country", "city", "municipality", "costcenter", "state"),
+    "price_lists": ("name", "coinid", "state"),
+    "variants": ("description", "barcode", "code", "serialnumber", "productid", "state"),
+    "coins": ("name", "symbol", "state", "default"),
+    "dte_codes": ("name", "codesii", "state"),
+    "price_list_details": ("variantid", "code", "barcode"),
+}
+OTHER_FILTERS = ("name", "state")  # what every other list takes
+PAGING = frozenset({"limit", "offset", "fields", "expand"})
+
+
+def _field(record: dict[str, Any], param: str) -> Any:
+    """The record's value for a lowercase filter: `firstname` is `firstName`, `productid` `productId`."""
+    key = next((k for k in record if k.lower() == param), None)
+    return record.get(key) if key is not None else None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).lower()
+
+
+def filtered(call: Call, kind: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records whose fields equal every documented filter the query gives (as text, case aside); a
+    parameter the resource does not document is named in `X-Mock-Ignored-Params` and the log, never
+    passed over unnoticed."""
+    documented = FILTERS.get(kind, OTHER_FILTERS)
+    ignored = [p for p in call.request.query if p not in documented and p not in PAGING]
+    if ignored:
+        call.extra_headers["X-Mock-Ignored-Params"] = ",".join(ignored)
+        log.info("bsale %s: %s not a filter Bsale documents; ignored", kind, ", ".join(ignored))
+    for param in documented:
+        if param in call.request.query:
+            wanted = call.request.query[param].strip().lower()
+            records = [r for r in records if _text(_field(r, param)) == wanted]
+    return records

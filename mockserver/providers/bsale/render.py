@@ -35,10 +35,13 @@ TO_ONE = {
 
 
 def bracket_list(value: str | None) -> list[str]:
-    """`[a,b]`, `a,b` or `a` → ["a", "b"]; Bsale documents both forms."""
+    """`[a,b]`, `a,b` or `a` → ["a", "b"]; Bsale documents both forms. The quoted JSON form an SDK sends,
+    `["a","b"]`, is read the same, as a lenient parser would."""
     if value is None:
         return []
-    return [v.strip() for v in value.strip().strip("[]").split(",") if v.strip()]
+    return [
+        v.strip().strip("\"'").strip() for v in value.strip().strip("[]").split(",") if v.strip().strip("\"'")
+    ]
 
 
 def envelope(
