@@ -50,6 +50,60 @@ CHECKS = ",".join(
 TENANT = "fuzz"
 
 
+def nullable_spec(provider: str, tmp: Path) -> Path:
+    """The provider's spec with every optional request-body field also taking JSON null: the mock reads
+    a null there as the field not given (as Python's None, PHP's null reach an API), so a null is not
+    schema-invalid input it should refuse. A required field stays non-null."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "specs" / provider / "openapi.yaml").read_text(encoding="utf-8"))
+    seen: set[int] = set()
+
+    def resolve(node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node and len(node) == 1:
+            target: Any = spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    def nullable(node: Any) -> Any:
+        kind = node.get("type") if isinstance(node, dict) else None
+        if isinstance(kind, str) and kind != "null":
+            return {**node, "type": [kind, "null"]}
+        if isinstance(kind, list) and "null" not in kind:
+            return {**node, "type": [*kind, "null"]}
+        if isinstance(kind, list) or kind == "null":
+            return node
+        return {"anyOf": [node, {"type": "null"}]}
+
+    def walk(node: Any) -> None:
+        node = resolve(node)
+        if not isinstance(node, dict) or id(node) in seen:
+            return
+        seen.add(id(node))
+        required = set(node.get("required", []))
+        properties = node.get("properties", {})
+        for name, child in list(properties.items()):
+            walk(child)
+            if name not in required and child is not True:
+                properties[name] = nullable(child)
+        for key in ("items", "additionalProperties"):
+            walk(node.get(key))
+        for key in ("allOf", "anyOf", "oneOf"):
+            for child in node.get(key, []):
+                walk(child)
+
+    for item in spec["paths"].values():
+        for op in item.values():
+            if isinstance(op, dict):
+                for media in resolve(op.get("requestBody", {})).get("content", {}).values():
+                    walk(media.get("schema"))
+    path = tmp / f"{provider}-openapi.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @dataclass
 class Target:
     provider: str
@@ -100,7 +154,7 @@ def run_target(
         "--config-file",
         str(toml),
         "run",
-        str(ROOT / "specs" / target.provider / "openapi.yaml"),
+        str(nullable_spec(target.provider, tmp)),
         "--url",
         base + target.base,
         "--checks",

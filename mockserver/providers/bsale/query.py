@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -246,6 +247,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
 }
 OTHER_FILTERS = ("name", "state")  # what every other list takes
 PAGING = frozenset({"limit", "offset", "fields", "expand"})
+PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]]{1,64}")
 
 
 def _field(record: dict[str, Any], param: str) -> Any:
@@ -265,8 +267,12 @@ def filtered(call: Call, kind: str, records: list[dict[str, Any]]) -> list[dict[
     documented = FILTERS.get(kind, OTHER_FILTERS)
     ignored = [p for p in call.request.query if p not in documented and p not in PAGING]
     if ignored:
-        call.extra_headers["X-Mock-Ignored-Params"] = ",".join(ignored)
-        log.info("bsale %s: %s not a filter Bsale documents; ignored", kind, ", ".join(ignored))
+        # named back only as plain names: a header never carries what a client could inject
+        shown = [p for p in ignored if PARAM_NAME.fullmatch(p)][:20]
+        call.extra_headers["X-Mock-Ignored-Params"] = ",".join(shown) or "(unprintable)"
+        log.info(
+            "bsale %s: %s not a filter Bsale documents; ignored", kind, ", ".join(map(repr, ignored[:20]))
+        )
     for param in documented:
         if param in call.request.query:
             wanted = call.request.query[param].strip().lower()

@@ -35,7 +35,12 @@ class HaciendaErrors:
     def render(self, error: MockError, call: Call) -> web.Response:
         status = status_of(error)
         headers = dict(error.headers)
-        if call.op is not None and call.op.extensions.get("x-mock-envelope") == "ae":
+        lookup = (
+            call.op.extensions.get("x-mock-envelope") == "ae"
+            if call.op
+            else call.request.path.endswith("/fe/ae")
+        )
+        if lookup:  # the taxpayer lookup's JSON, a path it is not served under included
             violations = error.detail.get("violations")
             message = violations[0].words("es") if violations else error.message
             body = {"code": status, "status": REASONS.get(status, "ERROR"), "message": message}

@@ -88,3 +88,11 @@ async def test_expand_and_fields_in_quoted_json_are_read_as_bsales_own_form(bsal
     assert quoted == plain and "items" in quoted["details"]
     fields = await bsale.get_json("documents.json", fields='["number"]')
     assert set(fields["items"][0]) == {"href", "number"}
+
+
+async def test_an_ignored_parameter_with_a_newline_is_never_echoed_into_a_header(bsale: Bsale) -> None:
+    response = await bsale.mock.client.get(
+        "/bsale/v1/variants.json?a%0d%0aSet-Cookie:%20x=1=2&colour=red", headers=bsale.headers
+    )
+    assert response.status == 200
+    assert response.headers["X-Mock-Ignored-Params"] == "colour" and "Set-Cookie" not in response.headers
