@@ -214,20 +214,12 @@ def _caf_view(doc_type: DocumentType, now: float) -> dict[str, Any]:
     }
 
 
-async def get_document_type_caf(call: Call) -> web.StreamResponse:
-    code = call.query["codesii"]
-    types = [
-        t for t in _instance(call).catalogue.document_types.values() if t["codeSii"] == code and t.get("caf")
-    ]
-    return json_response([_caf_view(t, call.provider.runtime.clock.now()) for t in types])
-
-
-async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
+def _document_type(call: Call) -> DocumentType:
+    """The type `documenttypeid` or `codesii` names (the first of that code with a CAF)."""
     instance = _instance(call)
+    doc_type: DocumentType | None
     if "documenttypeid" in call.query:
-        doc_type: DocumentType | None = find_record(
-            instance.catalogue.document_types, call.query["documenttypeid"]
-        )
+        doc_type = find_record(instance.catalogue.document_types, call.query["documenttypeid"])
     else:
         doc_type = next(
             (
@@ -239,9 +231,24 @@ async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
         )
     if doc_type is None:
         raise MockError(Kind.VALIDATION, "invalid documentType")
+    return doc_type
+
+
+async def get_document_type_caf(call: Call) -> web.StreamResponse:
+    doc_type = _document_type(call)
     if not doc_type.get("caf"):
-        return json_response({"numbersAvailable": 0})
-    return json_response({"numbersAvailable": _caf_view(doc_type, 0)["numbersAvailable"]})
+        raise MockError(Kind.NOT_FOUND, "the document type has no CAF")
+    return json_response(_caf_view(doc_type, call.provider.runtime.clock.now()))
+
+
+async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
+    doc_type = _document_type(call)
+    caf = doc_type.get("caf")
+    if not caf:
+        return json_response({"numbers_available": 0, "last": 0})
+    return json_response(
+        {"numbers_available": _caf_view(doc_type, 0)["numbersAvailable"], "last": caf["endNumber"]}
+    )
 
 
 def _record(call: Call, kind: str, what: str) -> dict[str, Any]:

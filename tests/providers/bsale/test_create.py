@@ -350,8 +350,11 @@ async def test_folios_follow_the_caf_and_an_exhausted_caf_is_refused_without_los
     )
     assert (await bsale.get_json("clients/count.json"))["count"] == clients_before
     assert (await bsale.create(boleta(100)))["number"] == 4
-    caf = await bsale.get_json("document_types/caf.json", codesii="39")
-    assert (caf[0]["lastNumberUsed"], caf[0]["numbersAvailable"]) == (4, 49996)
+    caf = await bsale.get_json("document_types/caf.json", codesii="39")  # one object, as Bsale answers
+    assert (caf["lastNumberUsed"], caf["numbersAvailable"]) == (4, 49996)
+    assert await bsale.get_json("document_types/caf.json", documenttypeid=1) == caf
+    available = await bsale.get_json("document_types/number_availables.json", codesii="39")
+    assert available == {"numbers_available": 49996, "last": caf["endNumber"]}
 
 
 async def test_sales_id_replays_the_first_document_with_200(bsale: Bsale) -> None:

@@ -242,7 +242,8 @@ async def test_catalogue_counts_filters_and_special_endpoints(bsale: Bsale) -> N
     assert [t["id"] for t in (await bsale.get_json("document_types.json", codesii=33))["items"]] == [8, 14]
     assert (await bsale.get_json("variants.json", code="DD1009M"))["items"][0]["id"] == 6884
     assert (await bsale.get_json("document_types/number_availables.json", documenttypeid=14)) == {
-        "numbersAvailable": 0
+        "numbers_available": 0,
+        "last": 2,  # its CAF (folios 1 and 2) is spent
     }
     details = await bsale.get_json("price_lists/18/details.json")
     assert {d["variant"]["id"]: d["variantValue"] for d in details["items"]}["1"] == 23438
