@@ -21,8 +21,12 @@ GENERIC = {
 class BsaleErrors:
     def render(self, error: MockError, call: Call) -> web.Response:
         message = error.message
+        status = status_of(error)
         violations = error.detail.get("violations")
-        if violations:
+        if violations and violations[0].location == "path":
+            # `/v1/clients/unpaid_documents.json` is a name, not an id: no such resource, as Bsale says
+            status, message = 404, GENERIC[Kind.NOT_FOUND]
+        elif violations:
             first = violations[0]
             # the body could not be read as JSON: Bsale's own words
             message = (
@@ -39,7 +43,7 @@ class BsaleErrors:
         ) or (error.kind is Kind.METHOD_NOT_ALLOWED):
             message = GENERIC[error.kind]
         return web.Response(
-            status=status_of(error),
+            status=status,
             body=json.dumps({"error": message}, ensure_ascii=False).encode(),
             content_type="application/json",
             headers=error.headers,

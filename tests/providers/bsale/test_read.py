@@ -261,3 +261,9 @@ async def test_a_huge_offset_is_echoed_not_a_500(bsale: Bsale) -> None:
     # found by the CI fuzz run: orjson writes no integer beyond 64 bits, and lists echo their offset
     page = await bsale.get_json("coins.json?offset=99999999999999999999999")
     assert (page["offset"], page["items"]) == (99999999999999999999999, [])
+
+
+async def test_a_named_sub_path_that_is_not_an_id_is_bsales_404(bsale: Bsale) -> None:
+    for path in ("clients/unpaid_documents.json", "users/sales_summary.json", "variants/abc.json"):
+        response = await bsale.get(path)
+        assert (response.status, await response.json()) == (404, {"error": "Not Found"}), path
