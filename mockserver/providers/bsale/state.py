@@ -105,7 +105,9 @@ class BsaleState(ProviderState):
                 functools.partial(self._declared, instance, document_id, rejected),
                 tenant=instance.access_token,
             )
-            if not track.done:  # (immediate mode declares it at once)
+            if track.done:  # immediate mode declared it at once: the answer shows the SII's word
+                doc = instance.documents.get(doc.id) or doc
+            else:
                 instance.sii_tracks[doc.id] = track
         return doc, True
 

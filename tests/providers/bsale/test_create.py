@@ -427,3 +427,10 @@ async def test_a_stored_document_reads_back_as_created_and_keeps_its_later_chang
     await bsale.mock.advance(2)
     declared = await bsale.get_json(f"documents/{rich['id']}.json", expand=expand)
     assert declared == {**read, "informedSii": 0, "responseMsgSii": "Proceso Finalizado Correctamente!"}
+
+
+async def test_with_the_immediate_lifecycle_the_post_answer_shows_the_sii_accepted_it(make_mock: Any) -> None:
+    """The seed's answer: informedSii 0 and "Proceso Finalizado Correctamente!"."""
+    mock = await make_mock(providers=("bsale",), lifecycle="immediate")
+    made = await Bsale(mock).create(boleta(1000))
+    assert (made["informedSii"], made["responseMsgSii"]) == (0, "Proceso Finalizado Correctamente!")
