@@ -91,6 +91,8 @@ def details(
 ) -> tuple[list[am.Line], list[Detail]]:
     lines: list[am.Line] = []
     details: list[Detail] = []
+    coin: dict[str, Any] = dict(instance.catalogue.coins.get(price_list.get("coinId", 1)) or {})
+    decimals = int(coin.get("decimals", 0))
     for raw in given:
         related = 0
         source: Detail | None = None
@@ -124,8 +126,9 @@ def details(
             taxes = _line_taxes(instance, raw, tax_updates)
         line = am.Line(quantity, net_unit, discount, taxes)
         lines.append(line)
-        net = line.net
-        tax = net * line.rate / 100
+        # a line's amounts in the coin's decimals (none for pesos), as the document's totals are
+        net = am.round_coin(line.net, decimals)
+        tax = am.round_coin(line.net * line.rate / 100, decimals)
         comment = str(raw.get("comment") or (source.comment if source else "") or "")
         details.append(
             Detail(

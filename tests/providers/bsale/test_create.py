@@ -434,3 +434,11 @@ async def test_with_the_immediate_lifecycle_the_post_answer_shows_the_sii_accept
     mock = await make_mock(providers=("bsale",), lifecycle="immediate")
     made = await Bsale(mock).create(boleta(1000))
     assert (made["informedSii"], made["responseMsgSii"]) == (0, "Proceso Finalizado Correctamente!")
+
+
+async def test_a_peso_documents_lines_are_whole_pesos_that_add_up_to_its_totals(bsale: Bsale) -> None:
+    made = await bsale.create({**boleta(23438), "codeSii": 33, "clientId": 24})
+    details = (await bsale.get_json(f"documents/{made['id']}/details.json"))["items"]
+    assert all(float(d[k]).is_integer() for d in details for k in ("netAmount", "taxAmount", "totalAmount"))
+    assert sum(d["netAmount"] for d in details) == made["netAmount"]
+    assert sum(d["taxAmount"] for d in details) == made["taxAmount"]
