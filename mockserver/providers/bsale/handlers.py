@@ -109,7 +109,9 @@ async def count_documents(call: Call) -> web.StreamResponse:
 async def get_documents_summary(call: Call) -> web.StreamResponse:
     rows = query.summary(_instance(call), call.request.query)
     limit, offset = _page(call)
-    return json_response(rows[offset : offset + limit])
+    fields = bracket_list(call.request.query.get("fields"))
+    page = rows[offset : offset + limit]
+    return json_response([select_fields(r, fields) for r in page] if fields else page)
 
 
 async def get_ticket_summary(call: Call) -> web.StreamResponse:

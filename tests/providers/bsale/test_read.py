@@ -267,3 +267,9 @@ async def test_a_named_sub_path_that_is_not_an_id_is_bsales_404(bsale: Bsale) ->
     for path in ("clients/unpaid_documents.json", "users/sales_summary.json", "variants/abc.json"):
         response = await bsale.get(path)
         assert (response.status, await response.json()) == (404, {"error": "Not Found"}), path
+
+
+async def test_the_summary_takes_fields_as_every_list_does(bsale: Bsale) -> None:
+    await bsale.create(boleta(1000))
+    rows = await bsale.get_json("documents/summary.json", fields="[codeSii,totalAmount]")
+    assert rows and all(set(r) <= {"codeSii", "totalAmount"} for r in rows)
