@@ -69,6 +69,11 @@ def ted(instance: Instance, doc: Document, key: SigningKey, now: float) -> str:
     return dte.ted(key.private_key, facts, block, _stamp(now))
 
 
+def _pesos(amount: float) -> str:
+    """An amount as Chile writes it: dots between thousands, `23.438`."""
+    return f"{amount:,.0f}".replace(",", ".")
+
+
 def _stamp(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -139,9 +144,7 @@ def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]
             variant = instance.catalogue.variants[detail.variant_id]
             product = instance.catalogue.products.get(variant["productId"])
             name = name or f"{product['name'] if product else ''} {variant['description']}".strip()
-        out.append(
-            (name, f"{detail.quantity:g}", f"{detail.net_unit_value:,.0f}", f"{detail.net_amount:,.0f}")
-        )
+        out.append((name, f"{detail.quantity:g}", _pesos(detail.net_unit_value), _pesos(detail.net_amount)))
     return out
 
 
@@ -183,7 +186,7 @@ def pdf(instance: Instance, doc: Document) -> bytes:
         ("Total", "totalAmount"),
     ):
         page.text(400, y, label, bold=label == "Total")
-        page.text(480, y, f"$ {doc.amounts[key]:,.0f}".replace(",", "."), bold=label == "Total")
+        page.text(480, y, f"$ {_pesos(doc.amounts[key])}", bold=label == "Total")
         y -= 15
     if doc.electronic:
         page.rect(40, 80, 220, 70)

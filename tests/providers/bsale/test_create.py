@@ -442,3 +442,15 @@ async def test_a_peso_documents_lines_are_whole_pesos_that_add_up_to_its_totals(
     assert all(float(d[k]).is_integer() for d in details for k in ("netAmount", "taxAmount", "totalAmount"))
     assert sum(d["netAmount"] for d in details) == made["netAmount"]
     assert sum(d["taxAmount"] for d in details) == made["taxAmount"]
+
+
+async def test_the_pdf_writes_amounts_as_chile_does(bsale: Bsale) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    made = await bsale.create({**boleta(23438), "codeSii": 33, "clientId": 24})
+    base = str(bsale.mock.client.make_url("")).rstrip("/")
+    pdf = await (await bsale.mock.client.get(made["urlPdf"].replace(base, ""))).read()
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "23.438" in text and "23,438" not in text
