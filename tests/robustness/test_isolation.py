@@ -232,6 +232,7 @@ async def test_bsale_documents_clients_payments_and_shippings_are_per_access_tok
         "getDocument": ("GET", f"{d}.json", None),
         "deleteDocument": ("DELETE", f"{d}.json?officeId=1", None),
         "getClient": ("GET", f"{v1}/clients/{client}.json", None),
+        "updateClient": ("PUT", f"{v1}/clients/{client}.json", {"phone": "1"}),
         "listClientAddresses": ("GET", f"{v1}/clients/{client}/addresses.json", None),
         "getClientAddress": ("GET", f"{v1}/clients/{client}/addresses/1.json", None),
         "listClientContacts": ("GET", f"{v1}/clients/{client}/contacts.json", None),

@@ -76,7 +76,7 @@ def _client(
     return None, None
 
 
-def _new_client(instance: Instance, given: dict[str, Any], now: float) -> Client:
+def make_client(instance: Instance, given: dict[str, Any], now: float) -> Client:
     ident = instance.next_id("clients")
     client: Client = {
         "id": ident,
@@ -168,7 +168,7 @@ def create(
 
     # --- commit: nothing below refuses ----------------------------------------------------------
     if new_client is not None:
-        client = _new_client(instance, new_client, now)
+        client = make_client(instance, new_client, now)
     for tax_id, pct in tax_updates.items():
         instance.catalogue.taxes[tax_id]["percentage"] = f"{float(pct):.1f}"
     folio = _folio(instance, doc_type)

@@ -286,6 +286,16 @@ def _client(call: Call) -> dict[str, Any]:
     return _record(call, "clients", "client")
 
 
+async def create_client(call: Call) -> web.StreamResponse:
+    client = _state(call).create_client(_instance(call), call.body or {})
+    return json_response(_renderer(call).record("clients", client), status=201)
+
+
+async def update_client(call: Call) -> web.StreamResponse:
+    client = _state(call).update_client(_instance(call), _client(call), call.body or {})
+    return json_response(_renderer(call).record("clients", client))
+
+
 async def list_client_addresses(call: Call) -> web.StreamResponse:
     client = _client(call)
     renderer = _renderer(call)

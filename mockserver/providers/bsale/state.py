@@ -7,7 +7,7 @@ import functools
 import hashlib
 import hmac
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.lifecycle import Step
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
 
 ACCEPTED_MSG = "Proceso Finalizado Correctamente!"
+GENERIC_RUTS = frozenset({"55555555-5", "66666666-6"})  # a foreigner, a final consumer
 REJECTED_MSG = "DTE Rechazado: RUT del receptor no autorizado (mockserver)"
 # magic access token prefix: the instance is blocked for non-payment (402)
 BLOCKED_PREFIX = "blocked"
@@ -110,6 +111,36 @@ class BsaleState(ProviderState):
             else:
                 instance.sii_tracks[doc.id] = track
         return doc, True
+
+    # --- clients -------------------------------------------------------------------------------------
+
+    def create_client(self, instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
+        if not str(body.get("firstName") or body.get("company") or "").strip():
+            raise MockError(Kind.VALIDATION, "firstName or company is required")
+        code = str(body.get("code") or ("55555555-5" if body.get("isForeigner") else ""))  # Bsale's foreigner
+        self._unique_code(instance, code, None)
+        client = cast(
+            dict[str, Any], creation.make_client(instance, {**body, "code": code}, self.clock.now())
+        )
+        client.update({k: body[k] for k in ("note", "hasCredit", "maxCredit", "sendDte") if k in body})
+        self.notify(instance, "client", "post", client["id"], 1, resource="clients")
+        return client
+
+    def update_client(
+        self, instance: Instance, client: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        self._unique_code(instance, str(body.get("code") or ""), client["id"])
+        client.update(body)
+        client["updatedAt"] = int(self.clock.now())
+        self.notify(instance, "client", "put", client["id"], 1, resource="clients")
+        return client
+
+    @staticmethod
+    def _unique_code(instance: Instance, code: str, own: int | None) -> None:
+        """Bsale refuses a second client with the same tax id (the SII's generic ones are shared)."""
+        clients = instance.catalogue.clients.values()
+        if code and code not in GENERIC_RUTS and any(c["code"] == code and c["id"] != own for c in clients):
+            raise MockError(Kind.VALIDATION, "client code already exists")
 
     def _declared(self, instance: Instance, document_id: int, rejected: bool, _state: str) -> None:
         informed, message = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)

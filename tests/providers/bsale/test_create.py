@@ -454,3 +454,26 @@ async def test_the_pdf_writes_amounts_as_chile_does(bsale: Bsale) -> None:
     pdf = await (await bsale.mock.client.get(made["urlPdf"].replace(base, ""))).read()
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "23.438" in text and "23,438" not in text
+
+
+async def test_a_client_is_created_found_by_email_and_updated(bsale: Bsale) -> None:
+    body = {"firstName": "Ana", "lastName": "Pérez", "code": "76123456-0", "email": "ana@example.cl"}
+    response = await bsale.mock.client.post("/bsale/v1/clients.json", json=body, headers=bsale.headers)
+    assert response.status == 201, await response.text()
+    made = await response.json()
+    found = await bsale.get_json("clients.json", email="ana@example.cl")
+    assert [c["id"] for c in found["items"]] == [made["id"]]
+    again = await bsale.mock.client.post("/bsale/v1/clients.json", json=body, headers=bsale.headers)
+    assert (again.status, await again.json()) == (400, {"error": "client code already exists"})
+    nobody = await bsale.mock.client.post(
+        "/bsale/v1/clients.json", json={"email": "x@y.cl"}, headers=bsale.headers
+    )
+    assert (await nobody.json()) == {"error": "firstName or company is required"}
+    changed = await bsale.mock.client.put(
+        f"/bsale/v1/clients/{made['id']}.json", json={"phone": "+56 9 1234 5678"}, headers=bsale.headers
+    )
+    assert changed.status == 200 and (await changed.json())["phone"] == "+56 9 1234 5678"
+    foreigner = await bsale.mock.client.post(
+        "/bsale/v1/clients.json", json={"company": "Acme Inc.", "isForeigner": 1}, headers=bsale.headers
+    )
+    assert (await foreigner.json())["code"] == "55555555-5"
