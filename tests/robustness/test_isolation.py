@@ -29,6 +29,9 @@ NOT_TENANT_RESOURCES = {
     "hacienda": {"createToken", "logout", "getCerts", "getOpenIdConfiguration"},
     # every company is seeded with the same catalogue: ids like offices/1 exist in each instance
     "bsale": {
+        # each instance's own copy of the seeded catalogue (test_a_catalogue_change_stays_in_its_instance)
+        "updateDocumentType",
+        "updatePriceListDetail",
         "getDocumentType",
         "getOffice",
         "getPriceList",
@@ -288,3 +291,15 @@ async def test_tuimprenta_invoices_and_batches_are_per_api_key(mock: Mock) -> No
     listed = await _json(await mock.client.get("/tuimprenta/v1/invoices", headers=stranger))
     assert listed["data"] == []
     assert (await _json(await mock.client.get(i, headers=owner)))["status"] == "issued"
+
+
+async def test_a_catalogue_change_stays_in_its_instance(mock: Mock) -> None:
+    owner, stranger = {"access_token": "owner"}, {"access_token": "stranger"}
+    put = mock.client.put
+    assert (
+        await put("/bsale/v1/price_lists/18/details/1.json", json={"variantValue": 1}, headers=owner)
+    ).status == 200
+    assert (await put("/bsale/v1/document_types/1.json", json={"name": "MINE"}, headers=owner)).status == 200
+    price = await _json(await mock.client.get("/bsale/v1/price_lists/18/details/1.json", headers=stranger))
+    kind = await _json(await mock.client.get("/bsale/v1/document_types/1.json", headers=stranger))
+    assert price["variantValue"] != 1 and kind["name"] != "MINE"

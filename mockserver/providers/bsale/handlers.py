@@ -277,6 +277,22 @@ async def list_price_list_details(call: Call) -> web.StreamResponse:
     return _listing(call, f"price_lists/{price_list['id']}/details", details, lambda x: x)
 
 
+async def update_price_list_detail(call: Call) -> web.StreamResponse:
+    price_list = _price_list(call)
+    variant = _instance(call).get("variants", call.path["itemId"])
+    if variant is None or str(price_list["id"]) not in variant["prices"]:
+        raise MockError(Kind.NOT_FOUND, "price list detail not found")
+    variant["prices"][str(price_list["id"])] = float((call.body or {})["variantValue"])
+    details = _renderer(call).price_list_details(price_list)
+    return json_response(next(d for d in details if d["id"] == variant["id"]))
+
+
+async def update_document_type(call: Call) -> web.StreamResponse:
+    doc_type = _record(call, "document_types", "document type")
+    doc_type.update(call.body or {})  # the schema lets through only name, state and useClient
+    return json_response(_renderer(call).record("document_types", doc_type))
+
+
 async def get_price_list_detail(call: Call) -> web.StreamResponse:
     details = _renderer(call).price_list_details(_price_list(call))
     return _item(next((d for d in details if d["id"] == call.path["itemId"]), None), "price list detail")

@@ -50,6 +50,8 @@ OPERATIONS: dict[str, Handler | Unsupported] = {
     "getDocumentTypeNumbersAvailable": h.get_document_type_numbers_available,
     "listPriceListDetails": h.list_price_list_details,
     "getPriceListDetail": h.get_price_list_detail,
+    "updatePriceListDetail": h.update_price_list_detail,
+    "updateDocumentType": h.update_document_type,
     "createClient": h.create_client,
     "updateClient": h.update_client,
     "listClientAddresses": h.list_client_addresses,

@@ -273,3 +273,19 @@ async def test_the_summary_takes_fields_as_every_list_does(bsale: Bsale) -> None
     await bsale.create(boleta(1000))
     rows = await bsale.get_json("documents/summary.json", fields="[codeSii,totalAmount]")
     assert rows and all(set(r) <= {"codeSii", "totalAmount"} for r in rows)
+
+
+async def test_a_price_and_a_document_type_are_changed_as_bsale_lets_them(bsale: Bsale) -> None:
+    put = bsale.mock.client.put
+    response = await put(
+        "/bsale/v1/price_lists/18/details/1.json", json={"variantValue": 25000}, headers=bsale.headers
+    )
+    assert response.status == 200 and (await response.json())["variantValue"] == 25000
+    made = await bsale.create({**boleta(0), "details": [{"variantId": 1, "quantity": 1, "taxId": "[1]"}]})
+    assert made["netAmount"] == 25000  # the new price is what a document without netUnitValue takes
+    renamed = await put(
+        "/bsale/v1/document_types/1.json", json={"name": "BOLETA ELECTRÓNICA"}, headers=bsale.headers
+    )
+    assert (await renamed.json())["name"] == "BOLETA ELECTRÓNICA"
+    refused = await put("/bsale/v1/document_types/1.json", json={"codeSii": "33"}, headers=bsale.headers)
+    assert refused.status == 400  # only name, state and useClient change
