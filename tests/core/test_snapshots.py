@@ -53,6 +53,13 @@ async def _history(mock: Mock) -> dict[str, Any]:
     made = await tupana.batch([factura(), factura()])
     assert made.status in (200, 201, 202), await made.text()
     tupana_batch = (await made.json())["batch_id"]
+    charge = {
+        "recipient_id": "c",
+        "amount": 100,
+        "target_dte_type": 39,
+        "items": [{"description": "x", "quantity": 1, "unit_price": 100}],
+    }
+    payment = (await tupana.ok("POST", "/payment-requests/", 201, json=charge))["payment_request_id"]
     return {
         "tuimprenta": (
             ti.headers,
@@ -61,7 +68,10 @@ async def _history(mock: Mock) -> dict[str, Any]:
         "bsale": (bsale.headers, ["/bsale/v1/documents.json?expand=[details]"]),
         "hacienda": (hacienda.headers, ["/hacienda/recepcion-sandbox/v1/comprobantes"]),
         "avenio": (avenio.headers, [f"/avenio/api/v1/bhe/operaciones/{operation}"]),
-        "tupana": (tupana.headers, [f"/tupana/v2/documents/batch/{tupana_batch}/"]),
+        "tupana": (
+            tupana.headers,
+            [f"/tupana/v2/documents/batch/{tupana_batch}/", f"/tupana/v2/payment-requests/{payment}/"],
+        ),
     }
 
 
