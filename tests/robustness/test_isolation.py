@@ -32,6 +32,7 @@ NOT_TENANT_RESOURCES = {
         # each instance's own copy of the seeded catalogue (test_a_catalogue_change_stays_in_its_instance)
         "updateDocumentType",
         "updatePriceListDetail",
+        "listProductVariants",
         "getDocumentType",
         "getOffice",
         "getPriceList",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +12,6 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
 from mockserver.core.plugin import Handler, json_response
 from mockserver.providers.bsale import artifacts, query
-from mockserver.providers.bsale.catalogue import DocumentType
-from mockserver.providers.bsale.catalogue import find as find_record
 from mockserver.providers.bsale.documents import Document
 from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import (
@@ -206,53 +205,6 @@ def catalogue(kind: str) -> tuple[Handler, Handler, Handler]:
     return listing, item, count
 
 
-def _caf_view(doc_type: DocumentType, now: float) -> dict[str, Any]:
-    caf = doc_type["caf"]
-    assert caf is not None  # only types with a CAF are shown
-    return {
-        **caf,
-        "numbersAvailable": caf["endNumber"] - max(caf["lastNumberUsed"], caf["startNumber"] - 1),
-        "expired": int(caf["expirationDate"] < now),
-    }
-
-
-def _document_type(call: Call) -> DocumentType:
-    """The type `documenttypeid` or `codesii` names (the first of that code with a CAF)."""
-    instance = _instance(call)
-    doc_type: DocumentType | None
-    if "documenttypeid" in call.query:
-        doc_type = find_record(instance.catalogue.document_types, call.query["documenttypeid"])
-    else:
-        doc_type = next(
-            (
-                t
-                for t in instance.catalogue.document_types.values()
-                if t["codeSii"] == call.query.get("codesii") and t.get("caf")
-            ),
-            None,
-        )
-    if doc_type is None:
-        raise MockError(Kind.VALIDATION, "invalid documentType")
-    return doc_type
-
-
-async def get_document_type_caf(call: Call) -> web.StreamResponse:
-    doc_type = _document_type(call)
-    if not doc_type.get("caf"):
-        raise MockError(Kind.NOT_FOUND, "the document type has no CAF")
-    return json_response(_caf_view(doc_type, call.provider.runtime.clock.now()))
-
-
-async def get_document_type_numbers_available(call: Call) -> web.StreamResponse:
-    doc_type = _document_type(call)
-    caf = doc_type.get("caf")
-    if not caf:
-        return json_response({"numbers_available": 0, "last": 0})
-    return json_response(
-        {"numbers_available": _caf_view(doc_type, 0)["numbersAvailable"], "last": caf["endNumber"]}
-    )
-
-
 def _record(call: Call, kind: str, what: str) -> dict[str, Any]:
     """The catalogue record the path's `id` names in this instance, or Bsale's 404."""
     found = _instance(call).get(kind, call.path["id"])
@@ -296,6 +248,16 @@ async def update_document_type(call: Call) -> web.StreamResponse:
 async def get_price_list_detail(call: Call) -> web.StreamResponse:
     details = _renderer(call).price_list_details(_price_list(call))
     return _item(next((d for d in details if d["id"] == call.path["itemId"]), None), "price list detail")
+
+
+async def list_product_variants(call: Call) -> web.StreamResponse:
+    product = _record(call, "products", "product")
+    mine = [dict(v) for v in _instance(call).catalogue.variants.values() if v["productId"] == product["id"]]
+    found, render = (
+        query.filtered(call, "variants", mine),
+        functools.partial(_renderer(call).record, "variants"),
+    )
+    return _listing(call, f"products/{product['id']}/variants", found, render)
 
 
 def _client(call: Call) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mockserver.core.plugin import Handler, Unsupported
+from mockserver.providers.bsale import folios
 from mockserver.providers.bsale import handlers as h
 
 SINGULAR = {
@@ -46,12 +47,13 @@ OPERATIONS: dict[str, Handler | Unsupported] = {
     "getDocumentSeller": h.get_seller,
     "listDocumentAttributes": h.list_attributes,
     "getDocumentAttribute": h.get_attribute,
-    "getDocumentTypeCaf": h.get_document_type_caf,
-    "getDocumentTypeNumbersAvailable": h.get_document_type_numbers_available,
+    "getDocumentTypeCaf": folios.get_document_type_caf,
+    "getDocumentTypeNumbersAvailable": folios.get_document_type_numbers_available,
     "listPriceListDetails": h.list_price_list_details,
     "getPriceListDetail": h.get_price_list_detail,
     "updatePriceListDetail": h.update_price_list_detail,
     "updateDocumentType": h.update_document_type,
+    "listProductVariants": h.list_product_variants,
     "createClient": h.create_client,
     "updateClient": h.update_client,
     "listClientAddresses": h.list_client_addresses,

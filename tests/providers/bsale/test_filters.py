@@ -96,3 +96,14 @@ async def test_an_ignored_parameter_with_a_newline_is_never_echoed_into_a_header
     )
     assert response.status == 200
     assert response.headers["X-Mock-Ignored-Params"] == "colour" and "Set-Cookie" not in response.headers
+
+
+async def test_a_products_variants_are_listed_and_filtered(bsale: Bsale) -> None:
+    variants = (await bsale.get_json("variants.json", limit=50))["items"]
+    product = variants[0]["product"]["id"]
+    mine = [v["id"] for v in variants if v["product"]["id"] == product]
+    listed = await bsale.get_json(f"products/{product}/variants.json")
+    assert [v["id"] for v in listed["items"]] == mine and listed["count"] == len(mine)
+    none = await bsale.get_json(f"products/{product}/variants.json", code="no-such-sku")
+    assert none["items"] == []
+    assert (await bsale.get("products/999999/variants.json")).status == 404
