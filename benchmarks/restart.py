@@ -20,34 +20,12 @@ import json
 import os
 import signal
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from live import free_port, start_mock, stop
-
-KEY = {"Authorization": "Bearer ti_test_key"}
-INVOICE = {
-    "series": "B",
-    "customer": {"name": "Bench C.A.", "tax_id": "J-12345678-4"},
-    "items": [{"description": "x", "qty": 1, "unit_price": 10}],
-}
-
-
-async def burst(base: str, writes: int, clients: int = 8) -> float:
-    url = f"{base}/tuimprenta/v1/invoices"
-
-    async def client(session: aiohttp.ClientSession, count: int) -> None:
-        for _ in range(count):
-            async with session.post(url, json=INVOICE, headers=KEY) as response:
-                assert response.status == 201, await response.text()
-                await response.read()
-
-    began = time.perf_counter()
-    async with aiohttp.ClientSession() as session:
-        await asyncio.gather(*(client(session, writes // clients) for _ in range(clients)))
-    return writes / (time.perf_counter() - began)
+from persistence import KEY, burst
 
 
 async def count(base: str) -> int:
@@ -85,7 +63,7 @@ def main() -> None:
 
         port = free_port()
         process, _ = start_mock(port, *flags, timeout=600)
-        results["writes_per_s"] = round(asyncio.run(burst(f"http://127.0.0.1:{port}", writes)), 1)
+        results["writes_per_s"] = asyncio.run(burst(port, writes, clients=8))["writes_per_s"]
         os.killpg(process.pid, signal.SIGKILL)  # the child taking a snapshot too, if one is
         process.wait()
         results["state_file_bytes"] = state.stat().st_size

@@ -148,8 +148,9 @@ def fingerprint(runtime: Runtime) -> str:
 
 def capture(runtime: Runtime, seq: int, print_: str) -> bytes:
     """The snapshot as of write `seq` (every write up to it has run, none after it has started)."""
-    services = {id(v): k for k, v in _services(runtime).items()}
-    kinds = {type(v) for v in _services(runtime).values()} - {dict, list, set}
+    named = _services(runtime)
+    services = {id(v): k for k, v in named.items()}
+    kinds = {type(v) for v in named.values()} - {dict, list, set}
 
     def by_name(obj: Any) -> tuple[Any, ...]:
         name = services.get(id(obj))

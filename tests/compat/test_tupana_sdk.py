@@ -19,6 +19,19 @@ tupana = pytest.importorskip("tupana")
 pytestmark = pytest.mark.compat
 
 
+async def _live_tupana(**options: Any) -> TestServer:
+    """A mock of Tu Pana alone on loopback, on real time with short delays, strict against its spec."""
+    settings = make_settings(
+        providers=("tupana",),
+        clock_start=None,
+        clock_frozen=False,
+        provider_options={"tupana": {"processing_delay": 0.1, "sii_delay": 0.2, **options}},
+    )
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
 async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
     deliveries: list[tuple[bytes, dict[str, str]]] = []
 
@@ -30,15 +43,8 @@ async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
     hook_app.router.add_post("/pana", receiver)
     hooks = TestServer(hook_app, host="127.0.0.1")
     await hooks.start_server()
-    settings = make_settings(
-        providers=("tupana",),
-        clock_start=None,
-        clock_frozen=False,
-        provider_options={"tupana": {"processing_delay": 0.1, "sii_delay": 0.2, "download_ttl": 7200}},
-    )
-    app = create_app(settings)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await _live_tupana(download_ttl=7200)
+    app = server.app
     base = str(server.make_url("/tupana/v2"))
     hook_url = str(hooks.make_url("/pana"))
 
@@ -123,15 +129,8 @@ async def test_tupana_sdk_runs_the_whole_flow_and_verifies_a_delivery() -> None:
 
 async def test_tupana_sdk_payment_requests_and_cessions_run_unchanged() -> None:
     """Every public method of `payment_requests` and `cessions`, against a live mock on the clock."""
-    settings = make_settings(
-        providers=("tupana",),
-        clock_start=None,
-        clock_frozen=False,
-        provider_options={"tupana": {"processing_delay": 0.1, "sii_delay": 0.2}},
-    )
-    app = create_app(settings)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await _live_tupana()
+    app = server.app
     base = str(server.make_url("/tupana/v2"))
     pay_url = str(server.make_url("/__admin/actions/tupana/pay-payment-request"))
 

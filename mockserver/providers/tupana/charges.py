@@ -287,9 +287,7 @@ def create_cession_batch(state: TupanaState, user: User, body: dict[str, Any]) -
 
 def _decide(state: TupanaState, user: User, batch: CessionBatch, _step: str) -> None:
     """The SII's answer, document by document."""
-    ceded = {
-        c.document_id for b in user.cession_batches.values() for c in b.cessions if c.status == "accepted"
-    }
+    ceded = {c.document_id for c in cessions(user) if c.status == "accepted"}
     for cession in batch.cessions:
         doc = user.documents.get(cession.document_id)
         reason = batch.error_message
