@@ -4,7 +4,9 @@ usage: python benchmarks/bsale_scale.py [--quick] [--documents 100000] [--repeat
 
 Documents are created through the mock's own creation path (state.create, the code POST runs), a mix
 of 40 % electronic boletas/facturas and 60 % notas de venta, with 1 to 3 lines, three clients, three
-offices and a year of emission dates. Every 1,000 documents the due SII declarations are run, as the
+offices and a year of emission dates; one document in 50 is a factura given back in part (a return and
+its credit note, through the code returns.json runs) and one in 50 a guía de despacho (a shipping,
+through the code shippings.json runs). Every 1,000 documents the due SII declarations are run, as the
 server's scheduler does between requests (`--held` keeps them all pending until the end instead, as
 if the scheduler never ran). Each query is then requested sequentially over HTTP on 127.0.0.1
 against the same process, and its latency recorded (median and p95).
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mockserver.app import create_app
 from mockserver.core.runtime import RUNTIME
+from mockserver.providers.bsale import returns, shippings
 from mockserver.settings import Settings
 
 TOKEN = "benchmark-instance"
@@ -48,11 +51,28 @@ def populate(app: Any, count: int, held: bool = False) -> float:
     bsale = app[RUNTIME].providers["bsale"]
     state = bsale.state
     instance = state.instance(bsale.tenant_name(TOKEN))  # the sandbox `access_token: TOKEN` opens
-    instance.catalogue.document_types[8]["caf"]["endNumber"] = count + 10
-    instance.catalogue.document_types[1]["caf"]["endNumber"] = count + 10
+    for type_id in (1, 5, 7, 8):  # boletas, credit notes, guías, facturas
+        instance.catalogue.document_types[type_id]["caf"]["endNumber"] = count + 10
+    for variant in instance.catalogue.variants.values():  # guías take stock: never run out
+        variant["stock"] = {"1": 10.0**12, "2": 10.0**12, "3": 10.0**12}
     started = time.perf_counter()
     for i in range(count):
         kind = i % 10
+        if i % 50 == 25:  # a guía de despacho
+            guide = {"shippingTypeId": 1 + i % 9, "clientId": (7, 24, 65)[i % 3], "address": "Bodega 3"}
+            lines = [{"variantId": (1, 157, 6884)[i % 3], "quantity": 1 + i % 3, "taxId": "[1]"}]
+            shippings.create_shipping(state, instance, {**guide, "details": lines}, None)
+            continue
+        if i % 50 == 49:  # the last factura given back, one unit of its first line
+            sold = instance.documents[next(reversed(instance.indexes["document_type_id"].ids(8)))]
+            given_back = {
+                "documentTypeId": 5,
+                "referenceDocumentId": sold.id,
+                "clientId": sold.client_id,
+                "details": [{"documentDetailId": sold.details[0].id, "quantity": 1}],
+            }
+            returns.create_return(state, instance, given_back, None)
+            continue
         body: dict[str, Any] = {
             "emissionDate": YEAR_START + (i % 365) * DAY,
             "officeId": 1 + i % 3,
@@ -83,6 +103,9 @@ QUERIES = {
         "documents.json?clientid=24&state=0&expand=[details,payments]&limit=25"
     ),
     "one folio": "documents.json?number=1234&documenttypeid=2",
+    "credit notes, expanded references": "documents.json?documenttypeid=5&expand=[references]&limit=50",
+    "returns at one office, expanded credit notes": "returns.json?officeid=2&expand=[credit_note]&limit=50",
+    "guías of one shipping type": "shippings.json?shippingtypeid=3&limit=50",
     "count of active documents (full scan)": "documents/count.json?state=0",
 }
 

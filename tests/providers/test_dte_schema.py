@@ -117,18 +117,42 @@ async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
 ) -> None:
     bsale = Bsale(mock)
     body: dict[str, Any] = {**boleta(23438), "codeSii": code, "clientId": 24}
-    if code in (56, 61):
-        factura_doc = await bsale.create({**boleta(23438), "codeSii": 33, "clientId": 24})
-        body["references"] = [
+    if code in (56, 61):  # a credit note comes from a return, a debit note from its annulment
+        sold = await bsale.factura((1, 2))
+        given_back = await bsale.made(
+            "returns.json",
             {
-                "number": factura_doc["number"],
-                "referenceDate": factura_doc["emissionDate"],
-                "reason": "Anula",
-                "codeSii": 33,
-            }
-        ]
-    made = await bsale.create(body)
-    _check(schema, await _xml_at(mock, made["urlXml"]), mock, str(code))
+                "documentTypeId": 5,
+                "referenceDocumentId": sold["id"],
+                "clientId": 24,
+                "details": [{"documentDetailId": sold["details"]["items"][0]["id"], "quantity": 1}],
+            },
+        )
+        note = given_back["credit_note"]["id"]
+        if code == 56:
+            annulment = await bsale.made(f"returns/{given_back['id']}/annulments.json", {"documentTypeId": 6})
+            note = annulment["debit_note"]["id"]
+        made = await bsale.get_json(f"documents/{note}.json")
+    elif code == 52:  # a guía comes from a shipping
+        shipping = await bsale.made(
+            "shippings.json",
+            {**body, "shippingTypeId": 5, "address": "Bodega 3", "municipality": "Quilicura"},
+        )
+        made = await bsale.get_json(f"documents/{shipping['guide']['id']}.json")
+    elif code == 110:  # an export carries its customs facts
+        customs = {"clauseCode": "CIF", "clauseAmount": 175175.78, "saleModeId": 3}  # the seed's
+        customs |= {"countryCode": "225", "transportPathId": 4, "totalPackages": 480}
+        made = await bsale.create({**body, "customsData": customs})
+    else:
+        made = await bsale.create(body)
+    xml = await _xml_at(mock, made["urlXml"])
+    _check(schema, xml, mock, str(code))
+    if code in (56, 61):
+        assert b"<CodRef>" in xml  # why the note references its document
+    if code == 52:
+        assert b"<IndTraslado>5</IndTraslado>" in xml and b"<DirDest>Bodega 3</DirDest>" in xml
+    if code == 110:
+        assert b"<CodClauVenta>1</CodClauVenta>" in xml and b"<TotBultos>480</TotBultos>" in xml
 
 
 @pytest.mark.parametrize("code", ["33", "34", "46", "52", "56", "61", "110", "111", "112"])

@@ -47,6 +47,14 @@ NOT_TENANT_RESOURCES = {
         "getBookType",
         "listPriceListDetails",
         "getPriceListDetail",
+        "getDiscount",
+        "getSaleCondition",
+        "getShippingType",
+        "getCoinExchangeRate",
+        # a stock record per seeded variant and office, and a seeded variant's costs, in each instance
+        # (test_bsale_documents_clients_payments_and_shippings_are_per_access_token reads them)
+        "getStock",
+        "getVariantCosts",
     },
 }
 
@@ -232,7 +240,43 @@ async def test_bsale_documents_clients_payments_and_shippings_are_per_access_tok
         await mock.client.get(f"{v1}/documents/costs.json?documentid={doc['id']}", headers=owner)
     )
     shipping_detail = costs["cost_detail"][0]["shipping_detail"]["href"].split("/v1/", 1)[1]
+    shipping = shipping_detail.split("/")[1]
+    expanded = await _json(await mock.client.get(f"{d}.json?expand=[details]", headers=owner))
+    given_back = {
+        "documentTypeId": 5,
+        "referenceDocumentId": doc["id"],
+        "client": body["client"],
+        "details": [{"documentDetailId": expanded["details"]["items"][0]["id"], "quantity": 1}],
+    }
+    made = await _json(await mock.client.post(f"{v1}/returns.json", json=given_back, headers=owner), 201)
+    annulled = await _json(
+        await mock.client.post(f"{v1}/returns/{made['id']}/annulments.json", json={}, headers=owner), 201
+    )
+    moves = {}
+    for kind in ("receptions", "consumptions"):
+        move = {"officeId": 1, "details": [{"variantId": 157, "quantity": 1}]}
+        moves[kind] = await _json(
+            await mock.client.post(f"{v1}/stocks/{kind}.json", json=move, headers=owner), 201
+        )
     probes: dict[str, Probe] = {
+        "getReturn": ("GET", f"{v1}/returns/{made['id']}.json", None),
+        "listReturnDetails": ("GET", f"{v1}/returns/{made['id']}/details.json", None),
+        "createAnnulment": ("POST", f"{v1}/returns/{made['id']}/annulments.json", {}),
+        "getAnnulment": ("GET", f"{v1}/returns/{made['id']}/annulments/{annulled['id']}.json", None),
+        "getShipping": ("GET", f"{v1}/shippings/{shipping}.json", None),
+        "listShippingDetails": ("GET", f"{v1}/shippings/{shipping}/details.json", None),
+        "getReception": ("GET", f"{v1}/stocks/receptions/{moves['receptions']['id']}.json", None),
+        "listReceptionDetails": (
+            "GET",
+            f"{v1}/stocks/receptions/{moves['receptions']['id']}/details.json",
+            None,
+        ),
+        "getConsumption": ("GET", f"{v1}/stocks/consumptions/{moves['consumptions']['id']}.json", None),
+        "listConsumptionDetails": (
+            "GET",
+            f"{v1}/stocks/consumptions/{moves['consumptions']['id']}/details.json",
+            None,
+        ),
         "getDocument": ("GET", f"{d}.json", None),
         "deleteDocument": ("DELETE", f"{d}.json?officeId=1", None),
         "getClient": ("GET", f"{v1}/clients/{client}.json", None),
@@ -257,6 +301,12 @@ async def test_bsale_documents_clients_payments_and_shippings_are_per_access_tok
     await assert_invisible(mock, "bsale", stranger, probes)
     listed = await _json(await mock.client.get(f"{v1}/documents.json", headers=stranger))
     assert doc["id"] not in [x["id"] for x in listed["items"]]
+    # the owner's sale, return, annulment, reception and consumption moved the owner's stock only
+    stock = f"{v1}/stocks.json?variantid=157&officeid=1"
+    assert (await _json(await mock.client.get(stock, headers=stranger)))["items"][0]["quantity"] == 12
+    assert (await _json(await mock.client.get(stock, headers=owner)))["items"][0]["quantity"] == 11
+    for path in ("returns.json", "shippings.json", "stocks/receptions.json", "stocks/consumptions.json"):
+        assert (await _json(await mock.client.get(f"{v1}/{path}", headers=stranger)))["count"] == 0
     assert (await _json(await mock.client.get(f"{d}.json", headers=owner)))["state"] == 0
 
 

@@ -61,6 +61,17 @@ ORDER = {
         "CmnaRecep",
         "CiudadRecep",
     ),
+    # where a guía's goods go, and an export's customs facts (Aduana, the last of Transporte's children)
+    "Transporte": ("Patente", "RUTTrans", "DirDest", "CmnaDest", "CiudadDest"),
+    "Aduana": (
+        "CodModVenta",
+        "CodClauVenta",
+        "TotClauVenta",
+        "CodViaTransp",
+        "TotBultos",
+        "CodPaisRecep",
+        "CodPaisDestin",
+    ),
     "Totales": ("TpoMoneda", "MntNeto", "MntExe", "TasaIVA", "IVA", "MntTotal"),
     "Detalle": (
         "NroLinDet",
@@ -116,6 +127,8 @@ class Dte:
     detalles: list[dict[str, Any]]  # NmbItem, QtyItem, PrcItem, DescuentoPct?, MontoItem, IndExe?
     referencias: list[dict[str, Any]] = field(default_factory=list)  # TpoDocRef, FolioRef, FchRef, RazonRef
     forma_pago: str | None = None
+    traslado: str | None = None  # a guía's IndTraslado: why the goods move
+    transporte: dict[str, Any] | None = None  # DirDest, CmnaDest, CiudadDest, and "Aduana": {...}
     ted: str | None = None  # the timbre, if the provider keeps one (else `build` makes it)
 
 
@@ -143,8 +156,16 @@ def sign_sha1(key: RSAPrivateKey, element: etree._Element) -> str:
     return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA1())).decode()
 
 
+def caf_key_of(key: RSAPrivateKey) -> RSAPrivateKey:
+    from mockserver.core.kit import cafkey
+
+    n = key.public_key().public_numbers().n
+    return cafkey.caf_key(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
 def caf(key: RSAPrivateKey, *, re: str, rs: str, td: str, start: int, end: int, fa: str) -> etree._Element:
-    """The CAF the SII grants for a type: its range, the key's public half, signed (FRMA)."""
+    """The CAF the SII grants for a type: its range and the public half of the key it grants (an RSA-512
+    key drawn from `key`), signed by `key` (FRMA), which stands for the SII's."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
     node = etree.Element("CAF", version="1.0")
@@ -156,8 +177,9 @@ def caf(key: RSAPrivateKey, *, re: str, rs: str, td: str, start: int, end: int, 
     etree.SubElement(rng, "H").text = str(end)
     etree.SubElement(da, "FA").text = fa
     rsapk = etree.SubElement(da, "RSAPK")
-    numbers = key.public_key().public_numbers()
-    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(256, "big")).decode()
+    numbers = caf_key_of(key).public_key().public_numbers()
+    size = caf_key_of(key).key_size // 8
+    etree.SubElement(rsapk, "M").text = base64.b64encode(numbers.n.to_bytes(size, "big")).decode()
     etree.SubElement(rsapk, "E").text = base64.b64encode(numbers.e.to_bytes(3, "big")).decode()
     etree.SubElement(da, "IDK").text = "300"
     etree.SubElement(node, "FRMA", algoritmo="SHA1withRSA").text = sign_sha1(key, da)
@@ -165,7 +187,8 @@ def caf(key: RSAPrivateKey, *, re: str, rs: str, td: str, start: int, end: int, 
 
 
 def ted(key: RSAPrivateKey, facts: dict[str, str], caf_xml: bytes, tsted: str) -> str:
-    """The timbre: DD (RE, TD, F, FE, RR, RSR, MNT, IT1, its CAF, TSTED) signed by the CAF's key (FRMT)."""
+    """The timbre: DD (RE, TD, F, FE, RR, RSR, MNT, IT1, its CAF, TSTED) signed by the CAF's key (FRMT),
+    the one `caf` grants for `key`."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
 
     root = etree.Element("TED", version="1.0")
@@ -174,7 +197,7 @@ def ted(key: RSAPrivateKey, facts: dict[str, str], caf_xml: bytes, tsted: str) -
         etree.SubElement(dd, name).text = fit(name, facts[name])
     dd.append(etree.fromstring(caf_xml))
     etree.SubElement(dd, "TSTED").text = tsted
-    etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = sign_sha1(key, dd)
+    etree.SubElement(root, "FRMT", algoritmo="SHA1withRSA").text = sign_sha1(caf_key_of(key), dd)
     return etree.tostring(root, encoding="unicode")
 
 
@@ -201,7 +224,13 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
     group(
         header,
         "IdDoc",
-        {"TipoDTE": dte.tipo, "Folio": dte.folio, "FchEmis": dte.fecha, "FmaPago": dte.forma_pago},
+        {
+            "TipoDTE": dte.tipo,
+            "Folio": dte.folio,
+            "FchEmis": dte.fecha,
+            "IndTraslado": dte.traslado,
+            "FmaPago": dte.forma_pago,
+        },
     )
     emisor = {**dte.emisor, "Acteco": dte.emisor.get("Acteco") or DEFAULT_ACTECO}
     receptor = {**dte.receptor, "RznSocRecep": dte.receptor.get("RznSocRecep") or "SIN NOMBRE"}
@@ -215,6 +244,10 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
             receptor[key] = receptor.get(key) or blank
     group(header, "Emisor", emisor)
     group(header, "Receptor", receptor)
+    if dte.transporte:
+        transporte = group(header, "Transporte", dte.transporte)
+        if dte.transporte.get("Aduana"):
+            group(transporte, "Aduana", dte.transporte["Aduana"])
     # an export is exempt and says its currency: the schema's Totales for it is TpoMoneda, MntExe, MntTotal
     totales = {"TpoMoneda": "PESO CL", "MntExe": dte.totales["MntTotal"], "MntTotal": dte.totales["MntTotal"]}
     group(header, "Totales", totales if export else dte.totales)

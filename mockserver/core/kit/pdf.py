@@ -6,6 +6,7 @@ PDF 1.4 file with a correct cross-reference table; any viewer opens it.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 A4 = (595.28, 841.89)
@@ -29,6 +30,9 @@ class Page:
 
     def rect(self, x: float, y: float, w: float, h: float, width: float = 0.5) -> None:
         self.ops.append(b"%g w %g %g %g %g re S" % (width, x, y, w, h))
+
+    def fill(self, x: float, y: float, w: float, h: float) -> None:
+        self.ops.append(b"%.2f %.2f %.2f %.2f re f" % (x, y, w, h))
 
 
 @dataclass
@@ -54,8 +58,10 @@ class Document:
         bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
         kids = []
         for page in self.pages or [Page()]:
-            stream = b"\n".join(page.ops)
-            content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+            stream = zlib.compress(b"\n".join(page.ops))  # a timbre's barcode is thousands of rectangles
+            content = add(
+                b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)
+            )
             kids.append(
                 add(
                     b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %g %g] /Contents %d 0 R "

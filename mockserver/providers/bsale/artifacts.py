@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.kit import dte
+from mockserver.core.kit import barcode, dte
 from mockserver.core.kit.pdf import Document as Pdf
 from mockserver.core.services.keys import SigningKey
 from mockserver.providers.bsale.documents import Document
@@ -125,15 +125,67 @@ def dte_xml(instance: Instance, doc: Document, key: SigningKey) -> bytes:
                     "TpoDocRef": r.code_sii,
                     "FolioRef": r.number,
                     "FchRef": _date(r.reference_date),
+                    "CodRef": r.code_ref or None,
                     "RazonRef": r.reason,
                 }
                 for r in doc.references
             ],
             ted=instance.ted_of(doc),
+            traslado=_traslado(instance, doc),
+            transporte=_transporte(instance, doc),
         ),
         dte.Signer(key.private_key, key.certificate_der),
         _stamp(doc.generation_date),
     )
+
+
+def _traslado(instance: Instance, doc: Document) -> str | None:
+    """A guía's IndTraslado: its shipping type's SII code."""
+    shipping = instance.shippings.get(doc.shipping_id) if doc.shipping_id else None
+    if doc.code_sii != "52" or shipping is None or shipping.shipping_type_id is None:
+        return None
+    return instance.catalogue.shipping_types[shipping.shipping_type_id]["codeSii"]
+
+
+# an export's customsData, as Bsale takes it → the DTE's Aduana
+ADUANA = {
+    "saleModeId": "CodModVenta",
+    "clauseCode": "CodClauVenta",
+    "clauseAmount": "TotClauVenta",
+    "transportPathId": "CodViaTransp",
+    "totalPackages": "TotBultos",
+    "countryCode": "CodPaisDestin",
+}
+
+
+# the SII's codes for the sale clauses (CodClauVenta), which Bsale's clients send by name
+CLAUSES = {"CIF": 1, "CFR": 2, "EXW": 3, "FAS": 4, "FOB": 5, "S/CL": 6, "DDP": 9, "FCA": 10, "CPT": 11}
+
+
+def _transporte(instance: Instance, doc: Document) -> dict[str, Any] | None:
+    """Where a guía's goods go, and an export's customs facts."""
+    out: dict[str, Any] = {}
+    if _traslado(instance, doc):
+        shipping = instance.shippings[doc.shipping_id]  # type: ignore[index]
+        out.update(DirDest=shipping.address, CmnaDest=shipping.municipality, CiudadDest=shipping.city)
+    customs = (doc.extras or {}).get("customsData")
+    if doc.code_sii in dte.EXPORTS and isinstance(customs, dict):
+        given = {
+            **customs,
+            "clauseCode": CLAUSES.get(str(customs.get("clauseCode")).upper(), customs.get("clauseCode")),
+        }
+        # a value the SII's schema would refuse (a clause it has no code for) is left out, not sent
+        out["Aduana"] = {
+            name: given[key]
+            for key, name in ADUANA.items()
+            if str(given.get(key, "")).replace(".", "").isdigit()
+        }
+    return out or None
+
+
+def timbre_png(instance: Instance, doc: Document) -> bytes:
+    """The timbre as the SII prints it, for `urlTimbre`: a PDF417 barcode of the TED."""
+    return barcode.png(barcode.pdf417(instance.ted_of(doc) or ""))
 
 
 def _lines(instance: Instance, doc: Document) -> list[tuple[str, str, str, str]]:
@@ -188,10 +240,16 @@ def pdf(instance: Instance, doc: Document) -> bytes:
         page.text(400, y, label, bold=label == "Total")
         page.text(480, y, f"$ {_pesos(doc.amounts[key])}", bold=label == "Total")
         y -= 15
-    if doc.electronic:
-        page.rect(40, 80, 220, 70)
-        page.text(50, 135, "Timbre Electrónico SII", 9, bold=True)
-        page.text(50, 120, "Res. 80 de 2014 - Verifique documento: www.sii.cl", 7)
+    observation = (doc.extras or {}).get("observation")
+    if observation:
+        page.text(40, y - 10, f"Observación: {str(observation)[:90]}", 9)
+    ted = instance.ted_of(doc)
+    if doc.electronic and ted:
+        modules = barcode.pdf417(ted)  # the timbre, as a DTE's printed copy carries it
+        height = 220 * len(modules) * barcode.ROW_HEIGHT / len(modules[0])
+        barcode.draw(page, modules, 40, 96, 220, min(height, 110))
+        page.text(60, 84, "Timbre Electrónico SII", 8, bold=True)
+        page.text(40, 72, "Res. 80 de 2014 - Verifique documento: www.sii.cl", 7)
     page.text(40, 50, "Documento de prueba emitido por mockserver: no tiene validez tributaria.", 8)
     return out.render()
 

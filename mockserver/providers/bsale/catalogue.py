@@ -121,6 +121,7 @@ class Variant(TypedDict):
     prices: dict[str, float]  # price list id (as a string) → net unit price
     stock: dict[str, float]  # office id (as a string) → quantity
     cost: float
+    receptions: NotRequired[list[list[float]]]  # [reception id, date, quantity, cost], as received
 
 
 class Client(TypedDict):
@@ -193,6 +194,29 @@ class DynamicAttribute(TypedDict):
     forDocumentTypeIds: list[int]
 
 
+class Discount(TypedDict):
+    id: int
+    name: str
+    percentage: str
+    forAllProducts: int
+    allowedDays: str
+    state: int
+
+
+class SaleCondition(TypedDict):
+    id: int
+    name: str
+    days: int
+    state: int
+
+
+class ShippingType(TypedDict):
+    id: int
+    name: str
+    codeSii: str  # the SII's IndTraslado on the guía
+    state: int
+
+
 R = TypeVar("R")
 
 
@@ -221,6 +245,9 @@ class Catalogue:
     users: dict[int, User]
     dte_codes: dict[int, DteCode]
     dynamic_attributes: dict[int, DynamicAttribute]
+    discounts: dict[int, Discount]
+    sale_conditions: dict[int, SaleCondition]
+    shipping_types: dict[int, ShippingType]
     # the same collections by name, for what treats them alike (a read of every expansion goes through it)
     _tables: dict[str, dict[int, dict[str, Any]]] = field(init=False, repr=False, compare=False)
 

@@ -25,7 +25,13 @@ NO_FOLIOS = "does not have numbers available, check sii caf"
 # magic value: a client with this RUT makes the SII reject the document (informedSii 2)
 SII_REJECTS_CLIENT = "66666666-6"
 BOLETAS = ("39", "41", "35", "38")
+# kept as given, shown where Bsale shows them: the PDF's observation, an export DTE's customs data
+EXTRAS = ("observation", "customsData")
 CLIENT_FIELDS = ("code", "activity", "address", "city", "municipality")
+# what a document type is for (its `use`): documents.json makes sales, liquidaciones and (leniently)
+# guías; credit notes come from returns.json, and the debit notes that annul them from annulments
+SALE, RETURN, DISPATCH, LIQUIDATION = 0, 1, 2, 3
+DOCUMENT_USES = (SALE, DISPATCH, LIQUIDATION)
 
 
 def midnight(moment: float) -> int:
@@ -34,7 +40,7 @@ def midnight(moment: float) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
-def _document_type(instance: Instance, body: dict[str, Any]) -> DocumentType:
+def _document_type(instance: Instance, body: dict[str, Any], uses: tuple[int, ...]) -> DocumentType:
     if "documentTypeId" in body:
         found = find(instance.catalogue.document_types, body["documentTypeId"])
     elif "codeSii" in body:
@@ -49,7 +55,7 @@ def _document_type(instance: Instance, body: dict[str, Any]) -> DocumentType:
         )
     else:
         found = None
-    if found is None or found["state"] != 0:
+    if found is None or found["state"] != 0 or found["use"] not in uses:
         raise error("invalid documentType")
     return found
 
@@ -109,14 +115,25 @@ def make_client(instance: Instance, given: dict[str, Any], now: float) -> Client
 
 
 def create(
-    instance: Instance, body: dict[str, Any], *, now: float, token: str, user_id: int
+    instance: Instance,
+    body: dict[str, Any],
+    *,
+    now: float,
+    token: str,
+    user_id: int,
+    uses: tuple[int, ...] = DOCUMENT_USES,
+    code_ref: str = "",
+    zero_lines: bool = False,
+    default_payment: bool = True,
 ) -> tuple[Document, bool]:
     """The new document and True, or the earlier one with the same salesId and False.
 
     Everything is checked before anything changes: a refused document burns no folio, creates no
-    client, moves no stock and changes no tax percentage.
+    client, moves no stock and changes no tax percentage. A credit or debit note says why it
+    references its document (`code_ref`, the SII's CodRef), and a note that only fixes texts has
+    lines of zero (`zero_lines`) and no payment (`default_payment`).
     """
-    doc_type = _document_type(instance, body)
+    doc_type = _document_type(instance, body, uses)
     sales_id = body.get("salesId")
     if sales_id:
         earlier = instance.by_sales_id.get((doc_type["id"], str(sales_id)))
@@ -151,17 +168,24 @@ def create(
         raise error("invalid seller")
     electronic = bool(doc_type["isElectronicDocument"])
     tax_updates: dict[int, Decimal] = {}
-    lines, details = read_details(instance, body.get("details") or [], price_list, electronic, tax_updates)
+    given_lines = body.get("details") or []
+    lines, details = read_details(
+        instance, given_lines, price_list, electronic and not zero_lines, tax_updates
+    )
     totals = am.totals(lines, decimals, exempt_document=bool(doc_type["isExempt"]))
     doc_amounts = document_amounts(body, totals, decimals)
-    references = [_reference(instance, r) for r in body.get("references") or []]
+    references = [_reference(instance, r, code_ref) for r in body.get("references") or []]
     attributes = []
     for attr in body.get("dynamicAttributes") or []:
         if find(instance.catalogue.dynamic_attributes, attr.get("dynamicAttributeId")) is None:
             raise error("invalid dynamic attribute")
         attributes.append((int(attr["dynamicAttributeId"]), str(attr.get("description", ""))))
     emission = int(body.get("emissionDate") or midnight(now))
-    payments = _payments(instance, body, doc_amounts["totalAmount"], emission, now)
+    payments = (
+        _payments(instance, body, doc_amounts["totalAmount"], emission, now)
+        if default_payment or body.get("payments")
+        else []
+    )
     if body.get("dispatch"):
         _check_stock(instance, details, office["id"])
     folio = _folio(instance, doc_type, check_only=True)
@@ -214,6 +238,7 @@ def create(
         attributes=tuple(attributes),
         payments=tuple(payments),
         informed_sii=1 if electronic else 0,
+        extras={k: body[k] for k in EXTRAS if body.get(k)} or None,
     )
     return document, True
 
@@ -251,7 +276,7 @@ def _folio(instance: Instance, doc_type: DocumentType, *, check_only: bool = Fal
     return int(folio)
 
 
-def _reference(instance: Instance, given: dict[str, Any]) -> Reference:
+def _reference(instance: Instance, given: dict[str, Any], code_ref: str) -> Reference:
     code = str(given.get("codeSii", ""))
     dte = next((d for d in instance.catalogue.dte_codes.values() if d["codeSii"] == code), None)
     if dte is None:
@@ -263,6 +288,7 @@ def _reference(instance: Instance, given: dict[str, Any]) -> Reference:
         str(given.get("reason", "")),
         dte["id"],
         code,
+        code_ref,
     )
 
 

@@ -59,6 +59,7 @@ class Reference:
     reason: str
     dte_code_id: int
     code_sii: str
+    code_ref: str = ""  # the SII's CodRef on a credit or debit note: 1 annuls, 2 fixes text, 3 fixes amounts
 
 
 @dataclass(slots=True)
@@ -81,10 +82,55 @@ class DocumentTax:
 
 @dataclass(slots=True)
 class Shipping:
+    """Goods that left an office: a sale document dispatched (`dispatch: 1`) or a guía de despacho."""
+
     id: int
-    document_id: int
+    document_id: int  # the document that moved the goods (the sale, or the guía itself)
     office_id: int
     lines: list[dict[str, Any]]  # {id, variant_id, quantity, stock_after, cost}
+    date: int = 0
+    shipping_type_id: int | None = None  # a guía's tipo de traslado; None for a dispatched sale
+    address: str | None = None
+    municipality: str | None = None
+    city: str | None = None
+    recipient: str | None = None
+    user_id: int = 0
+
+
+@dataclass(slots=True)
+class Return:
+    """A sale document given back, and the credit note that says so (`annulment_id`: the debit note
+    that undid it)."""
+
+    id: int
+    code: str
+    date: int
+    motive: str
+    type: int
+    price_adjustment: int
+    edit_texts: int
+    amount: float
+    office_id: int
+    user_id: int
+    reference_document_id: int
+    credit_note_id: int
+    lines: list[dict[str, Any]]  # {id, detail_id, quantity, unit_value, restocked, variant_id}
+    annulment: dict[str, Any] | None = None  # {id, date, amount, debit_note_id}
+
+
+@dataclass(slots=True)
+class StockMove:
+    """A reception (goods in) or a consumption (goods used up) at an office."""
+
+    id: int
+    kind: str  # "receptions" or "consumptions"
+    date: int
+    office_id: int
+    user_id: int
+    note: str
+    document: str
+    document_number: str
+    lines: list[dict[str, Any]]  # {id, variant_id, quantity, cost, stock_after}
 
 
 @dataclass(slots=True, frozen=True)
@@ -123,3 +169,5 @@ class Document:
     ted: tuple[str, str] | None = None  # the TED around its CAF block (see Instance.ted_of)
     shipping_id: int | None = None
     used: bool = False  # a detail was copied into another document: it can no longer be removed
+    # what a document carries that only its files show: `observation`, an export's `customsData`
+    extras: dict[str, Any] | None = None

@@ -11,7 +11,7 @@ from typing import Any
 from mockserver.core.services.lifecycle import Track
 from mockserver.paths import FIXTURES
 from mockserver.providers.bsale.catalogue import KINDS, Catalogue
-from mockserver.providers.bsale.documents import Detail, Document, Payment, Shipping
+from mockserver.providers.bsale.documents import Detail, Document, Payment, Return, Shipping, StockMove
 from mockserver.providers.bsale.store import Documents, Index, Owners
 
 
@@ -45,6 +45,11 @@ class Instance:
     detail_owners: Owners = field(default_factory=Owners)
     payment_owners: Owners = field(default_factory=Owners)
     shippings: dict[int, Shipping] = field(default_factory=dict)
+    returns: dict[int, Return] = field(default_factory=dict)
+    # receptions and consumptions, by kind then id
+    stock_moves: dict[str, dict[int, StockMove]] = field(default_factory=dict)
+    # how much of each sale line credit notes have given back, by detail id
+    returned: dict[int, float] = field(default_factory=dict)
     sequences: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     indexes: dict[str, Index] = field(default_factory=lambda: {k: Index() for k in INDEXED})
     by_sales_id: dict[tuple[int, str], int] = field(default_factory=dict)
@@ -71,6 +76,10 @@ class Instance:
     def next_id(self, kind: str) -> int:
         self.sequences[kind] += 1
         return self.sequences[kind]
+
+    def api_user(self) -> int:
+        """The user the API acts as (the one the access token belongs to)."""
+        return next(u["id"] for u in self.catalogue.users.values() if u.get("api"))
 
     def get(self, kind: str, ident: Any) -> dict[str, Any] | None:
         """A catalogue record of any kind by id (an int or a numeric string), or None."""

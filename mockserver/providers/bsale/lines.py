@@ -67,7 +67,7 @@ def _line_taxes(
     return taxes
 
 
-def _variant(instance: Instance, detail: dict[str, Any]) -> Variant | None:
+def variant_of(instance: Instance, detail: dict[str, Any]) -> Variant | None:
     variants = instance.catalogue.variants.values()
     if "variantId" in detail:
         found = find(instance.catalogue.variants, detail["variantId"])
@@ -103,7 +103,7 @@ def details(
             related = source.id
             variant = find(instance.catalogue.variants, source.variant_id) if source.variant_id else None
         else:
-            variant = _variant(instance, raw)
+            variant = variant_of(instance, raw)
         quantity = decimal(raw.get("quantity", source.quantity if source else 1), "invalid quantity")
         if quantity <= 0:
             raise error("invalid quantity")

@@ -24,6 +24,7 @@ PRIVATE = {
     "office",
     "cost",
     "forDocumentTypeIds",
+    "receptions",
 }
 # to-one relations of catalogue records: relation name → (fixture key, collection)
 TO_ONE = {
@@ -154,7 +155,7 @@ class Renderer:
             "trackingNumber": "",
             **ZERO_AMOUNTS,
             **doc.amounts,
-            "urlTimbre": None,
+            "urlTimbre": f"{base}/timbres/{cpn}/{tok}.png" if doc.ted else None,
             "ted": self.instance.ted_of(doc),
             "urlPublicView": f"{base}/view/{cpn}/{tok}?sfd=99",
             "urlPdf": f"{base}/view/{cpn}/{tok}.pdf?sfd=99",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockserver.core.plugin import Handler, Unsupported
-from mockserver.providers.bsale import folios
+from mockserver.providers.bsale import folios, returns, shippings, stocks
 from mockserver.providers.bsale import handlers as h
 
 SINGULAR = {
@@ -21,6 +21,9 @@ SINGULAR = {
     "dynamic_attributes": "DynamicAttribute",
     "book_types": "BookType",
     "payments": "Payment",
+    "discounts": "Discount",
+    "sale_conditions": "SaleCondition",
+    "shipping_types": "ShippingType",
 }
 
 
@@ -60,12 +63,38 @@ OPERATIONS: dict[str, Handler | Unsupported] = {
     "getClientAddress": h.get_client_address,
     "listClientContacts": h._empty_client_collection("contacts"),
     "listClientAttributes": h._empty_client_collection("attributes"),
-    "getShippingDetail": h.get_shipping_detail,
+    "getShippingDetail": shippings.detail,
+    "listShippings": shippings.listing,
+    "createShipping": shippings.create,
+    "getShipping": shippings.item,
+    "countShippings": shippings.count,
+    "listShippingDetails": shippings.details,
+    "listReturns": returns.listing,
+    "createReturn": returns.create,
+    "getReturn": returns.item,
+    "countReturns": returns.count,
+    "listReturnDetails": returns.details,
+    "createAnnulment": returns.create_annulment,
+    "getAnnulment": returns.get_annulment,
+    "listStocks": stocks.list_stocks,
+    "getStock": stocks.get_stock,
+    "countStocks": stocks.count_stocks,
+    "getVariantCosts": h.get_variant_costs,
+    "getCoinExchangeRate": h.get_coin_exchange_rate,
     "getDocumentPdf": h.get_document_pdf,
     "getDocumentPublicView": h.get_document_public_view,
     "getDocumentXml": h.get_document_xml,
+    "getDocumentTimbre": h.get_document_timbre,
 }
 for _kind, _single in SINGULAR.items():
     OPERATIONS[f"list{_camel(_kind)}"], OPERATIONS[f"get{_single}"], OPERATIONS[f"count{_camel(_kind)}"] = (
         h.catalogue(_kind)
     )
+for _kind in ("receptions", "consumptions"):
+    _single = _kind[:-1].capitalize()
+    (
+        OPERATIONS[f"create{_single}"],
+        OPERATIONS[f"list{_kind.capitalize()}"],
+        OPERATIONS[f"get{_single}"],
+        OPERATIONS[f"list{_single}Details"],
+    ) = stocks.move_handlers(_kind)

@@ -13,7 +13,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.lifecycle import Step
 from mockserver.core.services.webhooks import RetryPolicy
 from mockserver.core.state import ProviderState
-from mockserver.providers.bsale import artifacts, creation
+from mockserver.providers.bsale import artifacts, creation, stocks
 from mockserver.providers.bsale.documents import Document, Shipping
 from mockserver.providers.bsale.instance import Instance
 
@@ -70,11 +70,17 @@ class BsaleState(ProviderState):
     # --- documents -----------------------------------------------------------------------------------
 
     def create(
-        self, instance: Instance, body: dict[str, Any], scenario: str | None = None
+        self, instance: Instance, body: dict[str, Any], scenario: str | None = None, **kind: Any
     ) -> tuple[Document, bool]:
-        api_user = next(u for u in instance.catalogue.users.values() if u.get("api"))
+        """A document, stamped, stored, told, dispatched and declared to the SII. `kind` says what
+        made it (a return's credit note, a guía…), as `creation.create` takes it."""
         doc, created = creation.create(
-            instance, body, now=self.clock.now(), token=self._link_token(), user_id=api_user["id"]
+            instance,
+            body,
+            now=self.clock.now(),
+            token=self._link_token(),
+            user_id=instance.api_user(),
+            **kind,
         )
         if not created:
             return doc, False
@@ -84,7 +90,9 @@ class BsaleState(ProviderState):
         instance.add_document(doc)
         self.notify(instance, "document", "post", doc.id, doc.office_id)
         for payment in doc.payments:
-            self.notify(instance, "payment", "post", payment.id, doc.office_id, resource="payments")
+            self.notify(
+                instance, "payment", "post", payment.id, doc.office_id, path=f"/v1/payments/{payment.id}.json"
+            )
         if body.get("dispatch"):
             doc = self._dispatch(instance, doc)
         if body.get("sendEmail"):
@@ -123,7 +131,7 @@ class BsaleState(ProviderState):
             dict[str, Any], creation.make_client(instance, {**body, "code": code}, self.clock.now())
         )
         client.update({k: body[k] for k in ("note", "hasCredit", "maxCredit", "sendDte") if k in body})
-        self.notify(instance, "client", "post", client["id"], 1, resource="clients")
+        self.notify(instance, "client", "post", client["id"], 1, path=f"/v1/clients/{client['id']}.json")
         return client
 
     def update_client(
@@ -132,7 +140,7 @@ class BsaleState(ProviderState):
         self._unique_code(instance, str(body.get("code") or ""), client["id"])
         client.update(body)
         client["updatedAt"] = int(self.clock.now())
-        self.notify(instance, "client", "put", client["id"], 1, resource="clients")
+        self.notify(instance, "client", "put", client["id"], 1, path=f"/v1/clients/{client['id']}.json")
         return client
 
     @staticmethod
@@ -155,21 +163,28 @@ class BsaleState(ProviderState):
             if detail.variant_id is None:
                 continue
             variant = instance.catalogue.variants[detail.variant_id]
-            office = str(doc.office_id)
-            if not variant["unlimitedStock"]:
-                variant["stock"][office] = variant["stock"].get(office, 0) + sign * detail.quantity
+            after = stocks.move(self, instance, variant, doc.office_id, sign * detail.quantity)
             lines.append(
                 {
                     "id": instance.next_id("shipping_details"),
                     "variant_id": variant["id"],
                     "quantity": detail.quantity,
-                    "stock_after": variant["stock"].get(office, 0),
+                    "stock_after": after,
                     "cost": variant["cost"],
                 }
             )
-            self.notify(instance, "stock", "put", variant["id"], doc.office_id, resource="variants")
         if sign < 0:
-            shipping = Shipping(instance.next_id("shippings"), doc.id, doc.office_id, lines)
+            shipping = Shipping(
+                instance.next_id("shippings"),
+                doc.id,
+                doc.office_id,
+                lines,
+                date=doc.emission_date,
+                address=doc.address,
+                municipality=doc.municipality,
+                city=doc.city,
+                user_id=doc.user_id,
+            )
             instance.shippings[shipping.id] = shipping
             return instance.documents.update(doc.id, shipping_id=shipping.id)
         return doc
@@ -252,19 +267,23 @@ class BsaleState(ProviderState):
         action: str,
         resource_id: int,
         office_id: int,
-        resource: str = "documents",
+        path: str | None = None,
+        **extra: str,
     ) -> None:
+        """Bsale's notification: `resource` is the path a client reads the change at, which Bsale
+        writes differently per topic (`/documents/1.json`, `/v1/payments/1.json`, `/v2/stocks.json?…`)."""
         if not instance.webhook_url:
             return
         now = int(self.clock.now())
         payload = {
             "cpnId": instance.cpn_id,
-            "resource": f"/{resource}/{resource_id}.json",
+            "resource": path or f"/documents/{resource_id}.json",
             "resourceId": str(resource_id),
             "topic": topic,
             "action": action,
             "send": now,
             "officeId": str(office_id),
+            **extra,
         }
         body = json.dumps(payload).encode()
         headers = {}

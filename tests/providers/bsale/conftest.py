@@ -81,6 +81,39 @@ class Bsale:
         data: dict[str, Any] = await response.json()
         return data
 
+    async def post_to(self, path: str, body: Any) -> Any:
+        return await self.mock.client.post(f"{V1}/{path}", json=body, headers=self.headers)
+
+    async def made(self, path: str, body: Any) -> dict[str, Any]:
+        """POST to any resource that answers 201 with what it made."""
+        response = await self.post_to(path, body)
+        assert response.status == 201, await response.text()
+        data: dict[str, Any] = await response.json()
+        return data
+
+    async def factura(self, *lines: tuple[int, float], dispatch: int = 0) -> dict[str, Any]:
+        """A factura to client 24 with these (variant, quantity) lines, expanded with its details."""
+        made = await self.create(
+            {
+                "codeSii": 33,
+                "clientId": 24,
+                "dispatch": dispatch,
+                "details": [{"variantId": v, "quantity": q, "taxId": "[1]"} for v, q in lines],
+            }
+        )
+        expanded: dict[str, Any] = await self.get_json(f"documents/{made['id']}.json", expand="[details]")
+        return expanded
+
+
+CLIENT = {
+    "code": "76.123.456-0",
+    "company": "Cliente Devoluciones SpA",
+    "activity": "Comercio",
+    "address": "Av. Siempre Viva 742",
+    "city": "Santiago",
+    "municipality": "Providencia",
+}
+
 
 @pytest.fixture
 async def mock(make_mock: Any) -> Mock:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from mockserver.core.services.masking import tenant_label
@@ -371,7 +371,11 @@ async def test_electronic_documents_carry_a_signed_ted_and_serve_xml_pdf_and_vie
     assert len(doc["token"]) == 12
     ted = etree.fromstring(doc["ted"])
     assert (ted.findtext("DD/TD"), ted.findtext("DD/F"), ted.findtext("DD/MNT")) == ("33", "1", "27891")
-    key = bsale.mock.runtime.keys.private_key.public_key()
+    # FRMT verifies with the key the CAF grants (RSA-512, as the SII's), which the CAF carries
+    modulus = base64.b64decode(ted.findtext("DD/CAF/DA/RSAPK/M") or "")
+    exponent = base64.b64decode(ted.findtext("DD/CAF/DA/RSAPK/E") or "")
+    key = rsa.RSAPublicNumbers(int.from_bytes(exponent, "big"), int.from_bytes(modulus, "big")).public_key()
+    assert key.key_size == 512
     signature = base64.b64decode(ted.findtext("FRMT") or "")
     key.verify(signature, etree.tostring(ted.find("DD"), method="c14n"), padding.PKCS1v15(), hashes.SHA1())
     for url, kind in ((doc["urlXml"], "xml"), (doc["urlPdf"], "pdf"), (doc["urlPublicView"], "html")):

@@ -135,8 +135,9 @@ async def test_notifications_follow_documents_payments_stock_and_deletes(
     await bsale.mock.settle_webhooks()
     events = [(p["topic"], p["action"], p["resource"]) for p, _ in seen]
     assert ("document", "post", f"/documents/{doc['id']}.json") in events
-    assert ("payment", "post", "/payments/1.json") in events
-    assert ("stock", "put", "/variants/157.json") in events
+    # each topic's resource as Bsale writes it (bsale-api.md §9)
+    assert ("payment", "post", "/v1/payments/1.json") in events
+    assert ("stock", "put", "/v2/stocks.json?variant=157&office=1") in events
     assert ("document", "put", f"/documents/{doc['id']}.json") in events  # informedSii changed
     assert ("document", "delete", f"/documents/{note['id']}.json") in events
     first = next(p for p, _ in seen if p["topic"] == "document" and p["action"] == "post")

@@ -1,0 +1,70 @@
+"""What every Bsale handler does with a call: its state, its instance, its renderer, and Bsale's list
+and item answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline import Call
+from mockserver.core.plugin import json_response
+from mockserver.providers.bsale.instance import Instance
+from mockserver.providers.bsale.render import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Renderer,
+    bracket_list,
+    envelope,
+    select_fields,
+)
+
+if TYPE_CHECKING:
+    from mockserver.providers.bsale.state import BsaleState
+
+
+def state_of(call: Call) -> BsaleState:
+    state: BsaleState = call.state
+    return state
+
+
+def instance_of(call: Call) -> Instance:
+    """The caller's instance; a read by a token that never wrote sees a new instance without making one."""
+    return state_of(call).instance(call.tenant, create=call.request.method not in ("GET", "HEAD"))
+
+
+def expand(call: Call) -> set[str]:
+    names = set(bracket_list(call.request.query.get("expand")))
+    # the seed writes expand=[document_types,...]; both the singular and the plural name work
+    return names | {n[:-1] for n in names if n.endswith("s")}
+
+
+def renderer_of(call: Call) -> Renderer:
+    return Renderer(instance_of(call), call.base_url(), expand(call))
+
+
+def page(call: Call) -> tuple[int, int]:
+    limit = call.query.get("limit") or DEFAULT_LIMIT
+    return min(limit, MAX_LIMIT), call.query.get("offset") or 0
+
+
+def answer_list(
+    call: Call, path: str, items: list[Any], render: Callable[[Any], dict[str, Any]]
+) -> web.Response:
+    limit, offset = page(call)
+    fields = bracket_list(call.request.query.get("fields"))
+    shown = [render(item) for item in items[offset : offset + limit]]
+    if fields:
+        shown = [select_fields(item, fields) for item in shown]
+    others = {k: v for k, v in call.request.query.items() if k not in ("limit", "offset")}
+    return json_response(
+        envelope(f"{call.base_url()}/v1/{path}.json", shown, len(items), limit, offset, others)
+    )
+
+
+def answer_item(data: dict[str, Any] | None, what: str) -> web.Response:
+    if data is None:
+        raise MockError(Kind.NOT_FOUND, f"{what} not found")
+    return json_response(data)

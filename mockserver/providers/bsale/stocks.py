@@ -1,0 +1,267 @@
+"""Stock: each variant's quantity at each office, and the receptions and consumptions that move it by
+hand (documents, returns and guías move it through `move`, so every reader sees one count)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from mockserver.core.errors import Kind, MockError
+from mockserver.core.pipeline import Call
+from mockserver.core.plugin import json_response
+from mockserver.providers.bsale import calls as h
+from mockserver.providers.bsale.catalogue import Variant, find
+from mockserver.providers.bsale.documents import StockMove
+from mockserver.providers.bsale.instance import Instance
+from mockserver.providers.bsale.lines import decimal, error, variant_of
+from mockserver.providers.bsale.render import Renderer, bracket_list
+
+if TYPE_CHECKING:
+    from mockserver.providers.bsale.state import BsaleState
+
+
+STOCK_FILTERS = ("officeid", "variantid", "code", "barcode")
+
+
+def move(state: BsaleState, instance: Instance, variant: Variant, office_id: int, delta: float) -> float:
+    """Add `delta` to the variant's stock at the office (a variant with unlimited stock keeps none),
+    tell the instance's webhook in Bsale's stock shape, and answer the quantity now there."""
+    office = str(office_id)
+    if not variant["unlimitedStock"]:
+        variant["stock"][office] = variant["stock"].get(office, 0) + delta
+    state.notify(
+        instance,
+        "stock",
+        "put",
+        variant["id"],
+        office_id,
+        path=f"/v2/stocks.json?variant={variant['id']}&office={office_id}",
+    )
+    return variant["stock"].get(office, 0)
+
+
+# --- the stock records: one per variant and office, numbered in that order -----------------------------
+
+
+def _grid(instance: Instance) -> tuple[list[int], list[int]]:
+    return sorted(instance.catalogue.variants), sorted(instance.catalogue.offices)
+
+
+def stock_id(instance: Instance, variant_id: int, office_id: int) -> int:
+    variants, offices = _grid(instance)
+    return variants.index(variant_id) * len(offices) + offices.index(office_id) + 1
+
+
+def _record(instance: Instance, ident: Any) -> tuple[Variant, int] | None:
+    variants, offices = _grid(instance)
+    if not isinstance(ident, int) or not 1 <= ident <= len(variants) * len(offices):
+        return None
+    row, column = divmod(ident - 1, len(offices))
+    return instance.catalogue.variants[variants[row]], offices[column]
+
+
+def render_stock(renderer: Renderer, variant: Variant, office_id: int) -> dict[str, Any]:
+    quantity = float(variant["stock"].get(str(office_id), 0))
+    ident = stock_id(renderer.instance, variant["id"], office_id)
+    return {
+        "href": renderer.href(f"stocks/{ident}"),
+        "id": ident,
+        "quantity": quantity,
+        "quantityReserved": 0.0,
+        "quantityAvailable": quantity,
+        "variant": renderer.stub("variants", variant["id"]),
+        "office": renderer.stub("offices", office_id),
+    }
+
+
+def stocks(instance: Instance, query: dict[str, str]) -> list[tuple[Variant, int]]:
+    """Every (variant, office) the filters keep; each filter takes one value or Bsale's `[a,b]`."""
+    wanted = {p: {v.lower() for v in bracket_list(query[p])} for p in STOCK_FILTERS if p in query}
+    out = []
+    for variant_id, office_id in ((v, o) for v in _grid(instance)[0] for o in _grid(instance)[1]):
+        variant = instance.catalogue.variants[variant_id]
+        values = {
+            "officeid": str(office_id),
+            "variantid": str(variant_id),
+            "code": variant["code"].lower(),
+            "barcode": variant["barCode"].lower(),
+        }
+        if all(values[p] in accepted for p, accepted in wanted.items()):
+            out.append((variant, office_id))
+    return out
+
+
+# --- receptions and consumptions -----------------------------------------------------------------------
+
+
+def _stocked(instance: Instance, line: dict[str, Any]) -> Variant:
+    variant = variant_of(instance, line)
+    if variant is None:
+        raise error("invalid variant")
+    return variant
+
+
+def record_move(state: BsaleState, instance: Instance, kind: str, body: dict[str, Any]) -> StockMove:
+    """A reception adds to the office's stock (and averages the cost in); a consumption takes from it
+    and is refused, changing nothing, when the office has less than it takes."""
+    office = find(instance.catalogue.offices, body.get("officeId"))
+    if office is None:
+        raise error("invalid office")
+    wanted = [(_stocked(instance, line), line) for line in body["details"]]
+    sign = 1 if kind == "receptions" else -1
+    if sign < 0:
+        short = [
+            v["code"]
+            for v, line in wanted
+            if not (v["unlimitedStock"] or v["allowNegativeStock"])
+            and v["stock"].get(str(office["id"]), 0) < float(line["quantity"])
+        ]
+        if short:
+            raise error(f"There is no stock for this products: {','.join(short)}")
+    now = int(state.clock.now())
+    moved = StockMove(
+        id=instance.next_id(f"stock_{kind}"),
+        kind=kind,
+        date=int(body.get("admissionDate") or body.get("consumptionDate") or now),
+        office_id=office["id"],
+        user_id=instance.api_user(),
+        note=str(body.get("note") or ""),
+        document=str(body.get("document") or ""),
+        document_number=str(body.get("documentNumber") or ""),
+        lines=[],
+    )
+    for variant, line in wanted:
+        quantity = float(line["quantity"])
+        cost = float(decimal(line.get("cost", variant["cost"]), "Invalid JSON object"))
+        if sign > 0:
+            _average_cost(variant, quantity, cost)
+            variant.setdefault("receptions", []).append([moved.id, moved.date, quantity, cost])
+        after = move(state, instance, variant, office["id"], sign * quantity)
+        moved.lines.append(
+            {
+                "id": instance.next_id(f"stock_{kind}_details"),
+                "variant_id": variant["id"],
+                "quantity": quantity,
+                "cost": cost,
+                "stock_after": after,
+            }
+        )
+    instance.stock_moves.setdefault(kind, {})[moved.id] = moved
+    return moved
+
+
+def _average_cost(variant: Variant, quantity: float, cost: float) -> None:
+    held = sum(max(q, 0) for q in variant["stock"].values())
+    if held + quantity > 0:
+        variant["cost"] = round((variant["cost"] * held + cost * quantity) / (held + quantity), 2)
+
+
+def render_move(renderer: Renderer, moved: StockMove) -> dict[str, Any]:
+    path = f"stocks/{moved.kind}/{moved.id}"
+    out: dict[str, Any] = {
+        "href": renderer.href(path),
+        "id": moved.id,
+        ("admissionDate" if moved.kind == "receptions" else "consumptionDate"): moved.date,
+        "note": moved.note,
+        "office": renderer.stub("offices", moved.office_id),
+        "user": renderer.stub("users", moved.user_id),
+    }
+    if moved.kind == "receptions":
+        out.update(document=moved.document, documentNumber=moved.document_number)
+    out["details"] = renderer.collection(
+        "details", f"{path}/details", lambda: [render_move_line(renderer, moved, x) for x in moved.lines]
+    )
+    return out
+
+
+def render_move_line(renderer: Renderer, moved: StockMove, line: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "href": renderer.href(f"stocks/{moved.kind}/{moved.id}/details/{line['id']}"),
+        "id": line["id"],
+        "quantity": line["quantity"],
+        "cost": line["cost"],
+        "variantStock": line["stock_after"],
+        "variant": renderer.stub("variants", line["variant_id"]),
+    }
+
+
+def variant_costs(renderer: Renderer, variant: Variant) -> dict[str, Any]:
+    held = sum(max(q, 0) for q in variant["stock"].values())
+    return {
+        "href": renderer.href(f"variants/{variant['id']}/costs"),
+        "averageCost": variant["cost"],
+        "totalCost": round(variant["cost"] * held, 2),
+        "history": [
+            {
+                "admissionDate": date,
+                "cost": cost,
+                "quantity": quantity,
+                "reception": {
+                    "href": renderer.href(f"stocks/receptions/{reception_id:g}"),
+                    "id": f"{reception_id:g}",
+                },
+            }
+            for reception_id, date, quantity, cost in variant.get("receptions", [])
+        ],
+    }
+
+
+# --- handlers --------------------------------------------------------------------------------------------
+
+
+def _moves(call: Call, kind: str) -> dict[int, StockMove]:
+    instance: Instance = call.state.instance(call.tenant, create=False)
+    return instance.stock_moves.get(kind, {})
+
+
+def move_handlers(kind: str) -> tuple[Any, Any, Any, Any]:
+    """create, list, item and details handlers of receptions or consumptions."""
+
+    async def create(call: Call) -> web.StreamResponse:
+        moved = record_move(call.state, h.instance_of(call), kind, call.body)
+        return json_response(render_move(h.renderer_of(call), moved), status=201)
+
+    async def listing(call: Call) -> web.StreamResponse:
+        moves = list(_moves(call, kind).values())
+        if "officeid" in call.request.query:
+            office = call.request.query["officeid"].strip()
+            moves = [m for m in moves if str(m.office_id) == office]
+        renderer = h.renderer_of(call)
+        return h.answer_list(call, f"stocks/{kind}", moves, lambda m: render_move(renderer, m))
+
+    def one(call: Call) -> StockMove:
+        moved = _moves(call, kind).get(call.path["id"])
+        if moved is None:
+            raise MockError(Kind.NOT_FOUND, f"{kind[:-1]} not found")
+        return moved
+
+    async def item(call: Call) -> web.StreamResponse:
+        return json_response(render_move(h.renderer_of(call), one(call)))
+
+    async def details(call: Call) -> web.StreamResponse:
+        moved, renderer = one(call), h.renderer_of(call)
+        path = f"stocks/{kind}/{moved.id}/details"
+        return h.answer_list(call, path, moved.lines, lambda x: render_move_line(renderer, moved, x))
+
+    return create, listing, item, details
+
+
+def _stock_query(call: Call) -> list[tuple[Variant, int]]:
+    return stocks(h.instance_of(call), dict(call.request.query))
+
+
+async def list_stocks(call: Call) -> web.StreamResponse:
+    renderer = h.renderer_of(call)
+    return h.answer_list(call, "stocks", _stock_query(call), lambda vo: render_stock(renderer, *vo))
+
+
+async def count_stocks(call: Call) -> web.StreamResponse:
+    return json_response({"count": len(_stock_query(call))})
+
+
+async def get_stock(call: Call) -> web.StreamResponse:
+    found = _record(h.instance_of(call), call.path["id"])
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, "stock not found")
+    return json_response(render_stock(h.renderer_of(call), *found))
