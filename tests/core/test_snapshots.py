@@ -43,6 +43,13 @@ async def _history(mock: Mock) -> dict[str, Any]:
     await ti.ok("POST", "/invoices", 201, json=invoice_body(), headers={"Idempotency-Key": "k-1"})
     assert (await Bsale(mock, "other").post(boleta(1000))).status == 503  # the rule's first of two
     await bsale.create(boleta(2500))
+    sold = await bsale.factura((1, 3), dispatch=1)  # a return, a guía and a reception: stock moves
+    line = sold["details"]["items"][0]["id"]
+    given_back = {"documentTypeId": 5, "referenceDocumentId": sold["id"], "clientId": 24}
+    await bsale.made("returns.json", {**given_back, "details": [{"documentDetailId": line, "quantity": 1}]})
+    guide = {"shippingTypeId": 1, "clientId": 24, "details": [{"variantId": 1, "quantity": 2}]}
+    await bsale.made("shippings.json", guide)
+    await bsale.made("stocks/receptions.json", {"officeId": 1, "details": [{"variantId": 1, "quantity": 4}]})
     hacienda = Hacienda(mock, (await login(mock))["access_token"])
     await hacienda.submit(sample.Sample(), callback_url=INBOX)
     avenio = Avenio(mock, await avenio_token(mock, ("snapshot-client", "snapshot-client-secret")))
@@ -65,7 +72,17 @@ async def _history(mock: Mock) -> dict[str, Any]:
             ti.headers,
             ["/tuimprenta/v1/invoices?limit=100", f"/tuimprenta/v1/batches/{made_batch['id']}"],
         ),
-        "bsale": (bsale.headers, ["/bsale/v1/documents.json?expand=[details]"]),
+        "bsale": (
+            bsale.headers,
+            [
+                "/bsale/v1/documents.json?expand=[details]",
+                "/bsale/v1/returns.json?expand=[details]",
+                "/bsale/v1/shippings.json?expand=[details]",
+                "/bsale/v1/stocks.json?variantid=1",
+                "/bsale/v1/stocks/receptions.json?expand=[details]",
+                "/bsale/v1/variants/1/costs.json",
+            ],
+        ),
         "hacienda": (hacienda.headers, ["/hacienda/recepcion-sandbox/v1/comprobantes"]),
         "avenio": (avenio.headers, [f"/avenio/api/v1/bhe/operaciones/{operation}"]),
         "tupana": (

@@ -230,6 +230,12 @@ def pdf(instance: Instance, doc: Document) -> bytes:
         page.text(330, y, qty)
         page.text(400, y, price)
         page.text(480, y, total)
+    for reference in doc.references[:5]:  # what a credit or debit note corrects, as a DTE prints it
+        y -= 16
+        dte_code = instance.catalogue.dte_codes.get(reference.dte_code_id)
+        name = dte_code["name"] if dte_code else reference.code_sii
+        when = _date(reference.reference_date) if reference.reference_date else ""
+        page.text(45, y, f"Referencia: {name} N° {reference.number} {when} {reference.reason}"[:100], 8)
     y -= 30
     for label, key in (
         ("Neto", "netAmount"),

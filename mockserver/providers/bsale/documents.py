@@ -165,7 +165,6 @@ class Document:
     # the only fields that change after creation, through `Documents.update`
     state: int = 0
     informed_sii: int = 1
-    response_msg_sii: str | None = None
     ted: tuple[str, str] | None = None  # the TED around its CAF block (see Instance.ted_of)
     shipping_id: int | None = None
     used: bool = False  # a detail was copied into another document: it can no longer be removed

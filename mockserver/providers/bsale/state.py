@@ -20,9 +20,7 @@ from mockserver.providers.bsale.instance import Instance
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
 
-ACCEPTED_MSG = "Proceso Finalizado Correctamente!"
 GENERIC_RUTS = frozenset({"55555555-5", "66666666-6"})  # a foreigner, a final consumer
-REJECTED_MSG = "DTE Rechazado: RUT del receptor no autorizado (mockserver)"
 # magic access token prefix: the instance is blocked for non-payment (402)
 BLOCKED_PREFIX = "blocked"
 # Bsale's notifications have no documented retry policy; the mock retries a few times
@@ -151,8 +149,7 @@ class BsaleState(ProviderState):
             raise MockError(Kind.VALIDATION, "client code already exists")
 
     def _declared(self, instance: Instance, document_id: int, rejected: bool, _state: str) -> None:
-        informed, message = (2, REJECTED_MSG) if rejected else (0, ACCEPTED_MSG)
-        doc = instance.documents.update(document_id, informed_sii=informed, response_msg_sii=message)
+        doc = instance.documents.update(document_id, informed_sii=2 if rejected else 0)
         instance.sii_tracks.pop(document_id, None)
         self.notify(instance, "document", "put", doc.id, doc.office_id)
 

@@ -290,3 +290,23 @@ async def test_the_timbre_is_a_pdf417_of_the_ted_in_url_timbre_and_on_the_pdf(bs
     assert drawn.count(b" re f") > 500  # the barcode's module runs, drawn in the timbre's box
     note = await bsale.create({**boleta(1000), "documentTypeId": 2})  # a nota de venta has no timbre
     assert note["urlTimbre"] is None
+
+
+async def test_credit_notes_debit_notes_and_guias_have_pdfs_that_open(bsale: Bsale) -> None:
+    sold = await bsale.factura((1, 1))
+    made = await bsale.made("returns.json", _return(sold, (0, 1, 0)))
+    annulment = await bsale.made(f"returns/{made['id']}/annulments.json", {})
+    shipping = await bsale.made(
+        "shippings.json", {"shippingTypeId": 1, "clientId": 24, "details": [{"variantId": 1, "quantity": 1}]}
+    )
+    for document_id, name in (
+        (made["credit_note"]["id"], "NOTA DE CRÉDITO"),
+        (annulment["debit_note"]["id"], "NOTA DE DÉBITO"),
+        (shipping["guide"]["id"], "GUÍA DE DESPACHO"),
+    ):
+        doc = await bsale.get_json(f"documents/{document_id}.json")
+        pdf = await (await bsale.mock.client.get("/" + doc["urlPdf"].split("/", 3)[3])).read()
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert name in text and "Timbre Electrónico SII" in text, name
+        if name != "GUÍA DE DESPACHO":
+            assert "Referencia:" in text  # the document it corrects

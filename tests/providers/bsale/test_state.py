@@ -9,6 +9,7 @@ import pytest
 
 from mockserver.core.errors import MockError
 from mockserver.core.services.lifecycle import Mode
+from mockserver.providers.bsale.render import SII_MESSAGES
 from mockserver.providers.bsale.store import Documents
 from tests.providers.bsale.conftest import TOKEN, boleta, seed_example
 from tests.providers.state import advance, state_of
@@ -23,7 +24,10 @@ def test_a_factura_takes_the_next_folio_and_the_sii_answers_on_the_clock() -> No
     assert again.number == 2
     advance(runtime, 2)
     declared = state.document(instance, doc.id)
-    assert (declared.informed_sii, declared.response_msg_sii) == (0, "Proceso Finalizado Correctamente!")
+    assert (declared.informed_sii, SII_MESSAGES[declared.informed_sii]) == (
+        0,
+        "Proceso Finalizado Correctamente!",
+    )
     assert instance.sii_tracks == {}  # answered: no lifecycle handle is kept
 
 
