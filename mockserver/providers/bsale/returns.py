@@ -42,6 +42,8 @@ def _given_back(instance: Instance, body: dict[str, Any]) -> Document:
         raise error(NO_REFERENCE)
     if instance.catalogue.document_types[original.document_type_id]["use"] not in (SALE, LIQUIDATION):
         raise error(NO_REFERENCE)  # a credit note is not given back: its annulment is
+    if not original.electronic:
+        raise error(NO_REFERENCE)  # an electronic credit note references an electronic document
     return original
 
 
@@ -98,7 +100,7 @@ def create_return(
         "priceListId": original.price_list_id,
         "coinId": original.coin_id,
         "details": lines,
-        "references": [_reference_to(original, motive)] if original.code_sii else [],
+        "references": [_reference_to(original, motive)],
     }
     credit, _ = state.create(
         instance,

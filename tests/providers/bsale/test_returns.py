@@ -98,6 +98,10 @@ async def test_a_return_needs_a_sale_document_its_lines_and_a_client(bsale: Bsal
     anonymous = {k: v for k, v in _return(sold, (0, 1, 0)).items() if k != "client"}
     answer = await (await bsale.post_to("returns.json", anonymous)).json()
     assert answer == {"error": "client attribute required : code,activity,address,city,municipality"}
+    note = await bsale.create({**boleta(1000), "documentTypeId": 2, "clientId": 24})  # a nota de venta
+    not_electronic = {**_return(sold, (0, 1, 0)), "referenceDocumentId": note["id"]}
+    answer = await (await bsale.post_to("returns.json", not_electronic)).json()
+    assert answer == {"error": "the json does not have reference document"}
     wrong_type = {**_return(sold, (0, 1, 0)), "documentTypeId": 8}
     assert (await (await bsale.post_to("returns.json", wrong_type)).json()) == {
         "error": "invalid documentType"
