@@ -4,6 +4,7 @@ and item answers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -68,3 +69,51 @@ def answer_item(data: dict[str, Any] | None, what: str) -> web.Response:
     if data is None:
         raise MockError(Kind.NOT_FOUND, f"{what} not found")
     return json_response(data)
+
+
+@dataclass(frozen=True)
+class Records:
+    """The handlers of one kind of record an instance keeps by id with its lines (returns, shippings,
+    receptions, consumptions): make one, list and count them by their filters, read one and its lines."""
+
+    path: str  # under /v1, as its hrefs have it: "returns", "stocks/receptions"
+    what: str  # named in its 404: "return not found"
+    table: Callable[[Instance], dict[int, Any]]
+    filters: dict[str, Callable[[Any], str]]  # a filter → the record's value for it
+    make: Callable[[BsaleState, Instance, dict[str, Any], str | None], Any]
+    render: Callable[[Renderer, Any], dict[str, Any]]
+    render_line: Callable[[Renderer, Any, dict[str, Any]], dict[str, Any]]
+
+    def one(self, call: Call) -> Any:
+        found = self.table(instance_of(call)).get(call.path["id"])
+        if found is None:
+            raise MockError(Kind.NOT_FOUND, f"{self.what} not found")
+        return found
+
+    def matching(self, call: Call) -> list[Any]:
+        """Records whose values equal every filter the query gives (as text, case aside)."""
+        found = list(self.table(instance_of(call)).values())
+        for param, value_of in self.filters.items():
+            if param in call.request.query:
+                wanted = call.request.query[param].strip().lower()
+                found = [r for r in found if value_of(r).lower() == wanted]
+        return found
+
+    async def create(self, call: Call) -> web.StreamResponse:
+        made = self.make(state_of(call), instance_of(call), call.body, call.scenario)
+        return json_response(self.render(renderer_of(call), made), status=201)
+
+    async def listing(self, call: Call) -> web.StreamResponse:
+        renderer = renderer_of(call)
+        return answer_list(call, self.path, self.matching(call), lambda r: self.render(renderer, r))
+
+    async def count(self, call: Call) -> web.StreamResponse:
+        return json_response({"count": len(self.matching(call))})
+
+    async def item(self, call: Call) -> web.StreamResponse:
+        return json_response(self.render(renderer_of(call), self.one(call)))
+
+    async def details(self, call: Call) -> web.StreamResponse:
+        record, renderer = self.one(call), renderer_of(call)
+        path = f"{self.path}/{record.id}/details"
+        return answer_list(call, path, record.lines, lambda x: self.render_line(renderer, record, x))

@@ -306,54 +306,25 @@ def render_annulment(renderer: Renderer, made: Return) -> dict[str, Any]:
 # --- handlers --------------------------------------------------------------------------------------------
 
 
-def _return(call: Call) -> Return:
-    made = calls.instance_of(call).returns.get(call.path["id"])
-    if made is None:
-        raise MockError(Kind.NOT_FOUND, "return not found")
-    return made
-
-
-def _matching(call: Call) -> list[Return]:
-    found = list(calls.instance_of(call).returns.values())
-    for param, value_of in RETURN_FILTERS.items():
-        if param in call.request.query:
-            wanted = call.request.query[param].strip().lower()
-            found = [r for r in found if value_of(r).lower() == wanted]
-    return found
-
-
-async def create(call: Call) -> web.StreamResponse:
-    made = create_return(calls.state_of(call), calls.instance_of(call), call.body, call.scenario)
-    return json_response(render_return(calls.renderer_of(call), made), status=201)
-
-
-async def listing(call: Call) -> web.StreamResponse:
-    renderer = calls.renderer_of(call)
-    return calls.answer_list(call, "returns", _matching(call), lambda r: render_return(renderer, r))
-
-
-async def count(call: Call) -> web.StreamResponse:
-    return json_response({"count": len(_matching(call))})
-
-
-async def item(call: Call) -> web.StreamResponse:
-    return json_response(render_return(calls.renderer_of(call), _return(call)))
-
-
-async def details(call: Call) -> web.StreamResponse:
-    made, renderer = _return(call), calls.renderer_of(call)
-    path = f"returns/{made.id}/details"
-    return calls.answer_list(call, path, made.lines, lambda x: render_line(renderer, made, x))
+RETURNS = calls.Records(
+    "returns",
+    "return",
+    lambda instance: instance.returns,
+    RETURN_FILTERS,
+    create_return,
+    render_return,
+    render_line,
+)
 
 
 async def create_annulment(call: Call) -> web.StreamResponse:
-    made = _return(call)
+    made = RETURNS.one(call)
     annul(calls.state_of(call), calls.instance_of(call), made, call.body or {}, call.scenario)
     return json_response(render_annulment(calls.renderer_of(call), made), status=201)
 
 
 async def get_annulment(call: Call) -> web.StreamResponse:
-    made = _return(call)
+    made = RETURNS.one(call)
     if made.annulment is None or made.annulment["id"] != call.path["itemId"]:
         raise MockError(Kind.NOT_FOUND, "annulment not found")
     return json_response(render_annulment(calls.renderer_of(call), made))

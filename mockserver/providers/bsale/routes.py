@@ -64,16 +64,6 @@ OPERATIONS: dict[str, Handler | Unsupported] = {
     "listClientContacts": h._empty_client_collection("contacts"),
     "listClientAttributes": h._empty_client_collection("attributes"),
     "getShippingDetail": shippings.detail,
-    "listShippings": shippings.listing,
-    "createShipping": shippings.create,
-    "getShipping": shippings.item,
-    "countShippings": shippings.count,
-    "listShippingDetails": shippings.details,
-    "listReturns": returns.listing,
-    "createReturn": returns.create,
-    "getReturn": returns.item,
-    "countReturns": returns.count,
-    "listReturnDetails": returns.details,
     "createAnnulment": returns.create_annulment,
     "getAnnulment": returns.get_annulment,
     "listStocks": stocks.list_stocks,
@@ -90,11 +80,13 @@ for _kind, _single in SINGULAR.items():
     OPERATIONS[f"list{_camel(_kind)}"], OPERATIONS[f"get{_single}"], OPERATIONS[f"count{_camel(_kind)}"] = (
         h.catalogue(_kind)
     )
-for _kind in ("receptions", "consumptions"):
-    _single = _kind[:-1].capitalize()
-    (
-        OPERATIONS[f"create{_single}"],
-        OPERATIONS[f"list{_kind.capitalize()}"],
-        OPERATIONS[f"get{_single}"],
-        OPERATIONS[f"list{_single}Details"],
-    ) = stocks.move_handlers(_kind)
+for _single, _records in (
+    ("Shipping", shippings.SHIPPINGS),
+    ("Return", returns.RETURNS),
+    ("Reception", stocks.moves("receptions")),
+    ("Consumption", stocks.moves("consumptions")),
+):
+    OPERATIONS[f"create{_single}"], OPERATIONS[f"get{_single}"] = _records.create, _records.item
+    OPERATIONS[f"list{_single}s"], OPERATIONS[f"list{_single}Details"] = _records.listing, _records.details
+    if _single in ("Shipping", "Return"):
+        OPERATIONS[f"count{_single}s"] = _records.count

@@ -98,44 +98,15 @@ def render_line(renderer: Renderer, shipping: Shipping, line: dict[str, Any]) ->
 # --- handlers --------------------------------------------------------------------------------------------
 
 
-def _shipping(call: Call) -> Shipping:
-    shipping = calls.instance_of(call).shippings.get(call.path["id"])
-    if shipping is None:
-        raise MockError(Kind.NOT_FOUND, "shipping not found")
-    return shipping
-
-
-def _matching(call: Call) -> list[Shipping]:
-    found = list(calls.instance_of(call).shippings.values())
-    for param, value_of in SHIPPING_FILTERS.items():
-        if param in call.request.query:
-            wanted = call.request.query[param].strip()
-            found = [s for s in found if value_of(s) == wanted]
-    return found
-
-
-async def create(call: Call) -> web.StreamResponse:
-    shipping = create_shipping(calls.state_of(call), calls.instance_of(call), call.body, call.scenario)
-    return json_response(render_shipping(calls.renderer_of(call), shipping), status=201)
-
-
-async def listing(call: Call) -> web.StreamResponse:
-    renderer = calls.renderer_of(call)
-    return calls.answer_list(call, "shippings", _matching(call), lambda s: render_shipping(renderer, s))
-
-
-async def count(call: Call) -> web.StreamResponse:
-    return json_response({"count": len(_matching(call))})
-
-
-async def item(call: Call) -> web.StreamResponse:
-    return json_response(render_shipping(calls.renderer_of(call), _shipping(call)))
-
-
-async def details(call: Call) -> web.StreamResponse:
-    shipping, renderer = _shipping(call), calls.renderer_of(call)
-    path = f"shippings/{shipping.id}/details"
-    return calls.answer_list(call, path, shipping.lines, lambda x: render_line(renderer, shipping, x))
+SHIPPINGS = calls.Records(
+    "shippings",
+    "shipping",
+    lambda instance: instance.shippings,
+    SHIPPING_FILTERS,
+    create_shipping,
+    render_shipping,
+    render_line,
+)
 
 
 async def detail(call: Call) -> web.StreamResponse:

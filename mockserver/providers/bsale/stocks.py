@@ -210,41 +210,17 @@ def variant_costs(renderer: Renderer, variant: Variant) -> dict[str, Any]:
 # --- handlers --------------------------------------------------------------------------------------------
 
 
-def _moves(call: Call, kind: str) -> dict[int, StockMove]:
-    instance: Instance = call.state.instance(call.tenant, create=False)
-    return instance.stock_moves.get(kind, {})
-
-
-def move_handlers(kind: str) -> tuple[Any, Any, Any, Any]:
-    """create, list, item and details handlers of receptions or consumptions."""
-
-    async def create(call: Call) -> web.StreamResponse:
-        moved = record_move(call.state, h.instance_of(call), kind, call.body)
-        return json_response(render_move(h.renderer_of(call), moved), status=201)
-
-    async def listing(call: Call) -> web.StreamResponse:
-        moves = list(_moves(call, kind).values())
-        if "officeid" in call.request.query:
-            office = call.request.query["officeid"].strip()
-            moves = [m for m in moves if str(m.office_id) == office]
-        renderer = h.renderer_of(call)
-        return h.answer_list(call, f"stocks/{kind}", moves, lambda m: render_move(renderer, m))
-
-    def one(call: Call) -> StockMove:
-        moved = _moves(call, kind).get(call.path["id"])
-        if moved is None:
-            raise MockError(Kind.NOT_FOUND, f"{kind[:-1]} not found")
-        return moved
-
-    async def item(call: Call) -> web.StreamResponse:
-        return json_response(render_move(h.renderer_of(call), one(call)))
-
-    async def details(call: Call) -> web.StreamResponse:
-        moved, renderer = one(call), h.renderer_of(call)
-        path = f"stocks/{kind}/{moved.id}/details"
-        return h.answer_list(call, path, moved.lines, lambda x: render_move_line(renderer, moved, x))
-
-    return create, listing, item, details
+def moves(kind: str) -> h.Records:
+    """The handlers of receptions or consumptions."""
+    return h.Records(
+        f"stocks/{kind}",
+        kind[:-1],
+        lambda instance: instance.stock_moves.get(kind, {}),
+        {"officeid": lambda m: str(m.office_id)},
+        lambda state, instance, body, _: record_move(state, instance, kind, body),
+        render_move,
+        render_move_line,
+    )
 
 
 def _stock_query(call: Call) -> list[tuple[Variant, int]]:

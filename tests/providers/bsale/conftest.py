@@ -105,6 +105,25 @@ class Bsale:
         return expanded
 
 
+async def notifications(bsale: Bsale, aiohttp_server: Any, secret: str | None = None) -> list[Any]:
+    """A receiver for the instance's notifications: what it gets, as (raw body, headers), in order."""
+    from aiohttp import web
+
+    seen: list[tuple[bytes, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        seen.append((await request.read(), request.headers.copy()))
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/bsale", hook)
+    server = await aiohttp_server(app)
+    given = {"tenant": TOKEN, "url": str(server.make_url("/bsale"))} | ({"secret": secret} if secret else {})
+    response = await bsale.mock.client.post("/__admin/actions/bsale/configure-webhook", json=given)
+    assert (await response.json())["signed"] is bool(secret)
+    return seen
+
+
 CLIENT = {
     "code": "76.123.456-0",
     "company": "Cliente Devoluciones SpA",

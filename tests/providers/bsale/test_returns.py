@@ -8,10 +8,9 @@ import io
 import json
 from typing import Any
 
-from aiohttp import web
 from pypdf import PdfReader
 
-from tests.providers.bsale.conftest import CLIENT, TOKEN, Bsale, boleta
+from tests.providers.bsale.conftest import CLIENT, Bsale, boleta, notifications
 
 
 def _return(doc: dict[str, Any], *lines: tuple[int, float, float], **extra: Any) -> dict[str, Any]:
@@ -235,26 +234,14 @@ async def test_stocks_are_filtered_by_variant_office_code_and_barcode(bsale: Bsa
 async def test_notifications_name_returns_shippings_and_stock_as_bsale_writes_them(
     bsale: Bsale, aiohttp_server: Any
 ) -> None:
-    seen: list[dict[str, Any]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        seen.append(json.loads(await request.read()))
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/bsale", hook)
-    server = await aiohttp_server(app)
-    await bsale.mock.client.post(
-        "/__admin/actions/bsale/configure-webhook",
-        json={"tenant": TOKEN, "url": str(server.make_url("/bsale"))},
-    )
+    received = await notifications(bsale, aiohttp_server)
     sold = await bsale.factura((1, 1), dispatch=1)
     made = await bsale.made("returns.json", _return(sold, (0, 1, 0)))
     shipping = await bsale.made(
         "shippings.json", {"shippingTypeId": 5, "clientId": 24, "details": [{"variantId": 1, "quantity": 1}]}
     )
     await bsale.mock.settle_webhooks()
-    events = {(p["topic"], p["action"], p["resource"]) for p in seen}
+    events = {(p["topic"], p["action"], p["resource"]) for p in (json.loads(body) for body, _ in received)}
     assert ("return", "post", f"/v1/returns/{made['id']}.json") in events
     assert ("shipping", "post", f"/v1/shippings/{shipping['id']}.json") in events
     assert ("stock", "put", "/v2/stocks.json?variant=1&office=1") in events

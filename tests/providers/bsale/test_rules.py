@@ -7,11 +7,9 @@ import hmac
 import json
 from typing import Any
 
-from aiohttp import web
-
 from mockserver.core.services.masking import tenant_label
 from tests.conftest import Mock
-from tests.providers.bsale.conftest import TOKEN, V1, Bsale, boleta, seed_example
+from tests.providers.bsale.conftest import TOKEN, V1, Bsale, boleta, notifications, seed_example
 
 NOTA_DE_VENTA = {
     "documentTypeId": 2,
@@ -112,20 +110,7 @@ async def test_ten_requests_a_second_then_429(make_mock: Any) -> None:
 async def test_notifications_follow_documents_payments_stock_and_deletes(
     bsale: Bsale, aiohttp_server: Any
 ) -> None:
-    seen: list[tuple[dict[str, Any], Any]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        seen.append((json.loads(await request.read()), request.headers.copy()))
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/bsale", hook)
-    server = await aiohttp_server(app)
-    response = await bsale.mock.client.post(
-        "/__admin/actions/bsale/configure-webhook",
-        json={"tenant": TOKEN, "url": str(server.make_url("/bsale"))},
-    )
-    assert (await response.json())["signed"] is False
+    received = await notifications(bsale, aiohttp_server)
     doc = await bsale.create(
         {**seed_example(), "dispatch": 1, "details": [{"variantId": 157, "quantity": 1, "taxId": "[1]"}]}
     )
@@ -133,6 +118,7 @@ async def test_notifications_follow_documents_payments_stock_and_deletes(
     note = await bsale.create(NOTA_DE_VENTA)
     await bsale.mock.client.delete(f"{V1}/documents/{note['id']}.json?officeId=1", headers=bsale.headers)
     await bsale.mock.settle_webhooks()
+    seen = [(json.loads(body), headers) for body, headers in received]
     events = [(p["topic"], p["action"], p["resource"]) for p, _ in seen]
     assert ("document", "post", f"/documents/{doc['id']}.json") in events
     # each topic's resource as Bsale writes it (bsale-api.md §9)
@@ -147,19 +133,7 @@ async def test_notifications_follow_documents_payments_stock_and_deletes(
 
 
 async def test_opt_in_signature_on_notifications(bsale: Bsale, aiohttp_server: Any) -> None:
-    seen: list[tuple[bytes, Any]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        seen.append((await request.read(), request.headers.copy()))
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/bsale", hook)
-    server = await aiohttp_server(app)
-    await bsale.mock.client.post(
-        "/__admin/actions/bsale/configure-webhook",
-        json={"tenant": TOKEN, "url": str(server.make_url("/bsale")), "secret": "s3"},
-    )
+    seen = await notifications(bsale, aiohttp_server, secret="s3")
     await bsale.create(boleta(1000))
     await bsale.mock.settle_webhooks()
     body, headers = seen[0]
