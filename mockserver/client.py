@@ -135,6 +135,13 @@ class Client:
         result: dict[str, Any] = self.admin("POST", f"/actions/{provider}/{name}", body)
         return result
 
+    def coverage(self, provider: str | None = None, tenant: str | None = None) -> list[dict[str, Any]]:
+        """What the traffic so far reached of each provider's spec (see `GET /__admin/coverage`)."""
+        given = {k: v for k, v in (("provider", provider), ("tenant", tenant)) if v}
+        query = f"?{urllib.parse.urlencode(given)}" if given else ""
+        found: list[dict[str, Any]] = self.admin("GET", f"/coverage{query}")["reports"]
+        return found
+
 
 class Clock:
     """The mock clock: what falls due when it moves (lifecycles, retries, expiries) happens before the

@@ -16,6 +16,11 @@ mock's state, clock, scenarios, lifecycle modes and inboxes are reset. Options (
 `[tool.pytest.ini_options]`): `mockserver_providers` (comma list), `mockserver_seed`,
 `mockserver_rate_limits` (default `off`, so tests are never throttled).
 
+`--mockserver-coverage` prints, at the end of the run, what the tests' traffic reached of each spec it
+touched (statuses per operation, error codes, scenarios, end states, webhook outcomes), and
+`--mockserver-coverage-fail-under PCT` fails the run when less than PCT % of the documented statuses
+of those specs were reached.
+
 This module imports nothing heavy: a pytest run that never asks for the fixture pays nothing for it.
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,6 +37,7 @@ from mockserver.client import Client
 ALL_PROVIDERS = "hacienda,avenio,bsale,tupana,tuimprenta"
 URL_ENV = "MOCKSERVER_URL"
 TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
+REPORTS = pytest.StashKey[list[dict[str, Any]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,6 +45,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockserver-url",
         default=None,
         help=f"drive this running mock instead of starting one in-process (or set {URL_ENV})",
+    )
+    parser.addoption(
+        "--mockserver-coverage",
+        action="store_true",
+        help="print what the tests reached of each provider's spec at the end of the run",
+    )
+    parser.addoption(
+        "--mockserver-coverage-fail-under",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="fail the run when under PCT %% of the documented statuses of the specs it used were reached",
     )
     parser.addini("mockserver_providers", "providers the mockserver fixture enables", default=ALL_PROVIDERS)
     parser.addini("mockserver_seed", "seed for the mockserver fixture's ids and data", default="")
@@ -50,7 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _mockserver_session(pytestconfig: pytest.Config) -> Iterator[Client]:
     attached = pytestconfig.getoption("--mockserver-url") or os.environ.get(URL_ENV)
     if attached:
-        yield Client(str(attached), admin_token=os.environ.get(TOKEN_ENV))
+        client = Client(str(attached), admin_token=os.environ.get(TOKEN_ENV))
+        yield client
+        _keep_coverage(pytestconfig, client)
         return
     from mockserver.arguments import parse_rate_limits
     from mockserver.inprocess import InProcessServer
@@ -69,9 +90,55 @@ def _mockserver_session(pytestconfig: pytest.Config) -> Iterator[Client]:
     server = InProcessServer(settings)
     server.start()
     try:
-        yield Client(server.base_url, providers)
+        client = Client(server.base_url, providers)
+        yield client
+        _keep_coverage(pytestconfig, client)
     finally:
         server.stop()
+
+
+def _wants_coverage(config: pytest.Config) -> bool:
+    return bool(config.getoption("--mockserver-coverage")) or (
+        config.getoption("--mockserver-coverage-fail-under") is not None
+    )
+
+
+def _keep_coverage(config: pytest.Config, client: Client) -> None:
+    """The run's coverage, read before the mock stops (the summary is printed after)."""
+    if _wants_coverage(config):
+        used = [r for r in client.coverage() if any(op["requests"] for op in r["operations"].values())]
+        config.stash[REPORTS] = used
+
+
+def _covered(reports: list[dict[str, Any]]) -> float:
+    documented = sum(r["statuses"]["documented"] for r in reports)
+    return 100.0 * sum(r["statuses"]["reached"] for r in reports) / documented if documented else 0.0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    threshold = session.config.getoption("--mockserver-coverage-fail-under")
+    reports = session.config.stash.get(REPORTS, None)
+    if threshold is not None and reports is not None and _covered(reports) < threshold:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    reports = config.stash.get(REPORTS, None)
+    if reports is None:
+        return
+    from mockserver.core.services.coverage import table
+
+    terminalreporter.section("mockserver coverage")
+    if not reports:
+        terminalreporter.write_line("no request reached the mock")
+        return
+    terminalreporter.write(table(reports))
+    covered = _covered(reports)
+    terminalreporter.write_line(f"documented statuses reached: {covered:.1f} %")
+    threshold = config.getoption("--mockserver-coverage-fail-under")
+    if threshold is not None and covered < threshold:
+        terminalreporter.write_line(f"FAIL: under the required {threshold:g} %", red=True)
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ RECEIVER = "/__admin/inbox/{name}"
 # what a sandbox's credential may call: each handler narrows what it does to that sandbox
 SANDBOXED = {
     ("GET", "/__admin/requests"),
+    ("GET", "/__admin/coverage"),
+    ("DELETE", "/__admin/coverage"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),
     ("POST", "/__admin/verify"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.admin import faults, hooks
+from mockserver.admin import coverage, faults, hooks
 from mockserver.admin.access import access, scope_of
 from mockserver.admin.common import (
     AdminError,
@@ -199,4 +199,5 @@ def add_admin_routes(app: web.Application) -> None:
     admin.router.add_get("/requests", requests)
     faults.add_routes(admin.router)
     hooks.add_routes(admin.router)
+    coverage.add_routes(admin.router)
     app.add_subapp("/__admin", admin)

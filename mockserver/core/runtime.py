@@ -18,6 +18,7 @@ from aiohttp import web
 from mockserver.core.plugin import Provider, Unsupported
 from mockserver.core.services import callbacks
 from mockserver.core.services.clock import Clock
+from mockserver.core.services.coverage import Coverage
 from mockserver.core.services.idempotency import IdempotencyStore
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.journal import Journal
@@ -128,6 +129,7 @@ class Runtime:
     keys: SigningKey
     scenarios: Scenarios
     store: Store
+    coverage: Coverage = field(default_factory=Coverage)
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
@@ -172,6 +174,10 @@ class Runtime:
         runtime.admin_token = admin_token(settings)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
         runtime.webhooks.recorder = runtime.record_delivery
+        runtime.webhooks.concluded = lambda d, outcome: runtime.coverage.delivered(
+            d.provider, d.tenant, d.event, outcome
+        )
+        runtime.lifecycles.ended = runtime.coverage.ended
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
         scheduler.job_context = lambda job: ids.stream(f"job:{job.when!r}:{job.key or job.seq}")
         for name in settings.providers:

@@ -74,6 +74,7 @@ def _contents(runtime: Runtime) -> dict[str, Any]:
         "idempotency": runtime.idempotency.saved(),
         "scenarios": runtime.scenarios.saved(),
         "journal": runtime.journal.saved(),
+        "coverage": runtime.coverage.saved(),
         "inboxes": runtime.inboxes,
     }
 
@@ -89,6 +90,7 @@ def _put_back(runtime: Runtime, contents: dict[str, Any]) -> None:
     runtime.idempotency.put_back(contents["idempotency"])
     runtime.scenarios.put_back(contents["scenarios"])
     runtime.journal.put_back(contents["journal"])
+    runtime.coverage.put_back(contents["coverage"])
     runtime.inboxes.clear()
     runtime.inboxes.update(contents["inboxes"])
 

@@ -97,6 +97,7 @@ class Call(Exchange):
     # the credential checked early: rate limits count by it, authentication reuses it
     verified: Principal | None = None
     injected: bool = False  # a scenario answered in the handler's place (strict checks skip it)
+    error_code: str | None = None  # the provider's own code of the error it answered with, if any
     _kept: bytes | None = None
     _trace_id: str = ""
     _base_url: str = ""

@@ -18,6 +18,7 @@ async def envelope(call: Call, next: Next) -> web.StreamResponse:
     try:
         response = await next(call)
     except MockError as error:
+        call.error_code = error.code
         response = render(error, call)
     except web.HTTPNotFound:
         response = render(MockError(Kind.NOT_FOUND, "No such resource"), call)

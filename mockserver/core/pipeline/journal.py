@@ -29,6 +29,10 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
     tenant = call.principal.tenant if call.principal else None
     if op is not None and request.body_exists:
         await call.read()  # an operation without a body still shows what was sent to it
+    if op is not None:
+        runtime.coverage.request(
+            call.provider.name, tenant, op.id, response.status, call.error_code, call.scenario
+        )
     runtime.journal.record(
         Entry(
             id=runtime.journal.next_id(),

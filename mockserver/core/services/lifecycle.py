@@ -63,6 +63,8 @@ class Lifecycles:
         self.default = default
         self.modes: dict[tuple[str, str], Control] = {}
         self._tracks: dict[tuple[str, str, str], Track] = {}
+        # told of every track's last state (provider, tenant, kind, state): the coverage report's
+        self.ended: Callable[[str, str, str, str], None] = lambda provider, tenant, kind, state: None
         self.polls = 0  # reads counted so far: a read that counted is a write to persist
 
     def control(self, provider: str, kind: str) -> Control:
@@ -171,4 +173,5 @@ class Lifecycles:
         track.index += 1
         if track.done:
             self._tracks.pop((track.provider, track.kind, track.key), None)
+            self.ended(track.provider, track.tenant, track.kind, step.state)
         track.on_enter(step.state)

@@ -14,6 +14,7 @@ import aiohttp
 
 from mockserver.core.services.callbacks import DEMO_RECEIVER, GuardedResolver
 from mockserver.core.services.clock import Clock
+from mockserver.core.services.coverage import DELIVERED, FAILED, RETRIED
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.masking import names_sandbox
 from mockserver.core.services.scheduler import Scheduler
@@ -96,6 +97,8 @@ class WebhookDispatcher:
         self.paused = False
         self.muted = False  # during a replay: deliveries are planned, never sent (see persistence)
         self.recorder: Callable[[Delivery], None] = lambda delivery: None
+        # told of what each delivery came to (provider, tenant, event, outcome): the coverage report's
+        self.concluded: Callable[[Delivery, str], None] = lambda delivery, outcome: None
         self._held: list[Delivery] = []
         # decides whether a URL may be called (link-local and cloud metadata addresses are refused by default)
         self.guard: Callable[[str], str | None] = lambda url: None
@@ -242,6 +245,7 @@ class WebhookDispatcher:
             observer(delivery, attempt)
         if status is not None and 200 <= status < 300:
             delivery.state, delivery.next_attempt_at = "delivered", None
+            self.concluded(delivery, DELIVERED if number == 1 else RETRIED)
             self.recorder(delivery)
             return
         next_at = self.clock.now() + delivery.policy.delay(number)
@@ -251,6 +255,7 @@ class WebhookDispatcher:
         ):
             delivery.state, delivery.next_attempt_at = "failed", None
             log.info("webhook %s to %s given up after %d attempts", delivery.event, delivery.url, number)
+            self.concluded(delivery, FAILED)
             self.recorder(delivery)
             return
         self.plan(delivery, next_at)
