@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.admin.common import AdminError, Forbidden, Unauthorized, runtime_of
+from mockserver.admin.common import AdminError, Forbidden, Unauthorized, check_provider, runtime_of
 from mockserver.core.errors import MockError
 from mockserver.core.pipeline import CALL, Call
 from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED
@@ -31,6 +31,10 @@ RECEIVER = "/__admin/inbox/{name}"
 SANDBOXED = {
     ("GET", "/__admin/requests"),
     ("GET", "/__admin/coverage"),
+    ("POST", "/__admin/lifecycle"),
+    ("POST", "/__admin/webhooks/pause"),
+    ("POST", "/__admin/webhooks/resume"),
+    ("POST", "/__admin/reset/controls"),
     ("DELETE", "/__admin/coverage"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),
@@ -143,3 +147,16 @@ async def access(request: web.Request, handler: Any) -> web.StreamResponse:
         )
     response = await handler(request)
     return response
+
+
+def sandbox_of(request: web.Request, provider: Any, tenant: Any) -> tuple[str | None, str | None]:
+    """The (provider, sandbox) a control names: the credential's own for a sandbox's credential (a 403
+    when it names another), the one a key or label names, or (provider or None, None) for all."""
+    provider, tenant = scope_of(request).narrow(provider, tenant)
+    if tenant is None:
+        return provider, None
+    if provider is None:
+        raise AdminError("a tenant names a sandbox of one provider: give the provider too")
+    runtime = runtime_of(request)
+    check_provider(runtime, provider)
+    return str(provider), runtime.providers[str(provider)].tenant_name(str(tenant))

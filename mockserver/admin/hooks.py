@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.admin.access import scope_of
-from mockserver.admin.common import AdminError, reply, runtime_of
+from mockserver.admin.access import sandbox_of, scope_of
+from mockserver.admin.common import AdminError, check_keys, check_provider, json_body, reply, runtime_of
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.webhooks import DELIVERY_HEADER
 
@@ -37,16 +37,31 @@ async def replay(request: web.Request) -> web.Response:
     return reply(replayed.as_json(), 201)
 
 
+async def _sandbox(request: web.Request) -> tuple[str | None, str | None]:
+    body = await json_body(request)
+    check_keys(body, ("provider", "tenant"), "webhooks field")
+    check_provider(runtime_of(request), body.get("provider"), required=False)
+    provider, tenant = sandbox_of(request, body.get("provider"), body.get("tenant"))
+    if provider is not None and tenant is None:
+        raise AdminError("pause or resume the whole mock, or one sandbox: give a tenant with the provider")
+    return provider, tenant
+
+
 async def pause(request: web.Request) -> web.Response:
-    runtime_of(request).webhooks.pause()
-    return reply({"paused": True})
+    """Hold deliveries: every one, or one sandbox's (`{provider, tenant}`)."""
+    provider, tenant = await _sandbox(request)
+    runtime_of(request).webhooks.pause(provider, tenant)
+    return reply({"paused": True, "provider": provider or "*", "tenant": tenant or "*"})
 
 
 async def resume(request: web.Request) -> web.Response:
+    provider, tenant = await _sandbox(request)
     runtime = runtime_of(request)
-    released = runtime.webhooks.resume()
+    released = runtime.webhooks.resume(provider, tenant)
     runtime.scheduler.run_due()
-    return reply({"paused": False, "released": released})
+    return reply(
+        {"paused": False, "released": released, "provider": provider or "*", "tenant": tenant or "*"}
+    )
 
 
 def _sender(runtime: Runtime, request: web.Request, raw: bytes) -> list[str] | None:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.admin import coverage, faults, hooks
-from mockserver.admin.access import access, scope_of
+from mockserver.admin.access import access, sandbox_of, scope_of
 from mockserver.admin.common import (
     AdminError,
     admin_errors,
@@ -47,9 +47,15 @@ async def reset(request: web.Request) -> web.Response:
 
 
 async def reset_controls(request: web.Request) -> web.Response:
-    """Back to defaults: no scenario rules, default lifecycle modes, delivery running, empty inboxes."""
-    runtime_of(request).reset_controls()
-    return reply({"reset": "controls"})
+    """Back to defaults: no scenario rules, default lifecycle modes, delivery running, empty inboxes;
+    `{provider, tenant}` does it for one sandbox's own controls."""
+    body = await json_body(request)
+    check_keys(body, ("provider", "tenant"), "reset field")
+    check_provider(runtime_of(request), body.get("provider"), required=False)
+    provider, tenant = sandbox_of(request, body.get("provider"), body.get("tenant"))
+    runtime_of(request).reset_controls(provider, tenant)
+    named = {"provider": provider, "tenant": tenant} if tenant else {}
+    return reply({"reset": "controls", **named})
 
 
 async def state_export(request: web.Request) -> web.Response:
@@ -106,9 +112,11 @@ async def lifecycle(request: web.Request) -> web.Response:
     true}` moves unfinished work one step now."""
     runtime = runtime_of(request)
     body = await json_body(request)
-    check_keys(body, ("provider", "kind", "key", "mode", "seconds", "polls", "advance"), "lifecycle field")
+    fields = ("provider", "tenant", "kind", "key", "mode", "seconds", "polls", "advance")
+    check_keys(body, fields, "lifecycle field")
     check_provider(runtime, body.get("provider"))
-    provider = str(body["provider"])
+    named, tenant = sandbox_of(request, body.get("provider"), body.get("tenant"))
+    provider = str(named)
     kind = body.get("kind")
     if "mode" in body:
         try:
@@ -117,17 +125,27 @@ async def lifecycle(request: web.Request) -> web.Response:
             raise AdminError(f"mode must be one of {[m.value for m in Mode]}") from None
         try:
             runtime.lifecycles.set_mode(
-                provider, kind or "*", mode, seconds=body.get("seconds"), polls=body.get("polls")
+                provider,
+                kind or "*",
+                mode,
+                seconds=body.get("seconds"),
+                polls=body.get("polls"),
+                tenant=tenant,
             )
         except (TypeError, ValueError) as error:
             raise AdminError(str(error)) from None
-    moved = runtime.lifecycles.advance(provider, kind, body.get("key")) if body.get("advance") else 0
+    moved = runtime.lifecycles.advance(provider, kind, body.get("key"), tenant) if body.get("advance") else 0
     pending = [
         {"kind": t.kind, "key": t.key, "next": t.steps[t.index].state, "polls": t.polls}
-        for t in runtime.lifecycles.pending(provider)
+        for t in runtime.lifecycles.pending(provider, tenant)
     ]
     modes = {f"{p}/{k}": c.as_json() for (p, k), c in runtime.lifecycles.modes.items() if p == provider}
-    return reply({"provider": provider, "modes": modes, "advanced": moved, "pending": pending})
+    answer = {"provider": provider, "modes": modes, "advanced": moved, "pending": pending}
+    if tenant is not None:  # the sandbox's own modes, which its work follows before the provider's
+        own = runtime.lifecycles.sandbox_modes.items()
+        answer["tenant"] = tenant
+        answer["sandbox_modes"] = {k: c.as_json() for (p, t, k), c in own if (p, t) == (provider, tenant)}
+    return reply(answer)
 
 
 async def action(request: web.Request) -> web.Response:

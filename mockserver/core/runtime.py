@@ -229,11 +229,16 @@ class Runtime:
     def next_token(self) -> str:
         return f"{self.boot}.{next(self._requests)}"
 
-    def reset_controls(self) -> None:
-        self.scenarios.remove()
-        self.lifecycles.modes.clear()
-        self.webhooks.resume()
-        self.inboxes.clear()
+    def reset_controls(self, provider: str | None = None, tenant: str | None = None) -> None:
+        """Scenario rules, lifecycle modes and paused deliveries back to none; one sandbox's own only
+        when `tenant` names it (the inboxes, which sandboxes share, are emptied only for the whole mock)."""
+        self.scenarios.remove(provider=provider, tenant=tenant)
+        self.lifecycles.clear_modes(provider, tenant)
+        if tenant is None:
+            self.webhooks.resume()
+            self.inboxes.clear()
+        elif provider is not None:
+            self.webhooks.resume(provider, tenant)
 
     def reset_everything(self) -> None:
         self.reset()

@@ -116,7 +116,7 @@ async def _restarted(make_mock: MockFactory, state: Path) -> Mock:
 
 
 async def test_a_restart_from_a_snapshot_and_the_writes_after_it_is_the_whole_logs_state(
-    make_mock: MockFactory, tmp_path: Path
+    make_mock: MockFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = tmp_path / "state.sqlite"
     first: Mock = await make_mock(state_file=state)
@@ -129,6 +129,7 @@ async def test_a_restart_from_a_snapshot_and_the_writes_after_it_is_the_whole_lo
     expected = await _reads(first, reads)
 
     from_snapshot = await _restarted(make_mock, state)
+    assert "set aside" not in caplog.text  # the snapshot was used, not passed over for the log
     assert await _reads(from_snapshot, reads) == expected
     pickled = zlib.decompress(Path(f"{state}-snapshot").read_bytes().split(b"\n", 2)[2])
     for secret in SECRETS:  # a snapshot is on disk, as the write log is: no credential in it either

@@ -98,10 +98,7 @@ async def test_a_sandbox_credential_sees_and_resets_its_own_sandbox_only(guarded
     ("method", "path", "body"),
     [
         ("POST", "/__admin/clock", {"advance": 60}),
-        ("POST", "/__admin/webhooks/pause", None),
-        ("POST", "/__admin/lifecycle", {"provider": "tuimprenta", "mode": "manual"}),
         ("PUT", "/__admin/state", {"format": "mockserver-state/1", "writes": []}),
-        ("POST", "/__admin/reset/controls", None),
     ],
 )
 async def test_a_sandbox_credential_cannot_call_what_acts_on_the_whole_mock(
@@ -112,6 +109,29 @@ async def test_a_sandbox_credential_cannot_call_what_acts_on_the_whole_mock(
     refused = await guarded.client.request(method, path, json=body, headers=sandbox("job-a"))
     assert refused.status == 403 and "admin token" in (await refused.json())["error"]
     assert guarded.runtime.clock.now() == before and not guarded.runtime.webhooks.paused
+    assert len(await listed(guarded, "job-b")) == 1
+
+
+async def test_a_sandbox_credential_sets_its_own_sandbox_controls_and_no_other(guarded: Mock) -> None:
+    """Lifecycle modes, webhook pauses and control resets named by a sandbox's credential are that
+    sandbox's own: the other sandboxes, and the whole mock, go on as they were."""
+    await create(guarded, "job-b")
+    lifecycles, webhooks = guarded.runtime.lifecycles, guarded.runtime.webhooks
+    for path, body in (
+        ("/__admin/lifecycle", {"provider": "tuimprenta", "mode": "manual"}),
+        ("/__admin/webhooks/pause", None),
+    ):
+        answer = await guarded.client.post(path, json=body, headers=sandbox("job-a"))
+        assert answer.status == 200, await answer.text()
+    a, b = (guarded.runtime.providers["tuimprenta"].tenant_name(k) for k in ("job-a", "job-b"))
+    assert lifecycles.mode("tuimprenta", "batch", a).value == "manual"
+    assert lifecycles.mode("tuimprenta", "batch", b).value == "timed" and lifecycles.modes == {}
+    assert webhooks.paused is False and webhooks.paused_sandboxes == {("tuimprenta", a)}
+    other = {"provider": "tuimprenta", "tenant": "job-b", "mode": "manual"}
+    refused = await guarded.client.post("/__admin/lifecycle", json=other, headers=sandbox("job-a"))
+    assert refused.status == 403
+    reset = await guarded.client.post("/__admin/reset/controls", headers=sandbox("job-a"))
+    assert reset.status == 200 and lifecycles.sandbox_modes == {} and webhooks.paused_sandboxes == set()
     assert len(await listed(guarded, "job-b")) == 1
 
 

@@ -4,7 +4,6 @@ the coverage report (`GET /__admin/coverage`), which sets it against what each s
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ class Reached:
     """One sandbox's: (operation, status) → times; error codes and scenarios by operation; lifecycle
     end states by kind; webhook outcomes by event type."""
 
-    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
+    statuses: dict[tuple[str, int], int] = field(default_factory=dict)  # plain: a snapshot holds it
     errors: dict[str, set[str]] = field(default_factory=dict)
     scenarios: dict[str, set[str]] = field(default_factory=dict)
     ends: dict[str, set[str]] = field(default_factory=dict)
@@ -43,7 +42,7 @@ class Coverage:
         scenario: str | None,
     ) -> None:
         reached = self._of(provider, tenant)
-        reached.statuses[(operation, status)] += 1
+        reached.statuses[(operation, status)] = reached.statuses.get((operation, status), 0) + 1
         if code:
             reached.errors.setdefault(operation, set()).add(code)
         if scenario:
@@ -73,7 +72,8 @@ class Coverage:
         for (name, _), one in self._reached.items():
             if name != provider:
                 continue
-            merged.statuses.update(one.statuses)
+            for pair, times in one.statuses.items():
+                merged.statuses[pair] = merged.statuses.get(pair, 0) + times
             for mine, theirs in (
                 (merged.errors, one.errors),
                 (merged.scenarios, one.scenarios),

@@ -61,33 +61,63 @@ class Lifecycles:
     def __init__(self, scheduler: Scheduler, default: Mode = Mode.TIMED) -> None:
         self.scheduler = scheduler
         self.default = default
-        self.modes: dict[tuple[str, str], Control] = {}
+        self.modes: dict[tuple[str, str], Control] = {}  # (provider, kind): for every sandbox
+        # (provider, sandbox, kind): one sandbox's own, which its work follows before the provider's
+        self.sandbox_modes: dict[tuple[str, str, str], Control] = {}
         self._tracks: dict[tuple[str, str, str], Track] = {}
         # told of every track's last state (provider, tenant, kind, state): the coverage report's
         self.ended: Callable[[str, str, str, str], None] = lambda provider, tenant, kind, state: None
         self.polls = 0  # reads counted so far: a read that counted is a write to persist
 
-    def control(self, provider: str, kind: str) -> Control:
+    def control(self, provider: str, kind: str, tenant: str = "") -> Control:
+        if tenant and self.sandbox_modes:
+            own = self.sandbox_modes.get((provider, tenant, kind)) or self.sandbox_modes.get(
+                (provider, tenant, "*")
+            )
+            if own is not None:
+                return own
         return self.modes.get((provider, kind), self.modes.get((provider, "*"), Control(self.default)))
 
-    def mode(self, provider: str, kind: str) -> Mode:
-        return self.control(provider, kind).mode
+    def mode(self, provider: str, kind: str, tenant: str = "") -> Mode:
+        return self.control(provider, kind, tenant).mode
 
     def set_mode(
-        self, provider: str, kind: str, mode: Mode, *, seconds: float | None = None, polls: int | None = None
+        self,
+        provider: str,
+        kind: str,
+        mode: Mode,
+        *,
+        seconds: float | None = None,
+        polls: int | None = None,
+        tenant: str | None = None,
     ) -> None:
+        """How the provider's work of `kind` ("*": every kind) advances; for one sandbox's work only
+        when `tenant` names it."""
         if mode is Mode.POLLS and (polls is None or polls < 1):
             raise ValueError("the polls mode needs polls: a positive number of reads per step")
         if seconds is not None and seconds < 0:
             raise ValueError("seconds cannot be negative")
-        self.modes[(provider, kind)] = Control(mode, seconds, polls)
+        if tenant:
+            self.sandbox_modes[(provider, tenant, kind)] = Control(mode, seconds, polls)
+        else:
+            self.modes[(provider, kind)] = Control(mode, seconds, polls)
+
+    def clear_modes(self, provider: str | None = None, tenant: str | None = None) -> None:
+        """Back to the default: every mode, or one provider's, or one sandbox's own."""
+        if tenant is None:
+            self.modes = {k: c for k, c in self.modes.items() if provider not in (None, k[0])}
+        self.sandbox_modes = {
+            k: c
+            for k, c in self.sandbox_modes.items()
+            if not (provider in (None, k[0]) and tenant in (None, k[1]))
+        }
 
     def poll(self, track: Track | None) -> None:
         """A read of the entity `track` moves (the handle `start` gave): in polls mode, every Nth read
         moves it one step. A finished or forgotten track is left alone."""
         if track is None or self._tracks.get((track.provider, track.kind, track.key)) is not track:
             return
-        control = self.control(track.provider, track.kind)
+        control = self.control(track.provider, track.kind, track.tenant)
         if control.mode is not Mode.POLLS:
             return
         track.polls += 1
@@ -108,7 +138,7 @@ class Lifecycles:
     ) -> Track:
         """Start moving an entity through `steps`; the state keeps the handle to poll it by."""
         track = Track(provider, kind, key, tenant, steps, on_enter)
-        mode = self.mode(provider, kind)
+        mode = self.mode(provider, kind, tenant)
         if mode is Mode.IMMEDIATE:
             while not track.done:
                 self._step(track)
@@ -118,29 +148,41 @@ class Lifecycles:
             self._schedule(track, self.scheduler.clock.now())
         return track
 
-    def advance(self, provider: str, kind: str | None = None, key: str | None = None) -> int:
+    def advance(
+        self, provider: str, kind: str | None = None, key: str | None = None, tenant: str | None = None
+    ) -> int:
         """Move every matching unfinished track one step now; answers how many moved."""
         moved = 0
         for track in list(self._tracks.values()):
             if track.provider != provider or (kind and track.kind != kind) or (key and track.key != key):
                 continue
+            if tenant is not None and track.tenant != tenant:
+                continue
             if track.job:
                 track.job.cancel()
             self._step(track)
-            if not track.done and self.mode(track.provider, track.kind) is Mode.TIMED:
+            if not track.done and self.mode(track.provider, track.kind, track.tenant) is Mode.TIMED:
                 self._schedule(track, self.scheduler.clock.now())
             moved += 1
         return moved
 
     def saved(self) -> dict[str, Any]:
         """What a snapshot keeps (see `core.snapshot`); the tracks' timers are in the scheduler's."""
-        return {"tracks": self._tracks, "modes": self.modes, "polls": self.polls}
+        return {
+            "tracks": self._tracks,
+            "modes": self.modes,
+            "sandbox_modes": self.sandbox_modes,
+            "polls": self.polls,
+        }
 
     def put_back(self, saved: dict[str, Any]) -> None:
         self._tracks, self.modes, self.polls = saved["tracks"], saved["modes"], saved["polls"]
+        self.sandbox_modes = saved["sandbox_modes"]
 
-    def pending(self, provider: str | None = None) -> list[Track]:
-        return [t for t in self._tracks.values() if provider is None or t.provider == provider]
+    def pending(self, provider: str | None = None, tenant: str | None = None) -> list[Track]:
+        return [
+            t for t in self._tracks.values() if provider in (None, t.provider) and tenant in (None, t.tenant)
+        ]
 
     def forget(self, provider: str | None = None, tenant: str | None = None) -> None:
         for ident, track in list(self._tracks.items()):
@@ -158,7 +200,7 @@ class Lifecycles:
 
     def _schedule(self, track: Track, base: float) -> None:
         # each step is due `delay` after the previous one was due, however far the clock jumped
-        seconds = self.control(track.provider, track.kind).seconds
+        seconds = self.control(track.provider, track.kind, track.tenant).seconds
         when = base + (track.steps[track.index].delay if seconds is None else seconds)
         key = f"{track.provider}/{track.kind}/{track.key}/{track.index}"
         track.job = self.scheduler.at(when, functools.partial(self._fire, track, when), key)

@@ -95,6 +95,7 @@ class WebhookDispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.paused = False
+        self.paused_sandboxes: set[tuple[str, str]] = set()  # (provider, sandbox): held for those only
         self.muted = False  # during a replay: deliveries are planned, never sent (see persistence)
         self.recorder: Callable[[Delivery], None] = lambda delivery: None
         # told of what each delivery came to (provider, tenant, event, outcome): the coverage report's
@@ -166,20 +167,34 @@ class WebhookDispatcher:
     def saved(self) -> dict[str, Any]:
         """What a snapshot keeps (see `core.snapshot`): the log and the pause; attempts still to make
         are planned again from the store's outcomes (`persistence.settle_deliveries`)."""
-        return {"deliveries": self.deliveries, "paused": self.paused}
+        return {"deliveries": self.deliveries, "paused": self.paused, "sandboxes": self.paused_sandboxes}
 
     def put_back(self, saved: dict[str, Any]) -> None:
         self.deliveries, self.paused = saved["deliveries"], saved["paused"]
+        self.paused_sandboxes = saved["sandboxes"]
 
-    def pause(self) -> None:
-        self.paused = True
+    def pause(self, provider: str | None = None, tenant: str | None = None) -> None:
+        """Hold every delivery from now on, or one sandbox's (`provider` and `tenant` both given)."""
+        if provider is not None and tenant is not None:
+            self.paused_sandboxes.add((provider, tenant))
+        else:
+            self.paused = True
 
-    def resume(self) -> int:
-        self.paused = False
-        held, self._held = self._held, []
+    def resume(self, provider: str | None = None, tenant: str | None = None) -> int:
+        """Send what was held: everything, or one sandbox's; answers how many were released."""
+        if provider is not None and tenant is not None:
+            self.paused_sandboxes.discard((provider, tenant))
+        else:
+            self.paused = False
+            self.paused_sandboxes.clear()
+        held = [d for d in self._held if not self._holds(d)]
+        self._held = [d for d in self._held if self._holds(d)]
         for delivery in held:
             self.plan(delivery, self.clock.now())
         return len(held)
+
+    def _holds(self, delivery: Delivery) -> bool:
+        return self.paused or (delivery.provider, delivery.tenant) in self.paused_sandboxes
 
     def list(self, provider: str | None = None, tenant: str | None = None) -> list[Delivery]:
         return [
@@ -206,7 +221,7 @@ class WebhookDispatcher:
     def _launch(self, delivery: Delivery) -> None:
         if delivery.state != "pending" or self.muted:
             return
-        if self.paused:
+        if self._holds(delivery):
             self._held.append(delivery)  # sent when delivery resumes
             return
         task = asyncio.get_running_loop().create_task(self._attempt(delivery))
