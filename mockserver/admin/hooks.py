@@ -50,7 +50,10 @@ async def _sandbox(request: web.Request) -> tuple[str | None, str | None]:
 async def pause(request: web.Request) -> web.Response:
     """Hold deliveries: every one, or one sandbox's (`{provider, tenant}`)."""
     provider, tenant = await _sandbox(request)
-    runtime_of(request).webhooks.pause(provider, tenant)
+    try:
+        runtime_of(request).webhooks.pause(provider, tenant)
+    except ValueError as error:
+        raise AdminError(str(error)) from None
     return reply({"paused": True, "provider": provider or "*", "tenant": tenant or "*"})
 
 

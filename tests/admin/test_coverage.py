@@ -122,3 +122,21 @@ async def test_a_typo_in_a_coverage_filter_is_refused(mock: Mock) -> None:
     response = await mock.client.get("/__admin/coverage", params={"provdier": "bsale"})
     assert response.status == 400
     assert (await mock.client.get("/__admin/coverage", params={"format": "html"})).status == 400
+
+
+async def test_coverage_keeps_a_bounded_number_of_sandboxes(mock: Mock) -> None:
+    """Any credential opens a sandbox: past the limit the least recently active one is forgotten, so no
+    client can make the mock's memory grow without bound."""
+    mock.runtime.coverage.limit = 3
+
+    async def read(token: str) -> None:
+        response = await mock.client.get("/bsale/v1/coins.json", headers={"access_token": token})
+        assert response.status == 200
+
+    for token in ("job-a", "job-b", "job-c", "job-a", "job-d"):  # job-a is active again before job-d
+        await read(token)
+    kept = {}
+    for token in ("job-a", "job-b", "job-c", "job-d"):
+        answer = await mock.client.get("/__admin/coverage", params={"provider": "bsale", "tenant": token})
+        kept[token] = (await answer.json())["reports"][0]["statuses"]["reached"]
+    assert kept == {"job-a": 1, "job-b": 0, "job-c": 1, "job-d": 1}

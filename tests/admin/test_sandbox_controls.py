@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+from mockserver.core.services import lifecycle, webhooks
 from tests.conftest import Mock, MockFactory
 from tests.providers.tuimprenta.conftest import KEY, Tuimprenta, invoice_body
 
@@ -102,3 +104,24 @@ async def test_a_sandbox_control_without_its_provider_is_refused(mock: Mock) -> 
     ):
         response = await mock.client.post(path, json=body)
         assert response.status == 400, (path, body, await response.text())
+
+
+async def test_the_controls_kept_for_single_sandboxes_are_bounded(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any credential opens a sandbox: past the bound a new sandbox's mode or pause is refused, loudly,
+    and the ones set stay."""
+    monkeypatch.setattr(lifecycle, "MAX_SANDBOX_CONTROLS", 2)
+    monkeypatch.setattr(webhooks, "MAX_SANDBOX_CONTROLS", 2)
+    for tenant in ("a", "b"):
+        body = {"provider": "tuimprenta", "tenant": tenant}
+        assert (await mock.client.post("/__admin/lifecycle", json={**body, "mode": "manual"})).status == 200
+        assert (await mock.client.post("/__admin/webhooks/pause", json=body)).status == 200
+    third = {"provider": "tuimprenta", "tenant": "c"}
+    refused = await mock.client.post("/__admin/lifecycle", json={**third, "mode": "manual"})
+    assert refused.status == 400 and "reset some" in (await refused.json())["error"]
+    assert (await mock.client.post("/__admin/webhooks/pause", json=third)).status == 400
+    again = await mock.client.post(
+        "/__admin/lifecycle", json={"provider": "tuimprenta", "tenant": "a", "mode": "timed"}
+    )
+    assert again.status == 200  # a sandbox already kept can change its own

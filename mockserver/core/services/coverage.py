@@ -4,6 +4,7 @@ the coverage report (`GET /__admin/coverage`), which sets it against what each s
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,9 @@ from typing import Any
 # what a webhook delivery came to: first attempt answered, answered after a failed attempt, given up
 DELIVERED, RETRIED, FAILED = "delivered at once", "delivered after a retry", "given up"
 OUTCOMES = (DELIVERED, RETRIED, FAILED)
+# sandboxes whose coverage is kept: any credential opens a sandbox, so the least recently active go
+# first past this many (a few hundred bytes each), and no client can grow the mock without bound
+MAX_SANDBOXES = 10_000
 
 
 @dataclass
@@ -26,11 +30,20 @@ class Reached:
 
 
 class Coverage:
-    def __init__(self) -> None:
-        self._reached: dict[tuple[str, str], Reached] = {}
+    def __init__(self, limit: int = MAX_SANDBOXES) -> None:
+        self._reached: OrderedDict[tuple[str, str], Reached] = OrderedDict()
+        self.limit = limit
 
     def _of(self, provider: str, tenant: str | None) -> Reached:
-        return self._reached.setdefault((provider, tenant or ""), Reached())
+        key = (provider, tenant or "")
+        reached = self._reached.get(key)
+        if reached is None:
+            reached = self._reached[key] = Reached()
+            if len(self._reached) > self.limit:
+                self._reached.popitem(last=False)
+        else:
+            self._reached.move_to_end(key)
+        return reached
 
     def request(
         self,
@@ -59,10 +72,10 @@ class Coverage:
             del self._reached[key]
 
     def saved(self) -> dict[tuple[str, str], Reached]:
-        return self._reached
+        return dict(self._reached)  # a plain dict, in order: a snapshot holds it
 
     def put_back(self, saved: dict[tuple[str, str], Reached]) -> None:
-        self._reached = saved
+        self._reached = OrderedDict(saved)
 
     def reached(self, provider: str, tenant: str | None) -> Reached:
         """What a sandbox reached (every sandbox of the provider's, merged, when `tenant` is None)."""

@@ -10,6 +10,9 @@ from typing import Any
 
 from mockserver.core.services.scheduler import Job, Scheduler
 
+# any credential opens a sandbox: what the mock keeps for sandboxes one by one is bounded
+MAX_SANDBOX_CONTROLS = 10_000
+
 
 class Mode(StrEnum):
     IMMEDIATE = "immediate"
@@ -98,7 +101,12 @@ class Lifecycles:
         if seconds is not None and seconds < 0:
             raise ValueError("seconds cannot be negative")
         if tenant:
-            self.sandbox_modes[(provider, tenant, kind)] = Control(mode, seconds, polls)
+            key = (provider, tenant, kind)
+            if key not in self.sandbox_modes and len(self.sandbox_modes) >= MAX_SANDBOX_CONTROLS:
+                raise ValueError(
+                    f"modes are set for {MAX_SANDBOX_CONTROLS} sandboxes already: reset some first"
+                )
+            self.sandbox_modes[key] = Control(mode, seconds, polls)
         else:
             self.modes[(provider, kind)] = Control(mode, seconds, polls)
 

@@ -16,6 +16,7 @@ from mockserver.core.services.callbacks import DEMO_RECEIVER, GuardedResolver
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.coverage import DELIVERED, FAILED, RETRIED
 from mockserver.core.services.ids import Ids
+from mockserver.core.services.lifecycle import MAX_SANDBOX_CONTROLS
 from mockserver.core.services.masking import names_sandbox
 from mockserver.core.services.scheduler import Scheduler
 
@@ -176,6 +177,8 @@ class WebhookDispatcher:
     def pause(self, provider: str | None = None, tenant: str | None = None) -> None:
         """Hold every delivery from now on, or one sandbox's (`provider` and `tenant` both given)."""
         if provider is not None and tenant is not None:
+            if len(self.paused_sandboxes) >= MAX_SANDBOX_CONTROLS:
+                raise ValueError(f"{MAX_SANDBOX_CONTROLS} sandboxes are paused already: resume some first")
             self.paused_sandboxes.add((provider, tenant))
         else:
             self.paused = True
