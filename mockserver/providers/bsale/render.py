@@ -92,6 +92,13 @@ class Renderer:
                 return self.record(kind, record)
         return {"href": self.href(f"{kind}/{ident}"), "id": str(ident)}
 
+    def document_stub(self, document_id: int, relation: str) -> dict[str, Any]:
+        """A relation to a document (a return's credit note, a shipping's guide): `{href, id}`, or the
+        whole document when `relation` is expanded."""
+        if relation in self.expand:
+            return self.document(self.instance.documents[document_id])
+        return {"href": self.href(f"documents/{document_id}"), "id": str(document_id)}
+
     def collection(self, name: str, path: str, items: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
         """A to-many relation: `{href}`, or the embedded first page when `name` is expanded."""
         href = self.href(path)

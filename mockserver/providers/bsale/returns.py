@@ -249,8 +249,8 @@ def render_return(renderer: Renderer, made: Return) -> dict[str, Any]:
         "amount": made.amount,
         "office": renderer.stub("offices", made.office_id),
         "user": renderer.stub("users", made.user_id),
-        "reference_document": _document_stub(renderer, made.reference_document_id, "reference_document"),
-        "credit_note": _document_stub(renderer, made.credit_note_id, "credit_note"),
+        "reference_document": renderer.document_stub(made.reference_document_id, "reference_document"),
+        "credit_note": renderer.document_stub(made.credit_note_id, "credit_note"),
         "details": renderer.collection(
             "details", f"{path}/details", lambda: [render_line(renderer, made, x) for x in made.lines]
         ),
@@ -261,12 +261,6 @@ def render_return(renderer: Renderer, made: Return) -> dict[str, Any]:
             "id": str(made.annulment["id"]),
         }
     return out
-
-
-def _document_stub(renderer: Renderer, document_id: int, relation: str) -> dict[str, Any]:
-    if relation in renderer.expand:
-        return renderer.document(renderer.instance.documents[document_id])
-    return {"href": renderer.href(f"documents/{document_id}"), "id": str(document_id)}
 
 
 def render_line(renderer: Renderer, made: Return, line: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +293,7 @@ def render_annulment(renderer: Renderer, made: Return) -> dict[str, Any]:
         "office": renderer.stub("offices", made.office_id),
         "user": renderer.stub("users", annulment["user_id"]),
         "return": {"href": renderer.href(f"returns/{made.id}"), "id": str(made.id)},
-        "debit_note": _document_stub(renderer, annulment["debit_note_id"], "debit_note"),
+        "debit_note": renderer.document_stub(annulment["debit_note_id"], "debit_note"),
     }
 
 

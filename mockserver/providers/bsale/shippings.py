@@ -69,11 +69,7 @@ def render_shipping(renderer: Renderer, shipping: Shipping) -> dict[str, Any]:
         "office": renderer.stub("offices", shipping.office_id),
         "user": renderer.stub("users", shipping.user_id) if shipping.user_id else None,
         "shipping_type": renderer.stub("shipping_types", shipping.shipping_type_id),
-        "guide": (
-            renderer.document(renderer.instance.documents[shipping.document_id])
-            if "guide" in renderer.expand
-            else {"href": renderer.href(f"documents/{shipping.document_id}"), "id": str(shipping.document_id)}
-        ),
+        "guide": renderer.document_stub(shipping.document_id, "guide"),
         "details": renderer.collection(
             "details", f"{path}/details", lambda: [render_line(renderer, shipping, x) for x in shipping.lines]
         ),

@@ -142,6 +142,9 @@ async def test_returns_are_listed_and_filtered_by_their_documents(bsale: Bsale) 
     by_note = await bsale.get_json("returns.json", creditnoteid=one["credit_note"]["id"])
     assert [r["id"] for r in by_note["items"]] == [one["id"]]
     assert (await bsale.get_json("returns/count.json", referencedocumentid=second["id"]))["count"] == 1
+    expanded = await bsale.get_json(f"returns/{one['id']}.json", expand="[credit_note,reference_document]")
+    assert expanded["credit_note"]["document_type"]["id"] == "5"  # the whole credit note, embedded
+    assert expanded["reference_document"]["number"] == first["number"]
     assert (await bsale.get("returns/999.json")).status == 404
 
 
@@ -171,6 +174,8 @@ async def test_a_shipping_makes_a_guia_that_takes_its_goods_out(bsale: Bsale) ->
     listed = await bsale.get_json("shippings.json", shippingtypeid=1)
     assert [s["id"] for s in listed["items"]] == [shipping["id"]]
     assert (await bsale.get_json(f"shippings/{shipping['id']}.json")) == shipping
+    with_guide = await bsale.get_json(f"shippings/{shipping['id']}.json", expand="[guide]")
+    assert with_guide["guide"]["urlXml"] == guide["urlXml"]
 
 
 async def test_a_shipping_is_refused_without_stock_or_a_shipping_type(bsale: Bsale) -> None:
