@@ -102,7 +102,8 @@ def settle_deliveries(runtime: Runtime, outcomes: dict[str, tuple[str, list[dict
         if delivery.state == "pending":
             last = delivery.attempts[-1] if delivery.attempts else None
             due = last.at + delivery.policy.delay(last.number) if last else delivery.created_at
-            hooks.plan(delivery, due)
+            with runtime.testclocks.entered(delivery.provider, delivery.tenant):  # due on its clock
+                hooks.plan(delivery, due)
 
 
 async def restore(runtime: Runtime) -> int:

@@ -29,6 +29,7 @@ from mockserver.core.services.ratelimit import RateLimiter
 from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
 from mockserver.core.services.store import Store
+from mockserver.core.services.testclocks import SandboxClocks
 from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
 from mockserver.core.snapshots import Snapshots
 from mockserver.core.specs import Spec, load_spec
@@ -130,6 +131,7 @@ class Runtime:
     scenarios: Scenarios
     store: Store
     coverage: Coverage = field(default_factory=Coverage)
+    testclocks: SandboxClocks = field(default_factory=lambda: SandboxClocks(Clock()))
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
@@ -178,6 +180,8 @@ class Runtime:
             d.provider, d.tenant, d.event, outcome
         )
         runtime.lifecycles.ended = runtime.coverage.ended
+        runtime.testclocks = SandboxClocks(clock)
+        scheduler.clock_of = lambda ident: runtime.testclocks.clocks.get(ident)
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
         scheduler.job_context = lambda job: ids.stream(f"job:{job.when!r}:{job.key or job.seq}")
         for name in settings.providers:
@@ -231,14 +235,21 @@ class Runtime:
 
     def reset_controls(self, provider: str | None = None, tenant: str | None = None) -> None:
         """Scenario rules, lifecycle modes and paused deliveries back to none; one sandbox's own only
-        when `tenant` names it (the inboxes, which sandboxes share, are emptied only for the whole mock)."""
+        when `tenant` names it (the inboxes and test clocks, which sandboxes share, go only for the
+        whole mock)."""
         self.scenarios.remove(provider=provider, tenant=tenant)
         self.lifecycles.clear_modes(provider, tenant)
         if tenant is None:
             self.webhooks.resume()
             self.inboxes.clear()
+            for ident in list(self.testclocks.clocks):
+                self.delete_clock(ident)
         elif provider is not None:
             self.webhooks.resume(provider, tenant)
+
+    def delete_clock(self, ident: str) -> None:
+        """A test clock goes: its sandboxes, and their work still to come, follow the mock's clock."""
+        self.scheduler.release(self.testclocks.delete(ident))
 
     def reset_everything(self) -> None:
         self.reset()

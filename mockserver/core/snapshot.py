@@ -75,6 +75,7 @@ def _contents(runtime: Runtime) -> dict[str, Any]:
         "scenarios": runtime.scenarios.saved(),
         "journal": runtime.journal.saved(),
         "coverage": runtime.coverage.saved(),
+        "testclocks": runtime.testclocks.saved(),
         "inboxes": runtime.inboxes,
     }
 
@@ -91,6 +92,7 @@ def _put_back(runtime: Runtime, contents: dict[str, Any]) -> None:
     runtime.scenarios.put_back(contents["scenarios"])
     runtime.journal.put_back(contents["journal"])
     runtime.coverage.put_back(contents["coverage"])
+    runtime.testclocks.put_back(contents["testclocks"])
     runtime.inboxes.clear()
     runtime.inboxes.update(contents["inboxes"])
 

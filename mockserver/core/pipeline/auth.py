@@ -1,5 +1,6 @@
 """Who is calling: the provider's authenticator turns the credential into the sandbox it opens.
-On the chains of secured operations only; a replayed write names its sandbox instead."""
+On the chains of secured operations only; a replayed write names its sandbox instead. What runs after
+it for a sandbox attached to a test clock reads that clock."""
 
 from __future__ import annotations
 
@@ -21,4 +22,7 @@ async def authenticate(call: Call, next: Next) -> web.StreamResponse:
         call.principal = (
             principal if tenant == principal.tenant else Principal(tenant, principal.scopes, principal.claims)
         )
-    return await next(call)
+    if call.principal is None or not call.runtime.testclocks.attached:
+        return await next(call)
+    with call.runtime.testclocks.entered(pr.name, call.principal.tenant):  # its time: its test clock's
+        return await next(call)

@@ -60,7 +60,7 @@ async def _record(ex: E, next: Callable[[E], Awaitable[web.StreamResponse]]) -> 
     runtime, request = ex.runtime, ex.request
     ex.token = runtime.next_token()
     runtime.ids.reseed(ex.token)
-    ex.at, polls = runtime.clock.now(), runtime.lifecycles.polls
+    ex.at, polls = runtime.clock.own_now(), runtime.lifecycles.polls  # the mock's own time
     response = await next(ex)
     if ex.committed or (request.method in READS and runtime.lifecycles.polls == polls):
         return response  # committed before its handler ran (the `commit` step), or a plain read

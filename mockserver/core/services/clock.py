@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 
@@ -16,8 +18,55 @@ def iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@dataclass
+class SandboxClock:
+    """A sandbox's own time: frozen where it was put, or running from the mock's clock at its own speed.
+    It follows the mock's clock (not the wall's), so a replayed write log reads the same times again."""
+
+    id: str
+    name: str
+    mock_anchor: float  # its time when last moved...
+    global_anchor: float  # ...and the mock clock's time then
+    frozen: bool = True
+    speed: float = 1.0
+
+    def at(self, global_now: float) -> float:
+        """Its time when the mock's clock reads `global_now`."""
+        if self.frozen:
+            return self.mock_anchor
+        return self.mock_anchor + (global_now - self.global_anchor) * self.speed
+
+    def moved(self, global_now: float, to: float) -> None:
+        self.mock_anchor, self.global_anchor = to, global_now
+
+    def global_time_of(self, when: float, global_now: float) -> float | None:
+        """When the mock's clock will read the moment this clock reaches `when` (None: never, frozen)."""
+        if when <= self.at(global_now):
+            return global_now
+        if self.frozen:
+            return None
+        return self.global_anchor + (when - self.mock_anchor) / self.speed
+
+    def snapshot(self, global_now: float) -> dict[str, object]:
+        now = self.at(global_now)
+        return {
+            "id": self.id,
+            "name": self.name,
+            "now": iso(now),
+            "epoch": now,
+            "frozen": self.frozen,
+            "speed": self.speed,
+        }
+
+
+# the sandbox clock what runs now reads (a request of an attached sandbox, a timer of its work); None:
+# the mock's own clock
+ACTIVE: ContextVar[SandboxClock | None] = ContextVar("mockserver_test_clock", default=None)
+
+
 class Clock:
-    """Mock time in epoch seconds; changes notify subscribers so timers can re-plan."""
+    """Mock time in epoch seconds; changes notify subscribers so timers can re-plan. Read while a
+    sandbox's test clock is active (`ACTIVE`), `now` is that clock's time."""
 
     def __init__(self, start: float | None = None, *, frozen: bool = False, speed: float = 1.0) -> None:
         self._real_anchor = _real()
@@ -35,9 +84,18 @@ class Clock:
         return self._speed
 
     def now(self) -> float:
+        active = ACTIVE.get()
+        return self.own_now() if active is None else active.at(self.own_now())
+
+    def own_now(self) -> float:
+        """The mock's own time, whatever sandbox clock is active."""
         if self._frozen:
             return self._mock_anchor
         return self._mock_anchor + (_real() - self._real_anchor) * self._speed
+
+    def notify(self) -> None:
+        """Timers re-plan: a test clock moved."""
+        self._notify()
 
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
@@ -46,19 +104,19 @@ class Clock:
         self._listeners.append(listener)
 
     def freeze(self, at: float | None = None) -> None:
-        self._rebase(self.now() if at is None else at)
+        self._rebase(self.own_now() if at is None else at)
         self._frozen = True
         self._notify()
 
     def unfreeze(self) -> None:
-        self._rebase(self.now())
+        self._rebase(self.own_now())
         self._frozen = False
         self._notify()
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self._rebase(self.now() + seconds)
+        self._rebase(self.own_now() + seconds)
         self._notify()
 
     def set(self, at: float) -> None:
@@ -68,13 +126,13 @@ class Clock:
     def set_speed(self, speed: float) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive (freeze the clock to stop it)")
-        self._rebase(self.now())
+        self._rebase(self.own_now())
         self._speed = speed
         self._notify()
 
     def real_seconds_until(self, at: float) -> float | None:
         """How long, in real seconds, until mock time reaches `at`; None while frozen (never)."""
-        delta = at - self.now()
+        delta = at - self.own_now()
         if delta <= 0:
             return 0.0
         if self._frozen:
@@ -84,7 +142,7 @@ class Clock:
     def snapshot(self) -> dict[str, object]:
         return {
             "now": self.utcnow().isoformat().replace("+00:00", "Z"),
-            "epoch": self.now(),
+            "epoch": self.own_now(),
             "frozen": self._frozen,
             "speed": self._speed,
         }

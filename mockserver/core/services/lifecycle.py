@@ -216,7 +216,9 @@ class Lifecycles:
     def _fire(self, track: Track, due: float) -> None:
         self._step(track)
         if not track.done:
-            self._schedule(track, due)
+            # `due` is in the time of the clock it was planned on; a job its test clock left (deleted)
+            # runs on the mock's, where the next step counts from now
+            self._schedule(track, min(due, self.scheduler.clock.now()))
 
     def _step(self, track: Track) -> None:
         step = track.steps[track.index]

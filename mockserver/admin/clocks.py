@@ -1,0 +1,116 @@
+"""Test clocks: `/__admin/clocks`, a clock per test, attached to the sandboxes it drives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.admin.common import (
+    AdminError,
+    check_keys,
+    check_provider,
+    epoch,
+    json_body,
+    reply,
+    runtime_of,
+)
+from mockserver.core.runtime import Runtime
+from mockserver.core.services.clock import SandboxClock
+
+
+class NoSuchClock(AdminError):
+    status = 404
+
+
+CREATE = ("frozen_time", "name", "sandboxes")
+MOVE = ("set", "freeze", "speed", "advance", "attach", "detach")
+
+
+def _sandboxes(runtime: Runtime, given: Any) -> list[tuple[str, str]]:
+    """`[{"provider", "tenant"}]` → the (provider, sandbox) pairs they name (a key or its label)."""
+    if not isinstance(given, list):
+        raise AdminError("sandboxes must be a list of {provider, tenant}")
+    out = []
+    for item in given:
+        if not isinstance(item, dict) or not isinstance(item.get("tenant"), str) or not item["tenant"]:
+            raise AdminError("each sandbox is {provider, tenant}, with the tenant a credential or its label")
+        check_keys(item, ("provider", "tenant"), "sandbox field")
+        check_provider(runtime, item.get("provider"))
+        pr = runtime.providers[item["provider"]]
+        out.append((pr.name, pr.tenant_name(item["tenant"])))
+    return out
+
+
+def _shown(runtime: Runtime, clock: SandboxClock) -> dict[str, Any]:
+    sandboxes = [{"provider": p, "tenant": t} for p, t in runtime.testclocks.sandboxes(clock.id)]
+    return {**clock.snapshot(runtime.clock.own_now()), "sandboxes": sandboxes}
+
+
+def _clock(runtime: Runtime, request: web.Request) -> SandboxClock:
+    found = runtime.testclocks.clocks.get(request.match_info["clock_id"])
+    if found is None:
+        raise NoSuchClock(f"no test clock {request.match_info['clock_id']}")
+    return found
+
+
+async def create(request: web.Request) -> web.Response:
+    """`{frozen_time?, name?, sandboxes?}`: a frozen clock (at `frozen_time`, else the mock's now)."""
+    runtime = runtime_of(request)
+    body = await json_body(request)
+    check_keys(body, CREATE, "clock field")
+    at = epoch(body["frozen_time"]) if "frozen_time" in body else None
+    sandboxes = _sandboxes(runtime, body.get("sandboxes", []))
+    ident = "clock_" + runtime.ids.hex(12)
+    try:
+        made = runtime.testclocks.create(ident, str(body.get("name") or ident), at, sandboxes)
+    except ValueError as error:
+        raise AdminError(str(error)) from None
+    return reply(_shown(runtime, made), 201)
+
+
+async def listing(request: web.Request) -> web.Response:
+    runtime = runtime_of(request)
+    return reply({"clocks": [_shown(runtime, c) for c in runtime.testclocks.clocks.values()]})
+
+
+async def item(request: web.Request) -> web.Response:
+    runtime = runtime_of(request)
+    return reply(_shown(runtime, _clock(runtime, request)))
+
+
+async def move(request: web.Request) -> web.Response:
+    """`{set?, freeze?, speed?, advance?, attach?, detach?}`; the sandboxes' work that falls due runs,
+    in order, before the answer."""
+    runtime = runtime_of(request)
+    clock = _clock(runtime, request)
+    body = await json_body(request)
+    check_keys(body, MOVE, "clock field")
+    attach = _sandboxes(runtime, body.get("attach", []))
+    detach = _sandboxes(runtime, body.get("detach", []))
+    change = {k: body[k] for k in ("set", "freeze", "speed", "advance") if k in body}
+    if "set" in change:
+        change["set"] = epoch(change["set"])
+    try:
+        runtime.testclocks.move(clock.id, **change)
+    except (TypeError, ValueError) as error:
+        raise AdminError(str(error)) from None
+    runtime.testclocks.attach(clock.id, attach)
+    runtime.testclocks.detach(clock.id, detach)
+    runtime.scheduler.run_due()
+    return reply(_shown(runtime, clock))
+
+
+async def delete(request: web.Request) -> web.Response:
+    runtime = runtime_of(request)
+    clock = _clock(runtime, request)
+    runtime.delete_clock(clock.id)
+    return reply({"deleted": clock.id})
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_post("/clocks", create)
+    router.add_get("/clocks", listing)
+    router.add_get("/clocks/{clock_id}", item)
+    router.add_post("/clocks/{clock_id}", move)
+    router.add_delete("/clocks/{clock_id}", delete)

@@ -1,0 +1,110 @@
+"""Test clocks: a clock a test makes for its sandboxes (of one provider or several), moved on its own.
+What an attached sandbox does reads its clock; a sandbox with none follows the mock's."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from mockserver.core.services.clock import ACTIVE, Clock, SandboxClock
+
+# any test may make clocks: a shared mock keeps at most this many at once
+MAX_CLOCKS = 1_000
+
+
+class SandboxClocks:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.clocks: dict[str, SandboxClock] = {}
+        self.attached: dict[tuple[str, str], str] = {}  # (provider, sandbox) → clock id
+
+    def create(
+        self, ident: str, name: str, at: float | None, sandboxes: Iterable[tuple[str, str]]
+    ) -> SandboxClock:
+        if len(self.clocks) >= MAX_CLOCKS:
+            raise ValueError(f"{MAX_CLOCKS} test clocks exist already: delete some first")
+        now = self.clock.own_now()
+        made = self.clocks[ident] = SandboxClock(ident, name, now if at is None else at, now)
+        self.attach(ident, sandboxes)
+        return made
+
+    def get(self, ident: str) -> SandboxClock:
+        found = self.clocks.get(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def attach(self, ident: str, sandboxes: Iterable[tuple[str, str]]) -> None:
+        """Attach sandboxes to the clock (a sandbox on another clock moves to this one)."""
+        self.get(ident)
+        for sandbox in sandboxes:
+            self.attached[sandbox] = ident
+
+    def detach(self, ident: str, sandboxes: Iterable[tuple[str, str]]) -> None:
+        for sandbox in sandboxes:
+            if self.attached.get(sandbox) == ident:
+                del self.attached[sandbox]
+
+    def sandboxes(self, ident: str) -> list[tuple[str, str]]:
+        return sorted(s for s, held in self.attached.items() if held == ident)
+
+    def delete(self, ident: str) -> SandboxClock:
+        """The clock goes; its sandboxes follow the mock's clock again."""
+        gone = self.get(ident)
+        self.detach(ident, self.sandboxes(ident))
+        del self.clocks[ident]
+        return gone
+
+    def clear(self) -> None:
+        self.clocks.clear()
+        self.attached.clear()
+
+    def of(self, provider: str, tenant: str | None) -> SandboxClock | None:
+        """The clock a sandbox is attached to, if any."""
+        if not self.attached or tenant is None:
+            return None
+        ident = self.attached.get((provider, tenant))
+        return self.clocks.get(ident) if ident else None
+
+    @contextlib.contextmanager
+    def entered(self, provider: str, tenant: str | None) -> Iterator[None]:
+        """Run what follows on the sandbox's clock (the mock's, when it has none)."""
+        token = ACTIVE.set(self.of(provider, tenant))
+        try:
+            yield
+        finally:
+            ACTIVE.reset(token)
+
+    # --- moving a clock --------------------------------------------------------------------------------
+
+    def move(self, ident: str, **change: Any) -> SandboxClock:
+        """`set` (epoch), `freeze` (true/false), `speed`, `advance` (seconds), applied in that order."""
+        clock, now = self.get(ident), self.clock.own_now()
+        if "set" in change:
+            clock.moved(now, float(change["set"]))
+        if change.get("freeze") is True and not clock.frozen:
+            clock.moved(now, clock.at(now))
+            clock.frozen = True
+        elif change.get("freeze") is False and clock.frozen:
+            clock.moved(now, clock.at(now))
+            clock.frozen = False
+        if "speed" in change:
+            speed = float(change["speed"])
+            if speed <= 0:
+                raise ValueError("speed must be positive (freeze the clock to stop it)")
+            clock.moved(now, clock.at(now))
+            clock.speed = speed
+        if "advance" in change:
+            seconds = float(change["advance"])
+            if seconds < 0:
+                raise ValueError("the clock only moves forward")
+            clock.moved(now, clock.at(now) + seconds)
+        self.clock.notify()
+        return clock
+
+    def saved(self) -> dict[str, Any]:
+        return {"clocks": self.clocks, "attached": self.attached}
+
+    def put_back(self, saved: dict[str, Any]) -> None:
+        self.clocks, self.attached = saved["clocks"], saved["attached"]
