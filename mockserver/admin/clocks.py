@@ -1,4 +1,5 @@
-"""Test clocks: `/__admin/clocks`, a clock per test, attached to the sandboxes it drives."""
+"""Test clocks: `/__admin/clocks`, a clock per test, attached to the sandboxes it drives. A sandbox's
+credential makes clocks for its own sandbox and sees, moves and deletes only those it made."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.admin.access import Scope, scope_of
 from mockserver.admin.common import (
     AdminError,
+    Forbidden,
     check_keys,
     check_provider,
     epoch,
@@ -27,8 +30,9 @@ CREATE = ("frozen_time", "name", "sandboxes")
 MOVE = ("set", "freeze", "speed", "advance", "attach", "detach")
 
 
-def _sandboxes(runtime: Runtime, given: Any) -> list[tuple[str, str]]:
-    """`[{"provider", "tenant"}]` → the (provider, sandbox) pairs they name (a key or its label)."""
+def _sandboxes(runtime: Runtime, given: Any, scope: Scope) -> list[tuple[str, str]]:
+    """`[{"provider", "tenant"}]` → the (provider, sandbox) pairs they name (a key or its label); a
+    sandbox's credential names only its own (403 for another)."""
     if not isinstance(given, list):
         raise AdminError("sandboxes must be a list of {provider, tenant}")
     out = []
@@ -38,8 +42,20 @@ def _sandboxes(runtime: Runtime, given: Any) -> list[tuple[str, str]]:
         check_keys(item, ("provider", "tenant"), "sandbox field")
         check_provider(runtime, item.get("provider"))
         pr = runtime.providers[item["provider"]]
-        out.append((pr.name, pr.tenant_name(item["tenant"])))
+        named = (pr.name, pr.tenant_name(item["tenant"]))
+        if not scope.owns(*named):
+            raise Forbidden(f"this credential reaches only its own sandbox ({scope.provider} {scope.tenant})")
+        out.append(named)
     return out
+
+
+def _own(scope: Scope) -> tuple[str, str] | None:
+    return None if scope.whole else (str(scope.provider), str(scope.tenant))
+
+
+def _mine(scope: Scope, clock: SandboxClock) -> bool:
+    """A sandbox's credential sees the clocks it made, the admin every clock."""
+    return scope.whole or clock.owner == _own(scope)
 
 
 def _shown(runtime: Runtime, clock: SandboxClock) -> dict[str, Any]:
@@ -49,7 +65,7 @@ def _shown(runtime: Runtime, clock: SandboxClock) -> dict[str, Any]:
 
 def _clock(runtime: Runtime, request: web.Request) -> SandboxClock:
     found = runtime.testclocks.clocks.get(request.match_info["clock_id"])
-    if found is None:
+    if found is None or not _mine(scope_of(request), found):  # another's clock is as good as none
         raise NoSuchClock(f"no test clock {request.match_info['clock_id']}")
     return found
 
@@ -60,18 +76,22 @@ async def create(request: web.Request) -> web.Response:
     body = await json_body(request)
     check_keys(body, CREATE, "clock field")
     at = epoch(body["frozen_time"]) if "frozen_time" in body else None
-    sandboxes = _sandboxes(runtime, body.get("sandboxes", []))
+    scope = scope_of(request)
+    sandboxes = _sandboxes(runtime, body.get("sandboxes", []), scope)
+    if "sandboxes" not in body and not scope.whole:
+        sandboxes = [(str(scope.provider), str(scope.tenant))]  # a sandbox's clock drives that sandbox
     ident = "clock_" + runtime.ids.hex(12)
     try:
-        made = runtime.testclocks.create(ident, str(body.get("name") or ident), at, sandboxes)
+        made = runtime.testclocks.create(ident, str(body.get("name") or ident), at, sandboxes, _own(scope))
     except ValueError as error:
         raise AdminError(str(error)) from None
     return reply(_shown(runtime, made), 201)
 
 
 async def listing(request: web.Request) -> web.Response:
-    runtime = runtime_of(request)
-    return reply({"clocks": [_shown(runtime, c) for c in runtime.testclocks.clocks.values()]})
+    runtime, scope = runtime_of(request), scope_of(request)
+    clocks = [_shown(runtime, c) for c in runtime.testclocks.clocks.values() if _mine(scope, c)]
+    return reply({"clocks": clocks})
 
 
 async def item(request: web.Request) -> web.Response:
@@ -86,8 +106,8 @@ async def move(request: web.Request) -> web.Response:
     clock = _clock(runtime, request)
     body = await json_body(request)
     check_keys(body, MOVE, "clock field")
-    attach = _sandboxes(runtime, body.get("attach", []))
-    detach = _sandboxes(runtime, body.get("detach", []))
+    attach = _sandboxes(runtime, body.get("attach", []), scope_of(request))
+    detach = _sandboxes(runtime, body.get("detach", []), scope_of(request))
     change = {k: body[k] for k in ("set", "freeze", "speed", "advance") if k in body}
     if "set" in change:
         change["set"] = epoch(change["set"])

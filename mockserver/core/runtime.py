@@ -235,8 +235,8 @@ class Runtime:
 
     def reset_controls(self, provider: str | None = None, tenant: str | None = None) -> None:
         """Scenario rules, lifecycle modes and paused deliveries back to none; one sandbox's own only
-        when `tenant` names it (the inboxes and test clocks, which sandboxes share, go only for the
-        whole mock)."""
+        when `tenant` names it, with the test clocks its credential made (the inboxes, which sandboxes
+        share, are emptied only for the whole mock, with every test clock)."""
         self.scenarios.remove(provider=provider, tenant=tenant)
         self.lifecycles.clear_modes(provider, tenant)
         if tenant is None:
@@ -246,6 +246,9 @@ class Runtime:
                 self.delete_clock(ident)
         elif provider is not None:
             self.webhooks.resume(provider, tenant)
+            for ident, made in list(self.testclocks.clocks.items()):
+                if made.owner == (provider, tenant):  # the clocks that sandbox's credential made
+                    self.delete_clock(ident)
 
     def delete_clock(self, ident: str) -> None:
         """A test clock goes: its sandboxes, and their work still to come, follow the mock's clock."""

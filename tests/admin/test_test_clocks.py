@@ -200,3 +200,32 @@ async def test_the_dates_a_sandbox_writes_follow_its_clock(make_mock: MockFactor
     assert doc["emissionDate"] == 1899763200  # 2030-03-15T00:00:00Z
     other = await Bsale(mock, "undated-company").create(boleta(1000))
     assert other["emissionDate"] != doc["emissionDate"]
+
+
+async def test_a_sandboxs_credential_drives_a_clock_of_its_own_and_no_other(make_mock: MockFactory) -> None:
+    """On a shared mock a CI job has no admin token: its credential makes a clock for its own sandbox,
+    moves and deletes it, and cannot see, move or join another's, nor attach another sandbox."""
+    mock: Mock = await make_mock(providers=("tuimprenta",), host="0.0.0.0", admin_token="t0ken")
+    mine = {"X-Mock-Provider": "tuimprenta", "Authorization": f"Bearer {KEY}"}
+    theirs = {"X-Mock-Provider": "tuimprenta", "Authorization": f"Bearer {OTHER}"}
+    made = await mock.client.post("/__admin/clocks", json={"frozen_time": Y2030}, headers=mine)
+    assert made.status == 201, await made.text()
+    clock = await made.json()
+    assert [s["provider"] for s in clock["sandboxes"]] == ["tuimprenta"]  # its own sandbox, by default
+    assert (await Tuimprenta(mock).invoice())["created_at"].startswith("2030")
+    moved = await mock.client.post(f"/__admin/clocks/{clock['id']}", json={"advance": 60}, headers=mine)
+    assert (await moved.json())["now"] == "2030-01-01T00:01:00Z"
+    for method, path in (
+        ("GET", f"/__admin/clocks/{clock['id']}"),
+        ("POST", f"/__admin/clocks/{clock['id']}"),
+    ):
+        other = await mock.client.request(method, path, json={"advance": 60}, headers=theirs)
+        assert other.status == 404  # another sandbox's clock is as good as none
+    assert (await (await mock.client.get("/__admin/clocks", headers=theirs)).json())["clocks"] == []
+    join = {"sandboxes": [{"provider": "tuimprenta", "tenant": KEY}]}
+    assert (await mock.client.post("/__admin/clocks", json=join, headers=theirs)).status == 403
+    admin = await mock.client.get("/__admin/clocks", headers={"X-Mock-Admin-Token": "t0ken"})
+    assert [c["id"] for c in (await admin.json())["clocks"]] == [clock["id"]]
+    reset = await mock.client.post("/__admin/reset/controls", headers=mine)  # its controls: its clocks too
+    assert reset.status == 200
+    assert (await mock.client.get(f"/__admin/clocks/{clock['id']}", headers=mine)).status == 404

@@ -29,6 +29,7 @@ class SandboxClock:
     global_anchor: float  # ...and the mock clock's time then
     frozen: bool = True
     speed: float = 1.0
+    owner: tuple[str, str] | None = None  # the sandbox whose credential made it (None: the admin)
 
     def at(self, global_now: float) -> float:
         """Its time when the mock's clock reads `global_now`."""

@@ -20,12 +20,18 @@ class SandboxClocks:
         self.attached: dict[tuple[str, str], str] = {}  # (provider, sandbox) → clock id
 
     def create(
-        self, ident: str, name: str, at: float | None, sandboxes: Iterable[tuple[str, str]]
+        self,
+        ident: str,
+        name: str,
+        at: float | None,
+        sandboxes: Iterable[tuple[str, str]],
+        owner: tuple[str, str] | None = None,
     ) -> SandboxClock:
         if len(self.clocks) >= MAX_CLOCKS:
             raise ValueError(f"{MAX_CLOCKS} test clocks exist already: delete some first")
         now = self.clock.own_now()
-        made = self.clocks[ident] = SandboxClock(ident, name, now if at is None else at, now)
+        start = now if at is None else at
+        made = self.clocks[ident] = SandboxClock(ident, name, start, now, owner=owner)
         self.attach(ident, sandboxes)
         return made
 
