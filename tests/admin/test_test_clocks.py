@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from mockserver.core import persistence
+from mockserver.core.services.testclocks import PER_SANDBOX
 from mockserver.providers.hacienda import sample
 from tests.conftest import Mock, MockFactory
 from tests.providers.bsale.conftest import Bsale, boleta
@@ -226,6 +227,11 @@ async def test_a_sandboxs_credential_drives_a_clock_of_its_own_and_no_other(make
     assert (await mock.client.post("/__admin/clocks", json=join, headers=theirs)).status == 403
     admin = await mock.client.get("/__admin/clocks", headers={"X-Mock-Admin-Token": "t0ken"})
     assert [c["id"] for c in (await admin.json())["clocks"]] == [clock["id"]]
+    for _ in range(PER_SANDBOX - 1):
+        assert (await mock.client.post("/__admin/clocks", json={}, headers=mine)).status == 201
+    too_many = await mock.client.post("/__admin/clocks", json={}, headers=mine)
+    assert too_many.status == 400 and "delete some" in (await too_many.json())["error"]
+    assert (await mock.client.post("/__admin/clocks", json={}, headers=theirs)).status == 201  # unharmed
     reset = await mock.client.post("/__admin/reset/controls", headers=mine)  # its controls: its clocks too
     assert reset.status == 200
     assert (await mock.client.get(f"/__admin/clocks/{clock['id']}", headers=mine)).status == 404

@@ -9,8 +9,10 @@ from typing import Any
 
 from mockserver.core.services.clock import ACTIVE, Clock, SandboxClock
 
-# any test may make clocks: a shared mock keeps at most this many at once
+# any test may make clocks: a shared mock keeps at most this many at once, and a sandbox's credential
+# makes at most PER_SANDBOX of them (so one job cannot take every clock there is)
 MAX_CLOCKS = 1_000
+PER_SANDBOX = 20
 
 
 class SandboxClocks:
@@ -29,6 +31,8 @@ class SandboxClocks:
     ) -> SandboxClock:
         if len(self.clocks) >= MAX_CLOCKS:
             raise ValueError(f"{MAX_CLOCKS} test clocks exist already: delete some first")
+        if owner is not None and sum(c.owner == owner for c in self.clocks.values()) >= PER_SANDBOX:
+            raise ValueError(f"this sandbox has {PER_SANDBOX} test clocks already: delete some first")
         now = self.clock.own_now()
         start = now if at is None else at
         made = self.clocks[ident] = SandboxClock(ident, name, start, now, owner=owner)
