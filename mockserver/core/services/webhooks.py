@@ -190,11 +190,14 @@ class WebhookDispatcher:
         else:
             self.paused = False
             self.paused_sandboxes.clear()
-        held = [d for d in self._held if not self._holds(d)]
-        self._held = [d for d in self._held if self._holds(d)]
-        for delivery in held:
-            self.plan(delivery, self.clock.now())
-        return len(held)
+        held, self._held, released = self._held, [], 0
+        for delivery in held:  # each is judged once: sent now, or held still
+            if self._holds(delivery):
+                self._held.append(delivery)
+            else:
+                self.plan(delivery, self.clock.now())
+                released += 1
+        return released
 
     def _holds(self, delivery: Delivery) -> bool:
         return self.paused or (delivery.provider, delivery.tenant) in self.paused_sandboxes

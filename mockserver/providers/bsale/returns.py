@@ -113,10 +113,9 @@ def create_return(
     )
     # --- the credit note exists: what it gives back is counted, and dispatched goods go back ----------
     restock = original.shipping_id is not None and code_ref in (ANNULS, FIXES_AMOUNTS)
-    returned = []
+    returned, sold = [], {d.id: d for d in original.details}
     for given, made in zip(lines, credit.details, strict=True):
-        source = instance.detail(given["detailId"])
-        assert source is not None  # read from the original's own lines
+        source = sold[given["detailId"]]  # the lines given back are the original's own
         quantity = given["quantity"] if code_ref != FIXES_TEXT and "netUnitValue" not in given else 0
         instance.returned[source.id] = instance.returned.get(source.id, 0) + quantity
         back = restock and quantity > 0 and source.variant_id is not None

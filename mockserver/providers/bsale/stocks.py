@@ -3,6 +3,7 @@ hand (documents, returns and guías move it through `move`, so every reader sees
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -79,7 +80,8 @@ def stocks(instance: Instance, query: dict[str, str]) -> list[tuple[Variant, int
     """Every (variant, office) the filters keep; each filter takes one value or Bsale's `[a,b]`."""
     wanted = {p: {v.lower() for v in bracket_list(query[p])} for p in STOCK_FILTERS if p in query}
     out = []
-    for variant_id, office_id in ((v, o) for v in _grid(instance)[0] for o in _grid(instance)[1]):
+    variant_ids, office_ids = _grid(instance)
+    for variant_id, office_id in itertools.product(variant_ids, office_ids):
         variant = instance.catalogue.variants[variant_id]
         values = {
             "officeid": str(office_id),
@@ -151,8 +153,13 @@ def record_move(state: BsaleState, instance: Instance, kind: str, body: dict[str
     return moved
 
 
+def _held(variant: Variant) -> float:
+    """What the variant has in stock at every office together (an office gone negative holds none)."""
+    return sum(max(q, 0) for q in variant["stock"].values())
+
+
 def _average_cost(variant: Variant, quantity: float, cost: float) -> None:
-    held = sum(max(q, 0) for q in variant["stock"].values())
+    held = _held(variant)
     if held + quantity > 0:
         variant["cost"] = round((variant["cost"] * held + cost * quantity) / (held + quantity), 2)
 
@@ -187,7 +194,7 @@ def render_move_line(renderer: Renderer, moved: StockMove, line: dict[str, Any])
 
 
 def variant_costs(renderer: Renderer, variant: Variant) -> dict[str, Any]:
-    held = sum(max(q, 0) for q in variant["stock"].values())
+    held = _held(variant)
     return {
         "href": renderer.href(f"variants/{variant['id']}/costs"),
         "averageCost": variant["cost"],
