@@ -20,3 +20,9 @@ class ProviderState:
         self.lifecycles = rt.lifecycles
         self.webhooks = rt.webhooks
         self.options: dict[str, Any] = pr.options
+        self._testclocks = rt.testclocks
+
+    def sandbox_now(self, tenant: str) -> float:
+        """The time `tenant`'s sandbox reads (its test clock's, or the mock's), for what is checked
+        before a request is known to be that sandbox's: a token's expiry, an open download link's."""
+        return self._testclocks.now_of(self.name, tenant)

@@ -127,6 +127,16 @@ class Call(Exchange):
     def state(self) -> Any:
         return self.provider.state
 
+    def claimed_sandbox(self) -> str | None:
+        """The sandbox the request's credential names, not yet verified (scenario rules match it, a
+        test clock is read for it); a replayed request carries no credential, only the sandbox it
+        opened."""
+        if self.replaying:
+            return self.replay_tenant or None
+        auth = self.provider.provider.auth
+        peeked = auth.peek_tenant(self.request) if auth else None
+        return self.provider.sandbox_of(peeked) if peeked else None
+
     def kept_body(self) -> bytes:
         """As `Exchange.kept_body`, made once and from the JSON already decoded (idempotency's
         fingerprint and the write log both need it)."""

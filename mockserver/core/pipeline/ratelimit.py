@@ -1,5 +1,6 @@
 """The provider's own rate limits, before authentication: providers count failed authentications too
-(Hacienda's sandbox allows 5 unauthorized POSTs a minute). On the chains of providers that have any."""
+(Hacienda's sandbox allows 5 unauthorized POSTs a minute). On the chains of providers that have any.
+A sandbox on a test clock counts its windows on that clock."""
 
 from __future__ import annotations
 
@@ -12,13 +13,26 @@ from mockserver.core.services.ratelimit import Bucket, Exceeded
 
 
 async def rate_limit(call: Call, next: Next) -> web.StreamResponse:
-    request, pr = call.request, call.provider
-    policy, limiter = pr.provider.rate_limits, pr.limiter
-    assert policy is not None
     # the tenant only keys the counters, and only once its credential verifies: an unverified claim
     # (a forged JWT's `sub`) would spend its victim's budget; without one a request counts by address.
     # With limits off nothing counts, so nothing is verified here.
-    tenant = await _verified_tenant(call) if limiter.enabled else None
+    pr = call.provider
+    tenant = await _verified_tenant(call) if pr.limiter.enabled else None
+    clocks = call.runtime.testclocks
+    if not clocks.attached:
+        return await _limited(call, next, tenant)
+    if tenant is not None:
+        sandbox: str | None = tenant if call.replaying else pr.sandbox_of(tenant)
+    else:  # limits off, only the headers read the time; on, an address's window is the mock's
+        sandbox = None if pr.limiter.enabled else call.claimed_sandbox()
+    with clocks.entered(pr.name, sandbox):
+        return await _limited(call, next, tenant)
+
+
+async def _limited(call: Call, next: Next, tenant: str | None) -> web.StreamResponse:
+    request, pr = call.request, call.provider
+    policy, limiter = pr.provider.rate_limits, pr.limiter
+    assert policy is not None
     limits = policy.before(request, call.op, tenant)
     if limits is None:
         return await next(call)

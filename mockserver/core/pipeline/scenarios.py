@@ -30,16 +30,6 @@ STATUS_KINDS = {
 }
 
 
-def _sandbox(call: Call) -> str | None:
-    """The sandbox a rule's `tenant` is matched with, as rules name it (see admin.faults): a replayed
-    request carries no credential, only the sandbox it opened."""
-    if call.replaying:
-        return call.replay_tenant or None
-    auth = call.provider.provider.auth
-    peeked = auth.peek_tenant(call.request) if auth else None
-    return call.provider.sandbox_of(peeked) if peeked else None
-
-
 async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     request = call.request
     engine = call.runtime.scenarios
@@ -62,7 +52,7 @@ async def scenarios(call: Call, next: Next) -> web.StreamResponse:
     action = engine.pick(
         provider=call.provider.name,
         operation=call.op.id if call.op else None,
-        tenant=_sandbox(call),
+        tenant=call.claimed_sandbox(),
         method=request.method,
         path=request.path,
         body=body,

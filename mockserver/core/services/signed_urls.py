@@ -1,4 +1,5 @@
-"""Temporary download links: an HMAC over path and expiry, checked on the mock clock when fetched."""
+"""Temporary download links: an HMAC over path and expiry, checked on the mock clock (or the owner's
+test clock) when fetched."""
 
 from __future__ import annotations
 
@@ -37,13 +38,16 @@ class SignedUrls:
         expires = int(self.clock.now() + ttl)
         return f"{path}?{urlencode({'expires': expires, 'signature': self._mac(path, expires)})}", expires
 
-    def problem(self, path: str, expires: str | None, signature: str | None) -> str | None:
-        """Why a presented link is refused, or None when it is good."""
+    def problem(
+        self, path: str, expires: str | None, signature: str | None, now: float | None = None
+    ) -> str | None:
+        """Why a presented link is refused, or None when it is good; `now`: the time of the sandbox
+        that owns what it opens (the clock's, when not given)."""
         if not expires or not signature or not (expires.isascii() and expires.isdigit()):
             return "The link is not signed"
         presented = signature.encode("utf-8", "surrogatepass")
         if not hmac.compare_digest(self._mac(path, int(expires)).encode(), presented):
             return "The link's signature does not match"
-        if int(expires) < self.clock.now():
+        if int(expires) < (self.clock.now() if now is None else now):
             return "The link has expired"
         return None

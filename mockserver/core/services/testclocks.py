@@ -77,6 +77,13 @@ class SandboxClocks:
         ident = self.attached.get((provider, tenant))
         return self.clocks.get(ident) if ident else None
 
+    def now_of(self, provider: str, tenant: str) -> float:
+        """The time a sandbox reads, for a check made before its request is known to be its own (a
+        token's expiry, an open download link's)."""
+        own = self.clock.own_now()
+        clock = self.of(provider, tenant)
+        return own if clock is None else clock.at(own)
+
     @contextlib.contextmanager
     def entered(self, provider: str, tenant: str | None) -> Iterator[None]:
         """Run what follows on the sandbox's clock (the mock's, when it has none)."""

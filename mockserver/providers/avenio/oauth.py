@@ -6,6 +6,7 @@ import base64
 import binascii
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,6 @@ from aiohttp import web
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import CALL
 from mockserver.core.plugin import Principal, credential
-from mockserver.core.services.clock import Clock
 from mockserver.core.services.ids import Ids
 from mockserver.core.services.jwts import Jwts
 from mockserver.core.services.keys import SigningKey
@@ -75,9 +75,11 @@ def fixture_clients(salt: bytes) -> dict[str, Client]:
 class Authority:
     """Clients register on first use (any id, any secret); later requests must repeat that secret."""
 
-    def __init__(self, key: SigningKey, clock: Clock, ids: Ids, ttl: int, salt: bytes) -> None:
+    def __init__(
+        self, key: SigningKey, now_of: Callable[[str], float], ids: Ids, ttl: int, salt: bytes
+    ) -> None:
         self.key = key
-        self.clock = clock
+        self.now_of = now_of  # a client's time: its token is issued and expires on its test clock
         self.ids = ids
         self.ttl = ttl
         self.salt = salt
@@ -134,7 +136,7 @@ class Authority:
         audience = form.get("audience") or ISSUER
         if audience not in AUDIENCES:
             raise oauth_error(400, "invalid_request", f"Unknown audience {audience!r}")
-        now = int(self.clock.now())
+        now = int(self.now_of(client_id))
         claims = {
             "iss": ISSUER,
             "aud": audience,
@@ -158,9 +160,10 @@ class Authority:
         claims = self.jwts.verify(token)
         if claims is None:
             raise MockError(Kind.UNAUTHORIZED, "The access token is not valid", code="invalid_token")
-        if claims["exp"] <= self.clock.now():
+        now = self.now_of(str(claims.get("sub")))
+        if claims["exp"] <= now:
             raise MockError(Kind.UNAUTHORIZED, "The access token has expired", code="invalid_token")
-        if claims.get("nbf", 0) > self.clock.now():
+        if claims.get("nbf", 0) > now:
             raise MockError(Kind.UNAUTHORIZED, "The access token is not valid yet", code="invalid_token")
         return claims
 

@@ -35,7 +35,9 @@ class AvenioState(ProviderState):
     def __init__(self, pr: ProviderRuntime) -> None:
         super().__init__(pr)
         rt = pr.runtime
-        self.authority = Authority(rt.keys, rt.clock, rt.ids, pr.options["token_ttl"], rt.secret_salt())
+        self.authority = Authority(
+            rt.keys, self.sandbox_now, rt.ids, pr.options["token_ttl"], rt.secret_salt()
+        )
         self.links = SignedUrls(functools.partial(derived_secret, rt.keys, b"avenio-downloads"), rt.clock)
         self.books: dict[str, Books] = {}
         self.documents: dict[str, Boleta] = {}
@@ -333,10 +335,11 @@ class AvenioState(ProviderState):
         return data
 
     def document(self, document_id: str, path: str, expires: str | None, signature: str | None) -> Boleta:
-        problem = self.links.problem(path, expires, signature)
+        boleta = self.documents.get(document_id)
+        now = self.sandbox_now(boleta.tenant) if boleta is not None else None  # on its owner's clock
+        problem = self.links.problem(path, expires, signature, now)
         if problem:
             raise MockError(Kind.FORBIDDEN, problem, code="invalid_signature")
-        boleta = self.documents.get(document_id)
         if boleta is None:
             raise MockError(Kind.NOT_FOUND, "No such document", code="document_not_found")
         return boleta

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,17 +48,24 @@ class Session:
 
 
 class IdentityProvider:
-    """Issues and checks tokens; sessions end at logout, and refresh tokens of an ended session die."""
+    """Issues and checks tokens; sessions end at logout, and refresh tokens of an ended session die.
+    `now_of` is a sandbox's time: a token is issued and expires on its user's test clock."""
 
     def __init__(
-        self, key: SigningKey, ids: Any, clock: Any, access_ttl: int, refresh_ttl: int, salt: bytes = b""
+        self,
+        key: SigningKey,
+        ids: Any,
+        now_of: Callable[[str], float],
+        access_ttl: int,
+        refresh_ttl: int,
+        salt: bytes = b"",
     ) -> None:
         self.key = key
         self.salt = salt
         # (realm, username) → the salted digest of the password it first logged in with
         self.passwords: dict[tuple[str, str], bytes] = {}
         self.ids = ids
-        self.clock = clock
+        self.now_of = now_of
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.sessions: dict[str, Session] = {}
@@ -99,7 +107,7 @@ class IdentityProvider:
         """A token's claims while Keycloak would call it active: signed here, of this realm, not
         expired, not revoked, its session not ended."""
         claims = self.jwts.verify(token) if token else None
-        if claims is None or claims.get("iss") != issuer(realm) or claims["exp"] <= self.clock.now():
+        if claims is None or claims.get("iss") != issuer(realm) or claims["exp"] <= self._now(claims):
             return None
         session = self.sessions.get(claims.get("sid", ""))
         if session is None or not session.active or claims.get("jti") in self.revoked:
@@ -165,7 +173,7 @@ class IdentityProvider:
         return client
 
     def _issue(self, realm: str, client: str, session: Session) -> dict[str, Any]:
-        now = int(self.clock.now())
+        now = int(self.now_of(f"{realm}/{session.username}"))
         common = {
             "iat": now,
             "iss": issuer(realm),
@@ -205,7 +213,7 @@ class IdentityProvider:
                 400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match"
             )
         session = self.sessions.get(claims.get("sid", ""))
-        if claims["exp"] <= self.clock.now() or session is None or not session.active:
+        if claims["exp"] <= self._now(claims) or session is None or not session.active:
             raise keycloak_error(400, "invalid_grant", "Token is not active")
         return claims
 
@@ -216,11 +224,15 @@ class IdentityProvider:
         claims = self.jwts.verify(token)
         if claims is None or claims.get("typ") != "Bearer":
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso no es válido.")
-        if claims["exp"] <= self.clock.now():
+        now = self._now(claims)
+        if claims["exp"] <= now:
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso expiró.")
-        if claims.get("nbf", 0) > self.clock.now():
+        if claims.get("nbf", 0) > now:
             raise MockError(Kind.UNAUTHORIZED, "El token de acceso aún no es válido.")
         return claims
+
+    def _now(self, claims: dict[str, Any]) -> float:
+        return self.now_of(tenant_of(claims))
 
     def reset(self) -> None:
         self.sessions.clear()

@@ -97,7 +97,7 @@ class HaciendaState(ProviderState):
         self.idp = IdentityProvider(
             rt.keys,
             rt.ids,
-            rt.clock,
+            self.sandbox_now,
             pr.options["access_token_ttl"],
             pr.options["refresh_token_ttl"],
             rt.secret_salt(),

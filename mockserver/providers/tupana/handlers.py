@@ -195,14 +195,21 @@ async def create_document_state(call: Call) -> web.StreamResponse:
 def _signed_document(call: Call, kind: str) -> Any:
     state = _state(call)
     path = f"/v2/documents/{call.path['document_id']}/{kind}/"
-    problem = state.links.problem(path, call.query.get("expires"), call.query.get("signature"))
+    found = next(
+        (
+            (key, user.documents[call.path["document_id"]])
+            for key, user in state.users.items()
+            if call.path["document_id"] in user.documents
+        ),
+        None,
+    )
+    now = state.sandbox_now(found[0]) if found else None  # the link expires on its owner's clock
+    problem = state.links.problem(path, call.query.get("expires"), call.query.get("signature"), now)
     if problem:
         raise MockError(Kind.FORBIDDEN, problem, code="signature_invalid")
-    for user in state.users.values():
-        doc = user.documents.get(call.path["document_id"])
-        if doc is not None:
-            return doc
-    raise MockError(Kind.NOT_FOUND, "No such document", code="resource_missing")
+    if found is None:
+        raise MockError(Kind.NOT_FOUND, "No such document", code="resource_missing")
+    return found[1]
 
 
 async def download_document_pdf(call: Call) -> web.StreamResponse:
