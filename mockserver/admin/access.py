@@ -41,6 +41,8 @@ SANDBOXED = {
     ("POST", "/__admin/clocks/{clock_id}"),
     ("DELETE", "/__admin/clocks/{clock_id}"),
     ("DELETE", "/__admin/coverage"),
+    ("GET", "/__admin/events"),
+    ("POST", "/__admin/events"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),
     ("POST", "/__admin/verify"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.admin import clocks, coverage, faults, hooks
+from mockserver.admin import clocks, coverage, events, faults, hooks
 from mockserver.admin.access import access, sandbox_of, scope_of
 from mockserver.admin.common import (
     AdminError,
@@ -219,4 +219,5 @@ def add_admin_routes(app: web.Application) -> None:
     hooks.add_routes(admin.router)
     coverage.add_routes(admin.router)
     clocks.add_routes(admin.router)
+    events.add_routes(admin.router)
     app.add_subapp("/__admin", admin)

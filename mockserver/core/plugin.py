@@ -101,6 +101,20 @@ class RateLimitPolicy(Protocol):
     def headers(self, usage_limit: int, remaining: int, reset: float) -> dict[str, str]: ...
 
 
+@dataclass(frozen=True)
+class Trigger:
+    """An event asked for by `POST /__admin/events`: of `type` (one of the spec's `webhooks`), in
+    `sandbox`, about the existing entity `entity` names or (None) a made-up one, sent where the provider
+    would send it and also to `url` when one is given. `base_url` is the provider's, as the caller
+    reached the mock (for the links of a made-up entity)."""
+
+    sandbox: str
+    type: str
+    entity: str | None = None
+    url: str | None = None
+    base_url: str = ""
+
+
 @dataclass
 class Provider:
     """A provider package's declaration: where it mounts, its spec, handlers, and its edge behaviour."""
@@ -131,6 +145,10 @@ class Provider:
     scenarios: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     # further paths the provider's own docs promise its OpenAPI document at (YAML)
     spec_aliases: tuple[str, ...] = ()
+    # sends a triggered event of any type the spec's `webhooks` lists, built and signed as a real one is,
+    # and answers its deliveries; raises LookupError for an entity the sandbox lacks, ValueError when
+    # nothing would receive it
+    trigger_event: Callable[[ProviderRuntime, Trigger], list[Delivery]] | None = None
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
     admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict

@@ -56,7 +56,8 @@ def load_provider(name: str) -> Provider:
 
 
 def check_coverage(provider: Provider, spec: Spec) -> None:
-    """Every operationId has a handler or an `Unsupported` reason, and no handler lacks an operation."""
+    """Every operationId has a handler or an `Unsupported` reason, no handler lacks an operation, and
+    the events the spec documents can be triggered."""
     missing = sorted(set(spec.operations) - set(provider.operations))
     orphans = sorted(set(provider.operations) - set(spec.operations))
     empty = sorted(k for k, v in provider.operations.items() if isinstance(v, Unsupported) and not v.reason)
@@ -67,6 +68,8 @@ def check_coverage(provider: Provider, spec: Spec) -> None:
         problems.append(f"handlers for operations not in the spec: {', '.join(orphans)}")
     if empty:
         problems.append(f"Unsupported entries without a reason: {', '.join(empty)}")
+    if spec.webhooks and provider.trigger_event is None:
+        problems.append("the spec documents webhooks and nothing triggers them (trigger_event)")
     if problems:
         raise SpecMismatch(f"{provider.name} ({spec.path}): " + "; ".join(problems))
 

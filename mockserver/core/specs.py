@@ -87,6 +87,17 @@ class Operation:
             yield prefix.rstrip("/") + self.path
 
 
+@dataclass(frozen=True)
+class WebhookSpec:
+    """One event of the spec's `webhooks`: what a receiver is sent, and the headers it can rely on."""
+
+    type: str
+    summary: str
+    headers: tuple[str, ...]
+    body: LazyValidator
+    schema: Mapping[str, Any]
+
+
 def _absolute_refs(node: Any) -> Any:
     """Point local `#/...` refs at the whole document, which the registry holds."""
     if isinstance(node, dict):
@@ -180,6 +191,19 @@ class Spec:
                 node = node[part.replace("~1", "/").replace("~0", "~")]
             schema = node
         return dict(schema)
+
+    @cached_property
+    def webhooks(self) -> dict[str, WebhookSpec]:
+        """The events the provider documents (OpenAPI's `webhooks`), by type."""
+        found: dict[str, WebhookSpec] = {}
+        for name, item in self.document.get("webhooks", {}).items():
+            post = item["post"]
+            schema = post["requestBody"]["content"]["application/json"]["schema"]
+            headers = tuple(p["name"] for p in post.get("parameters", ()) if p.get("in") == "header")
+            found[name] = WebhookSpec(
+                name, str(post.get("summary", "")), headers, self.validator(schema), schema
+            )
+        return found
 
     def validator(self, schema: Mapping[str, Any]) -> LazyValidator:
         return LazyValidator(self, schema)

@@ -14,6 +14,7 @@ from mockserver.providers.avenio.oauth import AvenioAuth, secret_stand_in
 from mockserver.providers.avenio.ratelimits import AvenioLimits
 from mockserver.providers.avenio.routes import OPERATIONS
 from mockserver.providers.avenio.state import WRONG_PASSWORD, AvenioState
+from mockserver.providers.avenio.triggers import trigger
 
 
 def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[str, Any]:
@@ -39,6 +40,7 @@ PROVIDER = Provider(
     },
     rate_limits=AvenioLimits(),
     webhook_signer=events.sign,
+    trigger_event=trigger,
     correlation_header="X-Correlation-Id",
     scenarios={
         "rejected-by-tax-authority": {"description": "the emission fails with sii_rejected"},

@@ -13,7 +13,7 @@ from mockserver.core.kit import rut
 from mockserver.core.services.clock import iso
 from mockserver.core.services.lifecycle import Step
 from mockserver.core.services.signed_urls import SignedUrls, derived_secret
-from mockserver.core.services.webhooks import RetryPolicy
+from mockserver.core.services.webhooks import Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.avenio import cut, retention
 from mockserver.providers.avenio.models import Boleta, Books, Operation
@@ -162,16 +162,25 @@ class AvenioState(ProviderState):
         else:
             self._void(op)
             op.status = "completed"
-        self._notify(op, f"bhe.{op.tipo}.{op.status}")
+        self.notify(op, f"bhe.{op.tipo}.{op.status}")
 
     def _issue(self, op: Operation) -> Boleta:
-        body, books = op.request, self._books(op.tenant)
-        emisor = rut.normalize(body["rutUsuario"])
+        books = self._books(op.tenant)
+        emisor = rut.normalize(op.request["rutUsuario"])
         books.folios[emisor] = folio = books.folios.get(emisor, 0) + 1
+        boleta = self.boleta_of(op, folio)
+        books.boletas[(emisor, folio)] = boleta
+        self.documents[boleta.id] = boleta
+        return boleta
+
+    def boleta_of(self, op: Operation, folio: int) -> Boleta:
+        """The boleta an emission's request makes, with that folio (not kept)."""
+        body = op.request
+        emisor = rut.normalize(body["rutUsuario"])
         fecha = date.fromisoformat(body["fechaEmision"])
         amounts = retention.amounts([p["valor"] for p in body["prestaciones"]], fecha)
         receptor = body["receptor"]
-        boleta = Boleta(
+        return Boleta(
             id=self.ids.uuid(),
             tenant=op.tenant,
             folio=folio,
@@ -191,9 +200,6 @@ class AvenioState(ProviderState):
             retenedor=body["retencion"],
             codigo_verificacion=self.ids.hex(12).upper(),
         )
-        books.boletas[(emisor, folio)] = boleta
-        self.documents[boleta.id] = boleta
-        return boleta
 
     # --- annulment -----------------------------------------------------------------------------------
 
@@ -265,7 +271,7 @@ class AvenioState(ProviderState):
             raise ValueError(f"boleta {boleta.folio} has no annulment awaiting confirmation")
         boleta.estado = "anulada" if confirmed else "vigente"
         self.lifecycles.forget_key(self.name, "confirmacion_receptor", boleta.id)
-        self._notify(op, "bhe.anulacion.confirmed" if confirmed else "bhe.anulacion.rejected")
+        self.notify(op, "bhe.anulacion.confirmed" if confirmed else "bhe.anulacion.rejected")
         return boleta
 
     def pending_annulment(self, tenant: str, emisor: str, folio: int) -> Operation:
@@ -346,9 +352,11 @@ class AvenioState(ProviderState):
 
     # --- webhooks ------------------------------------------------------------------------------------
 
-    def _notify(self, op: Operation, event: str) -> None:
-        if not op.callback_url:
-            return
+    def notify(self, op: Operation, event: str, url: str | None = None) -> Delivery | None:
+        """The operation's event, to its callbackUrl (or `url`)."""
+        url = url or op.callback_url
+        if not url:
+            return None
         payload = {
             "id": self.ids.uuid(),
             "type": event,
@@ -359,11 +367,11 @@ class AvenioState(ProviderState):
         headers = {"X-Avenio-Event": event}
         if op.correlation_id:
             headers["X-Correlation-Id"] = op.correlation_id
-        self.webhooks.send(
+        return self.webhooks.send(
             provider=self.name,
             tenant=op.tenant,
             event=event,
-            url=op.callback_url,
+            url=url,
             body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(),
             headers=headers,
             policy=WEBHOOK_POLICY,

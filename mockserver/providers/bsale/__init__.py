@@ -11,6 +11,7 @@ from mockserver.providers.bsale.errors import BsaleErrors
 from mockserver.providers.bsale.ratelimits import BsaleLimits
 from mockserver.providers.bsale.routes import OPERATIONS
 from mockserver.providers.bsale.state import BsaleState
+from mockserver.providers.bsale.triggers import trigger
 
 
 def _configure_webhook(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +36,7 @@ PROVIDER = Provider(
     tenant_is_credential=True,
     rate_limits=BsaleLimits(),
     scenarios={"rejected-by-tax-authority": {"description": "the SII rejects the document (informedSii 2)"}},
+    trigger_event=trigger,
     admin_actions={
         # Bsale sets notification URLs by support request; here: {"tenant": <access_token>, "url", "secret"?}
         "configure-webhook": _configure_webhook,

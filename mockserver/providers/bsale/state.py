@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.lifecycle import Step
-from mockserver.core.services.webhooks import RetryPolicy
+from mockserver.core.services.webhooks import Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.bsale import artifacts, creation, stocks
 from mockserver.providers.bsale.documents import Document, Shipping
@@ -265,12 +265,15 @@ class BsaleState(ProviderState):
         resource_id: int,
         office_id: int,
         path: str | None = None,
+        url: str | None = None,
         **extra: str,
-    ) -> None:
-        """Bsale's notification: `resource` is the path a client reads the change at, which Bsale
-        writes differently per topic (`/documents/1.json`, `/v1/payments/1.json`, `/v2/stocks.json?…`)."""
-        if not instance.webhook_url:
-            return
+    ) -> Delivery | None:
+        """Bsale's notification, to the instance's URL (or `url`): `resource` is the path a client reads
+        the change at, which Bsale writes differently per topic (`/documents/1.json`,
+        `/v1/payments/1.json`, `/v2/stocks.json?…`)."""
+        url = url or instance.webhook_url
+        if not url:
+            return None
         now = int(self.clock.now())
         payload = {
             "cpnId": instance.cpn_id,
@@ -288,11 +291,11 @@ class BsaleState(ProviderState):
             # a mock extension, opt-in: Bsale itself does not sign its notifications
             digest = hmac.new(instance.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
             headers["X-Mock-Signature"] = f"sha256={digest}"
-        self.webhooks.send(
+        return self.webhooks.send(
             provider=self.name,
             tenant=instance.access_token,
             event=f"{topic}.{action}",
-            url=instance.webhook_url,
+            url=url,
             body=body,
             headers=headers,
             policy=WEBHOOK_POLICY,

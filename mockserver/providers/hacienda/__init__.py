@@ -7,6 +7,7 @@ from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits
 from mockserver.providers.hacienda.routes import OPERATIONS
 from mockserver.providers.hacienda.state import HaciendaState
+from mockserver.providers.hacienda.triggers import trigger
 
 PROVIDER = Provider(
     name="hacienda",
@@ -30,6 +31,7 @@ PROVIDER = Provider(
         "client_secret": lambda v: v and REDACTED,
     },
     rate_limits=HaciendaLimits(),
+    trigger_event=trigger,
     scenarios={
         "rejected-by-tax-authority": {"description": "the comprobante ends rechazado (Mensaje 3)"},
         "stays-processing": {"description": "the comprobante never leaves procesando"},

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.lifecycle import Step, Track
-from mockserver.core.services.webhooks import RetryPolicy
+from mockserver.core.services.webhooks import Delivery, RetryPolicy
 from mockserver.core.state import ProviderState
 from mockserver.providers.hacienda import respuesta
 from mockserver.providers.hacienda.clave import (
@@ -224,19 +224,22 @@ class HaciendaState(ProviderState):
     def _enter(self, tenant: str, doc: Comprobante, estado: str) -> None:
         doc.estado = estado
         if estado in ("aceptado", "rechazado"):
-            doc.respuesta_xml = self._respuesta(doc, estado)
+            doc.respuesta_xml = self.respuesta_of(doc, estado)
         if estado in ("aceptado", "rechazado", "error") and doc.callback_url:
-            body = json.dumps(doc.status_body(), ensure_ascii=False).encode()
-            self.webhooks.send(
-                provider=self.name,
-                tenant=tenant,
-                event=f"recepcion.{estado}",
-                url=doc.callback_url,
-                body=body,
-                policy=CALLBACK_POLICY,
-            )
+            self.callback(tenant, doc, doc.callback_url)
 
-    def _respuesta(self, doc: Comprobante, estado: str) -> bytes:
+    def callback(self, tenant: str, doc: Comprobante, url: str) -> Delivery:
+        """POST the comprobante's final state to `url`, with exactly the body of GET /recepcion/{clave}."""
+        return self.webhooks.send(
+            provider=self.name,
+            tenant=tenant,
+            event=f"recepcion.{doc.estado}",
+            url=url,
+            body=json.dumps(doc.status_body(), ensure_ascii=False).encode(),
+            policy=CALLBACK_POLICY,
+        )
+
+    def respuesta_of(self, doc: Comprobante, estado: str) -> bytes:
         detail = ACCEPTED_DETAIL if estado == "aceptado" else respuesta.error_list(doc.errors)
         if doc.sandbox:
             # the sandbox prefixes every DetalleMensaje, even a rejection's

@@ -11,6 +11,7 @@ from mockserver.providers.tuimprenta.errors import TuimprentaErrors
 from mockserver.providers.tuimprenta.ratelimits import TuimprentaLimits
 from mockserver.providers.tuimprenta.routes import OPERATIONS
 from mockserver.providers.tuimprenta.state import TuimprentaState
+from mockserver.providers.tuimprenta.triggers import trigger
 
 
 def _webhooks(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +50,7 @@ PROVIDER = Provider(
         }
     },
     admin_actions={"webhooks": _webhooks, "emails": _emails},
+    trigger_event=trigger,
     options=(
         Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),
         Option(

@@ -9,7 +9,7 @@ from typing import Any
 
 from mockserver.core.services.clock import Clock, iso
 from mockserver.core.services.ids import Ids
-from mockserver.core.services.webhooks import RetryPolicy, WebhookDispatcher
+from mockserver.core.services.webhooks import Delivery, RetryPolicy, WebhookDispatcher
 from mockserver.providers.tuimprenta.models import Account
 
 # answer 2xx within 10 s; exponential retries for up to 24 h (the seed)
@@ -35,11 +35,12 @@ def notify(
     event: str,
     data: dict[str, Any],
     extra_url: str | None = None,
-) -> None:
+) -> list[Delivery]:
     """One delivery of `event` to each of the key's endpoints (and to a batch's own callback)."""
     targets = [(e["url"], e.get("secret") or account.secret) for e in account.endpoints]
     if extra_url:
         targets.append((extra_url, account.secret))
+    sent = []
     for url, secret in targets:
         envelope: dict[str, Any] = {
             "id": "evt_" + ids.hex(16),
@@ -48,7 +49,7 @@ def notify(
             "created_at": iso(clock.now()),
         }
         body, header = signed(envelope, secret)
-        webhooks.send(
+        delivery = webhooks.send(
             provider="tuimprenta",
             tenant=account.key,
             event=event,
@@ -57,3 +58,5 @@ def notify(
             headers={"X-Tuimprenta-Signature": header, "X-Tuimprenta-Event": event},
             policy=WEBHOOK_POLICY,
         )
+        sent.append(delivery)
+    return sent

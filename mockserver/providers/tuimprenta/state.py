@@ -31,6 +31,7 @@ from mockserver.providers.tuimprenta.models import (
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
+    from mockserver.core.services.webhooks import Delivery
 
 
 class TuimprentaState(ProviderState):
@@ -146,11 +147,11 @@ class TuimprentaState(ProviderState):
             account.emails.append(
                 {"invoice_id": invoice.id, "to": invoice.customer.get("email"), "at": iso(self.clock.now())}
             )
-        self.notify(account, "invoice.issued", self._invoice_event(invoice))
+        self.notify(account, "invoice.issued", self.invoice_event(invoice))
         return invoice
 
     @staticmethod
-    def _invoice_event(invoice: Invoice) -> dict[str, Any]:
+    def invoice_event(invoice: Invoice) -> dict[str, Any]:
         return {
             "invoice_id": invoice.id,
             "series": invoice.series,
@@ -171,7 +172,7 @@ class TuimprentaState(ProviderState):
                 Kind.CONFLICT, f"La factura {invoice.id} ya está anulada", code="E3002", field="id"
             )
         invoice.status, invoice.canceled_at, invoice.cancel_reason = "canceled", self.clock.now(), reason
-        self.notify(account, "invoice.canceled", {**self._invoice_event(invoice), "reason": reason})
+        self.notify(account, "invoice.canceled", {**self.invoice_event(invoice), "reason": reason})
         return invoice
 
     def page(
@@ -291,12 +292,15 @@ class TuimprentaState(ProviderState):
                     error.pop("row", None)
         batch.completed_at = self.clock.now()
         batch.status = "completed" if batch.failed == 0 else "failed" if batch.processed == 0 else "partial"
-        data = {
+        self.notify(account, "batch.completed", self.batch_event(batch), extra_url=batch.callback_url)
+
+    @staticmethod
+    def batch_event(batch: Batch) -> dict[str, Any]:
+        return {
             "batch_id": batch.id,
             "status": batch.status,
             "counts": {"queued": len(batch.groups), "processed": batch.processed, "failed": batch.failed},
         }
-        self.notify(account, "batch.completed", data, extra_url=batch.callback_url)
 
     def batch(self, account: Account, batch_id: str) -> Batch:
         found = account.batches.get(batch_id)
@@ -312,5 +316,5 @@ class TuimprentaState(ProviderState):
 
     def notify(
         self, account: Account, event: str, data: dict[str, Any], extra_url: str | None = None
-    ) -> None:
-        events.notify(self.webhooks, self.clock, self.ids, account, event, data, extra_url)
+    ) -> list[Delivery]:
+        return events.notify(self.webhooks, self.clock, self.ids, account, event, data, extra_url)

@@ -11,6 +11,7 @@ from mockserver.providers.tupana.errors import TupanaErrors
 from mockserver.providers.tupana.ratelimits import TupanaLimits
 from mockserver.providers.tupana.routes import OPERATIONS
 from mockserver.providers.tupana.state import LOCKED_PASSWORD, WRONG_PASSWORD, TupanaState
+from mockserver.providers.tupana.triggers import trigger
 
 
 def _pay(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
@@ -36,6 +37,7 @@ PROVIDER = Provider(
     rate_limits=TupanaLimits(),
     webhook_signer=events.sign,
     webhook_observer=events.observe,
+    trigger_event=trigger,
     # the payer pays a payment request ({"tenant": <API key or its label>, "payment_request_id"})
     admin_actions={"pay-payment-request": _pay},
     correlation_header="X-Request-Id",

@@ -344,11 +344,23 @@ class TupanaState(ProviderState):
         return owned(user.webhooks, webhook_id, "webhook")
 
     def emit(self, user: User, ment: str, event: str, data: dict[str, Any]) -> None:
+        hook = self.hook_for(user, ment, event)
+        if hook is not None:
+            self.send_event(user, hook.url, hook.secret, event, data, hook.id)
+
+    @staticmethod
+    def hook_for(user: User, ment: str, event: str) -> Webhook | None:
+        """The master entity's webhook, if it is on and subscribes to `event`."""
         hook = next((w for w in user.webhooks.values() if w.master_entity_id == ment), None)
         if hook is None or not hook.is_active or hook.environment not in ("both", ENVIRONMENT):
-            return
+            return None
         if event != "webhook.test" and hook.events and event not in hook.events:
-            return
+            return None
+        return hook
+
+    def send_event(
+        self, user: User, url: str, secret: str | None, event: str, data: dict[str, Any], hook_id: str | None
+    ) -> Delivery:
         body = json.dumps(
             {"event": event, "created_at": iso(self.clock.now()), "data": data}, ensure_ascii=False
         ).encode()
@@ -357,19 +369,21 @@ class TupanaState(ProviderState):
             "X-Pana-Event-Id": self.ids.uuid(),
             "X-Pana-Event-Type": event,
         }
-        if hook.secret:
+        if secret:
             # hex HMAC-SHA256 of exactly the bytes sent; the timestamp is not signed (the SDK says so)
-            headers["X-Pana-Signature"] = hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Pana-Signature"] = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         delivery = self.webhooks.send(
             provider=self.name,
             tenant=user.key,
             event=event,
-            url=hook.url,
+            url=url,
             body=body,
             headers=headers,
             policy=WEBHOOK_POLICY,
         )
-        self.delivery_hooks[delivery.id] = hook.id
+        if hook_id is not None:
+            self.delivery_hooks[delivery.id] = hook_id
+        return delivery
 
     def observe(self, delivery: Delivery, attempt: Attempt) -> None:
         user = self.users.get(delivery.tenant)
