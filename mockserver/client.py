@@ -51,15 +51,19 @@ class Client:
     def urls(self) -> dict[str, str]:
         return {name: self.url(name) for name in self.providers}
 
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        """One control-plane call; its JSON answer. A refusal raises `AdminCallFailed` with the reason."""
+    def admin(
+        self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> Any:
+        """One control-plane call; its JSON answer. A refusal raises `AdminCallFailed` with the reason.
+        `headers`: a sandbox's own credential (with `X-Mock-Provider`) instead of the admin token."""
         data = json.dumps(body).encode() if body is not None else None
+        if headers is None:
+            headers = {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
         request = urllib.request.Request(
             f"{self.base_url}/__admin{path}",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"}
-            | ({"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}),
+            headers={"Content-Type": "application/json", **headers},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:

@@ -16,6 +16,11 @@ mock's state, clock, scenarios, lifecycle modes and inboxes are reset. Options (
 `[tool.pytest.ini_options]`): `mockserver_providers` (comma list), `mockserver_seed`,
 `mockserver_rate_limits` (default `off`, so tests are never throttled).
 
+`mockserver_sandbox` gives each test sandboxes of its own instead (a `mockserver.sandbox.Sandbox`):
+credentials derived from the test's node id, one test clock for all of them, every control through
+their own credentials, and nothing reset but what the test left. Tests using it run in parallel
+(`pytest -n 4`), in-process or on one attached mock.
+
 `--mockserver-coverage` prints, at the end of the run, what the tests' traffic reached of each spec it
 touched (statuses per operation, error codes, scenarios, end states, webhook outcomes), and
 `--mockserver-coverage-fail-under PCT` fails the run when less than PCT % of the documented statuses
@@ -28,11 +33,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from mockserver.client import Client
+
+if TYPE_CHECKING:
+    from mockserver.sandbox import Sandbox
 
 ALL_PROVIDERS = "hacienda,avenio,bsale,tupana,tuimprenta"
 URL_ENV = "MOCKSERVER_URL"
@@ -139,6 +147,26 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     threshold = config.getoption("--mockserver-coverage-fail-under")
     if threshold is not None and covered < threshold:
         terminalreporter.write_line(f"FAIL: under the required {threshold:g} %", red=True)
+
+
+@pytest.fixture(scope="session")
+def _mockserver_salt() -> str:
+    """This run's: the sandboxes of two runs of one suite on one shared mock never meet."""
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+@pytest.fixture
+def mockserver_sandbox(
+    _mockserver_session: Client, _mockserver_salt: str, request: pytest.FixtureRequest
+) -> Iterator[Sandbox]:
+    """The test's own sandboxes (credentials from its node id) on its own clock, removed after it: tests
+    stay independent with no global reset, so they can run in parallel (`pytest -n 4`) on one mock."""
+    from mockserver.sandbox import Sandbox
+
+    with Sandbox(_mockserver_session, request.node.nodeid, salt=_mockserver_salt) as box:
+        yield box
 
 
 @pytest.fixture

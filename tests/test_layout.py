@@ -109,7 +109,14 @@ def test_no_module_is_past_400_lines() -> None:
 LAYERS = (
     (
         "paths",
-        ("mockserver", "mockserver.paths", "mockserver.settings", "mockserver.client", "mockserver.logs"),
+        (
+            "mockserver",
+            "mockserver.paths",
+            "mockserver.settings",
+            "mockserver.client",
+            "mockserver.sandbox",
+            "mockserver.logs",
+        ),
     ),
     ("kit", ("mockserver.core.kit",)),
     ("services", ("mockserver.core.services",)),

@@ -26,7 +26,7 @@ class NoSuchClock(AdminError):
     status = 404
 
 
-CREATE = ("frozen_time", "name", "sandboxes")
+CREATE = ("frozen_time", "frozen", "name", "sandboxes")
 MOVE = ("set", "freeze", "speed", "advance", "attach", "detach")
 
 
@@ -70,11 +70,18 @@ def _clock(runtime: Runtime, request: web.Request) -> SandboxClock:
     return found
 
 
+def _flag(body: dict[str, Any], name: str) -> None:
+    if name in body and not isinstance(body[name], bool):
+        raise AdminError(f"{name} must be true or false, not {body[name]!r}")
+
+
 async def create(request: web.Request) -> web.Response:
-    """`{frozen_time?, name?, sandboxes?}`: a frozen clock (at `frozen_time`, else the mock's now)."""
+    """`{frozen_time?, frozen?, name?, sandboxes?}`: a clock at `frozen_time` (else the mock's now),
+    frozen unless `frozen` is false (then it runs on from there)."""
     runtime = runtime_of(request)
     body = await json_body(request)
     check_keys(body, CREATE, "clock field")
+    _flag(body, "frozen")
     at = epoch(body["frozen_time"]) if "frozen_time" in body else None
     scope = scope_of(request)
     sandboxes = _sandboxes(runtime, body.get("sandboxes", []), scope)
@@ -85,6 +92,8 @@ async def create(request: web.Request) -> web.Response:
         made = runtime.testclocks.create(ident, str(body.get("name") or ident), at, sandboxes, _own(scope))
     except ValueError as error:
         raise AdminError(str(error)) from None
+    if body.get("frozen") is False:
+        runtime.testclocks.move(ident, freeze=False)
     return reply(_shown(runtime, made), 201)
 
 
@@ -106,6 +115,7 @@ async def move(request: web.Request) -> web.Response:
     clock = _clock(runtime, request)
     body = await json_body(request)
     check_keys(body, MOVE, "clock field")
+    _flag(body, "freeze")
     attach = _sandboxes(runtime, body.get("attach", []), scope_of(request))
     detach = _sandboxes(runtime, body.get("detach", []), scope_of(request))
     change = {k: body[k] for k in ("set", "freeze", "speed", "advance") if k in body}

@@ -154,10 +154,11 @@ async def test_mistakes_with_a_clock_are_refused_loudly(mock: Mock) -> None:
         {"sandboxes": [{"provider": "nope", "tenant": "x"}]},
         {"sandboxes": [{"provider": "bsale"}]},
         {"frozen_time": "yesterday"},
+        {"frozen": "no"},
     ):
         response = await mock.client.post("/__admin/clocks", json=body)
         assert response.status == 400, body
-    for body in ({"advance": -1}, {"speed": 0}, {"advanc": 5}):
+    for body in ({"advance": -1}, {"speed": 0}, {"advanc": 5}, {"freeze": "false"}):
         response = await mock.client.post(f"/__admin/clocks/{clock['id']}", json=body)
         assert response.status == 400, body
     assert (await mock.client.post("/__admin/clocks/clock_nope", json={"advance": 1})).status == 404
@@ -235,3 +236,12 @@ async def test_a_sandboxs_credential_drives_a_clock_of_its_own_and_no_other(make
     reset = await mock.client.post("/__admin/reset/controls", headers=mine)  # its controls: its clocks too
     assert reset.status == 200
     assert (await mock.client.get(f"/__admin/clocks/{clock['id']}", headers=mine)).status == 404
+
+
+async def test_a_clock_made_running_runs_on_from_its_time(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",), clock_frozen=False)
+    clock = await _clock(mock, frozen_time=Y2030, frozen=False)
+    assert clock["frozen"] is False
+    await mock.advance(60)  # the mock's clock moves; a running test clock moves with it
+    shown = await (await mock.client.get(f"/__admin/clocks/{clock['id']}")).json()
+    assert shown["epoch"] >= 1893456060
