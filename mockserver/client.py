@@ -13,10 +13,10 @@ The pytest fixture `mockserver` is one of these, bound to the mock it started or
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 from typing import Any
 
 
@@ -38,6 +38,8 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.admin_token = admin_token  # what a mock beyond loopback asks for (--admin-token)
+        self._prefix = urllib.parse.urlsplit(self.base_url).path  # a mock behind a path prefix
+        self._local = threading.local()  # a kept-alive connection per thread
         self.providers = providers if providers is not None else tuple(self.health()["providers"])
         self.clock = Clock(self)
 
@@ -59,21 +61,43 @@ class Client:
         data = json.dumps(body).encode() if body is not None else None
         if headers is None:
             headers = {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
-        request = urllib.request.Request(
-            f"{self.base_url}/__admin{path}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json", **headers},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            payload = json.loads(error.read() or b"null")
-            if error.code == 422 and path == "/verify":  # a verification that failed is an answer
-                return payload
-            reason = payload.get("error") if isinstance(payload, dict) else payload
-            raise AdminCallFailed(f"mockserver {method} /__admin{path} → {error.code}: {reason}") from None
+        sent = {"Content-Type": "application/json", **headers}
+        status, raw = self.send(method, f"/__admin{path}", data, sent)
+        payload = json.loads(raw or b"null")
+        if status < 400 or (status == 422 and path == "/verify"):  # a failed verification is an answer
+            return payload
+        reason = payload.get("error") if isinstance(payload, dict) else payload
+        raise AdminCallFailed(f"mockserver {method} /__admin{path} → {status}: {reason}")
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        """One request to the mock on this thread's kept-alive connection: its status and body. A
+        connection the mock closed while it was idle is opened again, once."""
+        for attempt in (1, 2):
+            connection = self._connection()
+            try:
+                connection.request(method, self._prefix + path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self._drop(connection)
+                if attempt == 2:
+                    raise
+            except OSError:
+                self._drop(connection)
+                raise
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            parts = urllib.parse.urlsplit(self.base_url)
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            connection = self._local.connection = kind(parts.netloc, timeout=self.timeout)
+        return connection
+
+    def _drop(self, connection: http.client.HTTPConnection) -> None:
+        connection.close()
+        self._local.connection = None
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self.admin("GET", "/health")

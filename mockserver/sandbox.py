@@ -13,10 +13,11 @@ The credentials are derived from the name (the pytest fixture gives the test's n
 the run, so two runs of one suite against one shared mock never meet. Every control goes through a
 sandbox's own credential (`X-Mock-Provider`), so it needs no admin token and reaches no other sandbox.
 The clock is one for every provider's sandbox when the mock takes control calls for the whole mock (in
-process, or with its admin token), else one per provider, moved together. It runs with the mock's
+process, or with its admin token); else one per provider, made when the test first asks for that
+provider's credential (before its first request there) and moved together. It runs with the mock's
 clock from the start, so a test that never touches it sees real time; `advance`, `set` and `freeze`
-move it for this test alone. Closing deletes the clock, the controls and the state of the providers
-the test asked credentials for.
+move it for this test alone. Closing deletes the clock with its sandboxes' state, journal and
+controls (one call for each clock).
 
 Standard library only, like the client.
 """
@@ -27,7 +28,6 @@ import hashlib
 import json
 import secrets
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from mockserver.client import AdminCallFailed, Client
@@ -35,6 +35,9 @@ from mockserver.client import AdminCallFailed, Client
 # what the mock's sandboxes accept: any user, client, token or key opens a sandbox of its own
 HACIENDA_REALM = "rut-stag"
 AVENIO_SCOPES = "boletas.emit boletas.cancel boletas.read"
+TOKENS = ("hacienda", "avenio")  # the providers whose credential is a token got from their endpoint
+# the mock refused this client a clock for several sandboxes (no admin token): one per provider then
+EACH = "_mockserver_clock_per_provider"
 
 
 class Sandbox:
@@ -60,7 +63,6 @@ class Sandbox:
             "tuimprenta": self.credentials["tuimprenta"]["api_key"],
         }
         self.providers = tuple(p for p in client.providers if p in self.tenants)
-        self.used: set[str] = set()  # the providers whose credentials the test asked for
         self._tokens: dict[str, str] = {}
         self.clock = SandboxClock(self)
 
@@ -80,20 +82,28 @@ class Sandbox:
         """The headers a client of `provider` sends for this test's sandbox (for Hacienda and Avenio, a
         token got from their token endpoints, as a client would)."""
         self._check(provider)
-        self.used.add(provider)
+        self.clock.ensure(provider)
+        if provider in TOKENS:
+            return {"Authorization": f"Bearer {self.token(provider)}"}
+        return self._key_headers(provider)
+
+    def _key_headers(self, provider: str) -> dict[str, str]:
         if provider == "bsale":
             return {"access_token": self.tenants["bsale"]}
         if provider == "tupana":
             return {"Authorization": f"Api-Key {self.tenants['tupana']}"}
         if provider == "tuimprenta":
             return {"Authorization": f"Bearer {self.tenants['tuimprenta']}"}
-        return {"Authorization": f"Bearer {self.token(provider)}"}
+        raise KeyError(f"{provider}'s credential is a token (see token)")
 
     def token(self, provider: str) -> str:
         """A fresh access token of Hacienda's Keycloak or Avenio's OAuth for this test's user or client
         (issued on the test's clock: advance it past the lifetime and it expires)."""
         self._check(provider)
-        self.used.add(provider)
+        self.clock.ensure(provider)  # first: a token is issued on the clock of the sandbox it opens
+        return self._fetch_token(provider)
+
+    def _fetch_token(self, provider: str) -> str:
         if provider == "hacienda":
             user = self.credentials["hacienda"]
             form = {"grant_type": "password", "client_id": "api-stag", **user}
@@ -116,9 +126,9 @@ class Sandbox:
         try:
             return self.client.admin(method, path, body, headers=self._control_headers(provider))
         except AdminCallFailed as refused:
-            if provider not in ("hacienda", "avenio") or "→ 401" not in str(refused):
+            if provider not in TOKENS or "→ 401" not in str(refused):
                 raise
-            self.token(provider)  # its token expired on the test's clock: a new one, as a client would
+            self._fetch_token(provider)  # it expired on the test's clock: a new one, as a client would
             return self.client.admin(method, path, body, headers=self._control_headers(provider))
 
     def requests(self, provider: str, **filters: Any) -> list[dict[str, Any]]:
@@ -159,11 +169,8 @@ class Sandbox:
         return reports[0]
 
     def close(self) -> None:
-        """Forget what the test left: its clock, and each used sandbox's controls and state."""
-        self.clock.delete()
-        for provider in sorted(self.used):
-            self.admin(provider, "POST", "/reset/controls", {})
-            self.admin(provider, "POST", "/reset", {})
+        """Forget what the test left: its clock goes with its sandboxes' state, journal and controls."""
+        self.clock.delete(reset=True)
 
     def __enter__(self) -> Sandbox:
         self.clock.create()
@@ -179,26 +186,24 @@ class Sandbox:
             raise KeyError(f"{provider!r} is not enabled; enabled: {', '.join(self.providers)}")
 
     def _control_headers(self, provider: str) -> dict[str, str]:
-        if provider in ("hacienda", "avenio"):
-            token = self._tokens.get(provider) or self.token(provider)
+        if provider in TOKENS:
+            token = self._tokens.get(provider) or self._fetch_token(provider)
             return {"X-Mock-Provider": provider, "Authorization": f"Bearer {token}"}
-        return {"X-Mock-Provider": provider, **self.headers(provider)}
+        return {"X-Mock-Provider": provider, **self._key_headers(provider)}
 
     def _post_form(self, path: str, form: dict[str, str]) -> dict[str, Any]:
-        request = urllib.request.Request(
-            self.client.base_url + path, data=urllib.parse.urlencode(form).encode(), method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.client.timeout) as response:
-                answer: dict[str, Any] = json.loads(response.read())
-                return answer
-        except urllib.error.HTTPError as error:
-            raise AdminCallFailed(f"mockserver POST {path} → {error.code}: {error.read()[:300]!r}") from None
+        kind = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, raw = self.client.send("POST", path, urllib.parse.urlencode(form).encode(), kind)
+        if status >= 400:
+            raise AdminCallFailed(f"mockserver POST {path} → {status}: {raw[:300]!r}")
+        answer: dict[str, Any] = json.loads(raw)
+        return answer
 
 
 class SandboxClock:
-    """The test's clock: one for all its sandboxes where the mock lets one call make it, else one per
-    provider, moved together. What falls due runs before each call returns."""
+    """The test's clock: one for all its sandboxes where the mock lets one call make it; else one per
+    provider, each made (at the time the others show) when the test first asks for that provider's
+    credential, and moved together. What falls due runs before each call returns."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self._box = sandbox
@@ -206,16 +211,33 @@ class SandboxClock:
 
     def create(self) -> None:
         box = self._box
-        body = {"frozen": False, "name": box.name[-200:]}
+        if getattr(box.client, EACH, False):
+            return
         sandboxes = [{"provider": p, "tenant": box.tenants[p]} for p in box.providers]
         try:
-            made = box.client.admin("POST", "/clocks", {**body, "sandboxes": sandboxes})
-            self._clocks[None] = made["id"]
+            made = box.client.admin("POST", "/clocks", {**self._named(), "sandboxes": sandboxes})
         except AdminCallFailed as refused:
             if "→ 401" not in str(refused):
                 raise
-            for provider in box.providers:  # no admin token: each sandbox's credential makes its own
-                self._clocks[provider] = box.admin(provider, "POST", "/clocks", body)["id"]
+            setattr(box.client, EACH, True)  # asked once a run, not once a test
+            return
+        self._clocks[None] = made["id"]
+
+    def ensure(self, provider: str) -> None:
+        """Before the test's first request to `provider`: its sandbox is on the test's clock."""
+        if None in self._clocks or provider in self._clocks or not getattr(self._box.client, EACH, False):
+            return
+        body, speed = self._named(), 1.0
+        if self._clocks:  # the others' time, so they all read the same
+            shown = self.now()
+            body |= {"frozen_time": shown["epoch"], "frozen": shown["frozen"]}
+            speed = shown["speed"]
+        self._clocks[provider] = ident = self._box.admin(provider, "POST", "/clocks", body)["id"]
+        if speed != 1.0:
+            self._box.admin(provider, "POST", f"/clocks/{ident}", {"speed": speed})
+
+    def _named(self) -> dict[str, Any]:
+        return {"frozen": False, "name": self._box.name[-200:]}
 
     def now(self) -> dict[str, Any]:
         """`{"now", "epoch", "frozen", "speed", "sandboxes"}`."""
@@ -237,17 +259,18 @@ class SandboxClock:
     def speed(self, factor: float) -> None:
         self._call("POST", {"speed": factor})
 
-    def delete(self) -> None:
-        self._call("DELETE", None)
+    def delete(self, *, reset: bool = False) -> None:
+        """The clock goes (its sandboxes follow the mock's clock again); with `reset`, what they hold too."""
+        self._call("DELETE", None, "?reset=true" if reset else "")
         self._clocks.clear()
 
-    def _call(self, method: str, body: Any) -> list[dict[str, Any]]:
+    def _call(self, method: str, body: Any, query: str = "") -> list[dict[str, Any]]:
         box, answers = self._box, []
+        if not self._clocks and method != "DELETE":  # one clock per provider, and none made yet
+            self.ensure(next((p for p in box.providers if p not in TOKENS), box.providers[0]))
         for provider, ident in self._clocks.items():
             if provider is None:
-                answers.append(box.client.admin(method, f"/clocks/{ident}", body))
+                answers.append(box.client.admin(method, f"/clocks/{ident}{query}", body))
             else:
-                answers.append(box.admin(provider, method, f"/clocks/{ident}", body))
-        if not answers:
-            raise AdminCallFailed("this sandbox has no clock (it was closed)")
+                answers.append(box.admin(provider, method, f"/clocks/{ident}{query}", body))
         return answers

@@ -132,10 +132,22 @@ async def move(request: web.Request) -> web.Response:
 
 
 async def delete(request: web.Request) -> web.Response:
+    """The clock goes and its sandboxes follow the mock's clock; with `?reset=true` they are also
+    emptied (state, journal and controls), as deleting a Stripe test clock deletes what it drove."""
     runtime = runtime_of(request)
+    check_keys(request.query, ("reset",), "clock parameter")
+    if request.query.get("reset", "false") not in ("true", "false"):
+        raise AdminError(f"reset must be true or false, not {request.query['reset']!r}")
     clock = _clock(runtime, request)
+    sandboxes = runtime.testclocks.sandboxes(clock.id)
     runtime.delete_clock(clock.id)
-    return reply({"deleted": clock.id})
+    if request.query.get("reset") == "true":
+        for provider, sandbox in sandboxes:
+            runtime.reset(provider, sandbox)
+            runtime.reset_controls(provider, sandbox)
+    return reply(
+        {"deleted": clock.id} | ({"reset": [list(s) for s in sandboxes]} if "reset" in request.query else {})
+    )
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

@@ -245,3 +245,20 @@ async def test_a_clock_made_running_runs_on_from_its_time(make_mock: MockFactory
     await mock.advance(60)  # the mock's clock moves; a running test clock moves with it
     shown = await (await mock.client.get(f"/__admin/clocks/{clock['id']}")).json()
     assert shown["epoch"] >= 1893456060
+
+
+async def test_deleting_a_clock_with_reset_empties_its_sandboxes_only(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",))
+    clock = await _clock(mock, sandboxes=[{"provider": "tuimprenta", "tenant": KEY}])
+    mine, theirs = Tuimprenta(mock), Tuimprenta(mock, OTHER)
+    await mine.invoice()
+    await theirs.invoice()
+    rule = {"provider": "tuimprenta", "tenant": KEY, "operation": "listInvoices", "status": 503}
+    assert (await mock.client.post("/__admin/scenarios", json=rule)).status in (200, 201)
+    assert (await mock.client.delete(f"/__admin/clocks/{clock['id']}?reset=maybe")).status == 400
+    gone = await mock.client.delete(f"/__admin/clocks/{clock['id']}?reset=true")
+    assert (await gone.json())["reset"] == [["tuimprenta", clock["sandboxes"][0]["tenant"]]]
+    assert (await mine.ok("GET", "/invoices"))["data"] == []  # its state and its rule are gone
+    assert len((await theirs.ok("GET", "/invoices"))["data"]) == 1
+    journal = await (await mock.client.get(f"/__admin/requests?provider=tuimprenta&tenant={KEY}")).json()
+    assert [r["operation"] for r in journal["requests"]] == ["listInvoices"]  # only what came after

@@ -65,6 +65,19 @@ def test_a_bsale_document_is_this_tests_only(mockserver_sandbox, n):
     assert listed["count"] == 1  # this test's one, in an instance of its own
 
 
+def test_one_clock_set_before_any_request_dates_every_providers_work(mockserver_sandbox):
+    box = mockserver_sandbox
+    box.clock.set("2030-01-01T12:00:00Z")
+    box.clock.freeze()
+    invoice = httpx.post(box.url("tuimprenta") + "/v1/invoices", json=INVOICE, headers=box.headers("tuimprenta"))
+    assert invoice.json()["created_at"] == "2030-01-01T12:00:00Z"
+    body = {"documentTypeId": 1, "officeId": 1, "details": [{"netUnitValue": 1000, "quantity": 1}]}
+    document = httpx.post(box.url("bsale") + "/v1/documents.json", json=body, headers=box.headers("bsale"))
+    assert document.json()["emissionDate"] == 1893456000  # that day, on the same clock
+    box.clock.advance(86400)
+    assert box.clock.now()["now"] == "2030-01-02T12:00:00Z"
+
+
 def test_an_event_is_triggered_in_this_tests_sandbox(mockserver_sandbox):
     box = mockserver_sandbox
     inbox = box.client.inbox_url("sandbox-" + box.tenant("tuimprenta")[-12:])
@@ -82,7 +95,7 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def test_a_users_suite_runs_in_parallel_with_a_mock_in_each_worker(pytester: pytest.Pytester) -> None:
     result = _run(pytester)
-    result.assert_outcomes(passed=19)
+    result.assert_outcomes(passed=20)
 
 
 def test_a_users_suite_runs_in_parallel_on_one_attached_mock(
@@ -102,4 +115,4 @@ def test_a_users_suite_runs_in_parallel_on_one_attached_mock(
     health = f"http://127.0.0.1:{port}/__admin/health"
     with running(args, tmp_path / "mock.log", health=health):
         result = _run(pytester, "--mockserver-url", f"http://127.0.0.1:{port}")
-    result.assert_outcomes(passed=19)
+    result.assert_outcomes(passed=20)
