@@ -29,11 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockserver.arguments import parse_rate_limits  # noqa: E402
-from mockserver.client import Client  # noqa: E402
-from mockserver.inprocess import InProcessServer  # noqa: E402
-from mockserver.sandbox import Sandbox  # noqa: E402
-from mockserver.settings import Settings  # noqa: E402
+from mockserver.arguments import parse_rate_limits
+from mockserver.client import Client
+from mockserver.inprocess import InProcessServer
+from mockserver.sandbox import Sandbox
+from mockserver.settings import Settings
 
 
 def _request(client: Client, headers: dict[str, str]) -> None:
@@ -51,7 +51,9 @@ def _timed(run: Callable[[int], float], tests: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tests", type=int, default=300)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

@@ -41,7 +41,13 @@ def create_app(
             app.add_domain(host, host_app)
     if background:
         app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_end_streams)
     return app
+
+
+async def _end_streams(app: web.Application) -> None:
+    """Readers of the event stream are let go before the server waits for open requests to end."""
+    app[RUNTIME].stream.close()
 
 
 def _replay_app(runtime: Runtime) -> web.Application:

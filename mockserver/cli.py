@@ -149,7 +149,12 @@ def _banner(runtime: Runtime, scheme: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    settings = settings_from_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["forward"]:  # `mockserver forward --to URL`: a running mock's webhooks, here
+        from mockserver.forward import main as forward
+
+        forward(args[1:])
+    settings = settings_from_args(args)
     configure(settings.log_level, settings.log_format)
     logging.getLogger("aiohttp.server").addFilter(_one_line_for_bad_http)
     try:

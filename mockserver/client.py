@@ -17,6 +17,7 @@ import http.client
 import json
 import threading
 import urllib.parse
+import weakref
 from typing import Any
 
 
@@ -40,6 +41,8 @@ class Client:
         self.admin_token = admin_token  # what a mock beyond loopback asks for (--admin-token)
         self._prefix = urllib.parse.urlsplit(self.base_url).path  # a mock behind a path prefix
         self._local = threading.local()  # a kept-alive connection per thread
+        self._connections: list[http.client.HTTPConnection] = []
+        weakref.finalize(self, _close_all, self._connections)  # a dropped client leaves no socket open
         self.providers = providers if providers is not None else tuple(self.health()["providers"])
         self.clock = Clock(self)
 
@@ -93,7 +96,13 @@ class Client:
             parts = urllib.parse.urlsplit(self.base_url)
             kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
             connection = self._local.connection = kind(parts.netloc, timeout=self.timeout)
+            self._connections.append(connection)
         return connection
+
+    def close(self) -> None:
+        """Close the connections kept alive (a later call opens one again)."""
+        _close_all(self._connections)
+        self._local = threading.local()
 
     def _drop(self, connection: http.client.HTTPConnection) -> None:
         connection.close()
@@ -169,6 +178,12 @@ class Client:
         query = f"?{urllib.parse.urlencode(given)}" if given else ""
         found: list[dict[str, Any]] = self.admin("GET", f"/coverage{query}")["reports"]
         return found
+
+
+def _close_all(connections: list[http.client.HTTPConnection]) -> None:
+    for connection in connections:
+        connection.close()
+    connections.clear()
 
 
 class Clock:

@@ -80,6 +80,7 @@ def _mockserver_session(pytestconfig: pytest.Config) -> Iterator[Client]:
         client = Client(str(attached), admin_token=os.environ.get(TOKEN_ENV))
         yield client
         _keep_coverage(pytestconfig, client)
+        client.close()
         return
     from mockserver.arguments import parse_rate_limits
     from mockserver.inprocess import InProcessServer
@@ -101,6 +102,7 @@ def _mockserver_session(pytestconfig: pytest.Config) -> Iterator[Client]:
         client = Client(server.base_url, providers)
         yield client
         _keep_coverage(pytestconfig, client)
+        client.close()
     finally:
         server.stop()
 

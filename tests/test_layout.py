@@ -134,6 +134,7 @@ LAYERS = (
             "mockserver.arguments",
             "mockserver.inprocess",
             "mockserver.pytest_plugin",
+            "mockserver.forward",
             "mockserver.__main__",
         ),
     ),

@@ -42,6 +42,7 @@ SANDBOXED = {
     ("DELETE", "/__admin/clocks/{clock_id}"),
     ("DELETE", "/__admin/coverage"),
     ("GET", "/__admin/events"),
+    ("GET", "/__admin/stream"),
     ("POST", "/__admin/events"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.admin import clocks, coverage, events, faults, hooks
+from mockserver.admin import clocks, coverage, events, faults, hooks, stream
 from mockserver.admin.access import access, sandbox_of, scope_of
 from mockserver.admin.common import (
     AdminError,
@@ -19,7 +19,7 @@ from mockserver.admin.common import (
     reply,
     runtime_of,
 )
-from mockserver.core import persistence
+from mockserver.core import feed, persistence
 from mockserver.core.errors import MockError
 from mockserver.core.services.lifecycle import Mode
 
@@ -103,6 +103,7 @@ async def clock_set(request: web.Request) -> web.Response:
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
     runtime.scheduler.run_due()
+    feed.clock_moved(runtime)
     return reply(clock.snapshot())
 
 
@@ -220,4 +221,5 @@ def add_admin_routes(app: web.Application) -> None:
     coverage.add_routes(admin.router)
     clocks.add_routes(admin.router)
     events.add_routes(admin.router)
+    stream.add_routes(admin.router)
     app.add_subapp("/__admin", admin)

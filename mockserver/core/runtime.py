@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.core import feed
 from mockserver.core.plugin import Provider, Unsupported
 from mockserver.core.services import callbacks
 from mockserver.core.services.clock import Clock
@@ -29,6 +30,7 @@ from mockserver.core.services.ratelimit import RateLimiter
 from mockserver.core.services.scenarios import Scenarios
 from mockserver.core.services.scheduler import Scheduler
 from mockserver.core.services.store import Store
+from mockserver.core.services.stream import Stream
 from mockserver.core.services.testclocks import SandboxClocks
 from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
 from mockserver.core.snapshots import Snapshots
@@ -134,6 +136,7 @@ class Runtime:
     scenarios: Scenarios
     store: Store
     coverage: Coverage = field(default_factory=Coverage)
+    stream: Stream = field(default_factory=Stream)
     testclocks: SandboxClocks = field(default_factory=lambda: SandboxClocks(Clock()))
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -183,6 +186,7 @@ class Runtime:
             d.provider, d.tenant, d.event, outcome
         )
         runtime.lifecycles.ended = runtime.coverage.ended
+        feed.connect(runtime)
         runtime.testclocks = SandboxClocks(clock)
         scheduler.clock_of = lambda ident: runtime.testclocks.clocks.get(ident)
         # each timer draws its ids from its own stream, named by its work: a replay repeats them

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -60,6 +60,7 @@ class Journal:
     def __init__(self, size: int = 1000) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
         self._next_id = 1
+        self.recorded: Callable[[Entry], None] = lambda entry: None  # the event stream's
 
     def next_id(self) -> int:
         ident = self._next_id
@@ -68,6 +69,7 @@ class Journal:
 
     def record(self, entry: Entry) -> None:
         self._entries.append(entry)
+        self.recorded(entry)
 
     def saved(self) -> tuple[list[Entry], int]:
         """What a snapshot keeps (see `core.snapshot`)."""

@@ -70,6 +70,8 @@ class Lifecycles:
         self._tracks: dict[tuple[str, str, str], Track] = {}
         # told of every track's last state (provider, tenant, kind, state): the coverage report's
         self.ended: Callable[[str, str, str, str], None] = lambda provider, tenant, kind, state: None
+        # told of every state an entity enters (the event stream's)
+        self.entered: Callable[[Track, str], None] = lambda track, state: None
         self.polls = 0  # reads counted so far: a read that counted is a write to persist
 
     def control(self, provider: str, kind: str, tenant: str = "") -> Control:
@@ -227,3 +229,4 @@ class Lifecycles:
             self._tracks.pop((track.provider, track.kind, track.key), None)
             self.ended(track.provider, track.tenant, track.kind, step.state)
         track.on_enter(step.state)
+        self.entered(track, step.state)

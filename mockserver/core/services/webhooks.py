@@ -101,6 +101,8 @@ class WebhookDispatcher:
         self.recorder: Callable[[Delivery], None] = lambda delivery: None
         # told of what each delivery came to (provider, tenant, event, outcome): the coverage report's
         self.concluded: Callable[[Delivery, str], None] = lambda delivery, outcome: None
+        # told of each attempt with the headers it sent (the event stream's)
+        self.attempted: Callable[[Delivery, Attempt, dict[str, str]], None] = lambda d, attempt, headers: None
         self._held: list[Delivery] = []
         # decides whether a URL may be called (link-local and cloud metadata addresses are refused by default)
         self.guard: Callable[[str], str | None] = lambda url: None
@@ -261,6 +263,7 @@ class WebhookDispatcher:
             error = f"{type(exc).__name__}: {exc}"
         attempt = Attempt(number, started, status, error, (loop.time() - real_start) * 1000)
         delivery.attempts.append(attempt)
+        self.attempted(delivery, attempt, headers)
         observer = self.observers.get(delivery.provider)
         if observer:
             observer(delivery, attempt)

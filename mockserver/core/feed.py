@@ -1,0 +1,74 @@
+"""What feeds the event stream (`core/services/stream.py`): the journal's requests, the lifecycles'
+states, the webhook attempts and the clocks' moves, each told to the stream by the service that saw it."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from typing import TYPE_CHECKING, Any
+
+from mockserver.core.services.clock import SandboxClock
+
+if TYPE_CHECKING:
+    from mockserver.core.runtime import Runtime
+    from mockserver.core.services.journal import Entry
+    from mockserver.core.services.lifecycle import Track
+    from mockserver.core.services.webhooks import Attempt, Delivery
+
+
+def connect(runtime: Runtime) -> None:
+    stream, clock = runtime.stream, runtime.clock
+
+    def request(entry: Entry) -> None:
+        stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json)
+
+    def state(track: Track, entered: str) -> None:
+        key = track.key.removeprefix(f"{track.tenant}|")  # some keys carry their sandbox
+        data = {"kind": track.kind, "key": key, "state": entered, "done": track.done}
+        stream.publish("state", track.provider, track.tenant, clock.now(), data)
+
+    def attempted(delivery: Delivery, attempt: Attempt, headers: dict[str, str]) -> None:
+        stream.publish(
+            "webhook",
+            delivery.provider,
+            delivery.tenant,
+            attempt.at,
+            functools.partial(_attempt, delivery, attempt, dict(headers)),
+        )
+
+    runtime.journal.recorded = request
+    runtime.lifecycles.entered = state
+    runtime.webhooks.attempted = attempted
+
+
+def _attempt(delivery: Delivery, attempt: Attempt, headers: dict[str, str]) -> dict[str, Any]:
+    """A delivery attempt as sent: the exact body (text, or base64 when it is not UTF-8) and headers,
+    so a forwarder can send it again byte for byte with its signature intact."""
+    try:
+        body, encoding = delivery.body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        body, encoding = base64.b64encode(delivery.body).decode(), "base64"
+    return {
+        "delivery": delivery.id,
+        "event": delivery.event,
+        "url": delivery.url,
+        "attempt": attempt.number,
+        "status": attempt.status,
+        "error": attempt.error,
+        "duration_ms": round(attempt.duration_ms, 3),
+        "state": delivery.state,
+        "headers": headers,
+        "body": body,
+        "body_encoding": encoding,
+    }
+
+
+def clock_moved(runtime: Runtime, clock: SandboxClock | None = None) -> None:
+    """The mock's clock moved (told to everyone), or a test clock (told to each sandbox on it)."""
+    now = runtime.clock.own_now()
+    if clock is None:
+        runtime.stream.publish("clock", None, None, now, {"clock": "mock", **runtime.clock.snapshot()})
+        return
+    shown = {"clock": clock.id, **clock.snapshot(now)}
+    for provider, tenant in runtime.testclocks.sandboxes(clock.id):
+        runtime.stream.publish("clock", provider, tenant, now, shown)

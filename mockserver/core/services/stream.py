@@ -1,0 +1,111 @@
+"""The event stream: what the mock does, as events, for `GET /__admin/stream`, the dashboard and
+`mockserver forward`.
+
+Four kinds: `request` (a provider request and its answer, from the journal), `state` (an entity entering
+a lifecycle state), `webhook` (a delivery attempt, with the headers and body sent) and `clock` (the
+mock's clock or a test clock moved). Events are kept in a ring of the last `size`, so a reader that
+reconnects with the id of the last one it saw gets every event after it that the ring still holds.
+Publishing is an append and a put per subscriber: with nobody subscribed a request pays one small
+object. An event id is `<boot>.<n>`: an id from another process (before a restart) is not this one's, so
+such a reader is given the whole ring, and tells repeats apart by the ids inside the events (a
+delivery's id is the same in every process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("request", "state", "webhook", "clock")
+QUEUE_LIMIT = 10_000  # events a slow subscriber may fall behind by before it is dropped
+
+
+@dataclass(slots=True)
+class Event:
+    seq: int
+    kind: str
+    provider: str | None
+    tenant: str | None
+    at: float
+    # the event's fields, or what makes them when a reader first asks (a journal entry's view)
+    payload: dict[str, Any] | Callable[[], dict[str, Any]]
+
+    def data(self) -> dict[str, Any]:
+        if callable(self.payload):
+            self.payload = self.payload()
+        return self.payload
+
+
+@dataclass(eq=False)  # each one is itself (a set keeps them)
+class Subscriber:
+    wants: Callable[[Event], bool]
+    queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    dropped: bool = False
+
+
+class Stream:
+    def __init__(self, size: int = 10_000) -> None:
+        self.boot = secrets.token_hex(4)
+        self._ring: deque[Event] = deque(maxlen=size)
+        self._seq = 0
+        self._subscribers: set[Subscriber] = set()
+
+    def publish(
+        self,
+        kind: str,
+        provider: str | None,
+        tenant: str | None,
+        at: float,
+        payload: dict[str, Any] | Callable[[], dict[str, Any]],
+    ) -> None:
+        self._seq += 1
+        event = Event(self._seq, kind, provider, tenant, at, payload)
+        self._ring.append(event)
+        for subscriber in self._subscribers:
+            if subscriber.dropped or not subscriber.wants(event):
+                continue
+            try:
+                subscriber.queue.put_nowait(event)
+            except asyncio.QueueFull:  # it cannot keep up: it is let go, and resumes from the ring
+                subscriber.dropped = True
+                subscriber.queue.get_nowait()
+                subscriber.queue.put_nowait(None)
+
+    def ident(self, event: Event) -> str:
+        return f"{self.boot}.{event.seq}"
+
+    def after(self, last_id: str | None) -> Iterator[Event]:
+        """The ring's events after `last_id` (this process's); all of them for another process's id;
+        none for no id (a new reader starts from now)."""
+        if last_id is None:
+            return iter(())
+        boot, _, seq = last_id.partition(".")
+        if boot != self.boot or not seq.isdigit():
+            return iter(list(self._ring))
+        return iter([e for e in self._ring if e.seq > int(seq)])
+
+    def subscribe(self, wants: Callable[[Event], bool]) -> Subscriber:
+        subscriber = Subscriber(wants)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    @property
+    def subscribed(self) -> int:
+        return len(self._subscribers)
+
+    def close(self) -> None:
+        """The mock stops: every reader's stream ends (it reconnects to the next process)."""
+        for subscriber in self._subscribers:
+            try:
+                subscriber.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                subscriber.queue.get_nowait()
+                subscriber.queue.put_nowait(None)
+        self._subscribers.clear()
