@@ -69,7 +69,8 @@ def test_one_clock_set_before_any_request_dates_every_providers_work(mockserver_
     box = mockserver_sandbox
     box.clock.set("2030-01-01T12:00:00Z")
     box.clock.freeze()
-    invoice = httpx.post(box.url("tuimprenta") + "/v1/invoices", json=INVOICE, headers=box.headers("tuimprenta"))
+    ti = box.headers("tuimprenta")
+    invoice = httpx.post(box.url("tuimprenta") + "/v1/invoices", json=INVOICE, headers=ti)
     assert invoice.json()["created_at"] == "2030-01-01T12:00:00Z"
     body = {"documentTypeId": 1, "officeId": 1, "details": [{"netUnitValue": 1000, "quantity": 1}]}
     document = httpx.post(box.url("bsale") + "/v1/documents.json", json=body, headers=box.headers("bsale"))
