@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 
@@ -39,10 +40,28 @@ def create_app(
             # a Host-routed app takes every path of that host, so it carries the control plane too
             add_admin_routes(host_app)
             app.add_domain(host, host_app)
+    app.router.add_get("/", _home)  # after the hosts' apps, which take their own `/`
     if background:
         app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_end_streams)
     return app
+
+
+async def _home(request: web.Request) -> web.Response:
+    """`GET /`: where things are, for a person who opens the mock in a browser."""
+    runtime = request.config_dict[RUNTIME]
+    rows = "".join(
+        f'<li><a href="{pr.provider.mount}/openapi.yaml">{html.escape(pr.provider.title)}</a> '
+        f"at <code>{pr.provider.mount}</code></li>"
+        for pr in runtime.providers.values()
+    )
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockserver</title></head>'
+        '<body style="font: 18px/1.5 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto">'
+        f'<h1>mockserver</h1><p><a href="/__admin/ui">Open the dashboard</a></p><ul>{rows}</ul>'
+        '<p><a href="/__admin/health">Health</a></p></body></html>'
+    )
+    return web.Response(text=page, content_type="text/html")
 
 
 async def _end_streams(app: web.Application) -> None:

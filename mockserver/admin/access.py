@@ -25,7 +25,7 @@ from mockserver.core.runtime import Runtime
 
 PROVIDER_HEADER = "X-Mock-Provider"
 TOKEN_HEADER = "X-Mock-Admin-Token"
-OPEN = {("GET", "/__admin/health")}
+OPEN = {("GET", "/__admin/health"), ("GET", "/__admin/ui")}  # the dashboard's shell holds no data
 RECEIVER = "/__admin/inbox/{name}"
 # what a sandbox's credential may call: each handler narrows what it does to that sandbox
 SANDBOXED = {
@@ -43,6 +43,8 @@ SANDBOXED = {
     ("DELETE", "/__admin/coverage"),
     ("GET", "/__admin/events"),
     ("GET", "/__admin/stream"),
+    ("GET", "/__admin/ui/panels"),
+    ("GET", "/__admin/entities"),
     ("POST", "/__admin/events"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),

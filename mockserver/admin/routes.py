@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.admin import clocks, coverage, events, faults, hooks, stream
+from mockserver.admin import clocks, coverage, events, faults, hooks, stream, ui
 from mockserver.admin.access import access, sandbox_of, scope_of
 from mockserver.admin.common import (
     AdminError,
@@ -222,4 +222,5 @@ def add_admin_routes(app: web.Application) -> None:
     clocks.add_routes(admin.router)
     events.add_routes(admin.router)
     stream.add_routes(admin.router)
+    ui.add_routes(admin.router)
     app.add_subapp("/__admin", admin)

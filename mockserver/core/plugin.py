@@ -101,6 +101,10 @@ class RateLimitPolicy(Protocol):
     def headers(self, usage_limit: int, remaining: int, reset: float) -> dict[str, str]: ...
 
 
+# the most of each kind of entity a provider lists for the dashboard (the newest)
+LATEST = 50
+
+
 @dataclass(frozen=True)
 class Trigger:
     """An event asked for by `POST /__admin/events`: of `type` (one of the spec's `webhooks`), in
@@ -149,6 +153,9 @@ class Provider:
     # and answers its deliveries; raises LookupError for an entity the sandbox lacks, ValueError when
     # nothing would receive it
     trigger_event: Callable[[ProviderRuntime, Trigger], list[Delivery]] | None = None
+    # its entities for the dashboard, newest first, at most LATEST of a kind: (runtime, sandbox or None
+    # for all, the provider's base URL) → [{tenant, kind, id, state, label?, links?: {pdf?, xml?}}]
+    entities: Callable[[ProviderRuntime, str | None, str], list[dict[str, Any]]] | None = None
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
     admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict

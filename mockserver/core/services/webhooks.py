@@ -65,6 +65,7 @@ class Delivery:
     state: str = "pending"  # pending → delivered | failed; refused at once; cancelled by a reset
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
+    sent_headers: dict[str, str] = field(default_factory=dict)  # the last attempt's, signature included
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -263,6 +264,7 @@ class WebhookDispatcher:
             error = f"{type(exc).__name__}: {exc}"
         attempt = Attempt(number, started, status, error, (loop.time() - real_start) * 1000)
         delivery.attempts.append(attempt)
+        delivery.sent_headers = headers
         self.attempted(delivery, attempt, headers)
         observer = self.observers.get(delivery.provider)
         if observer:

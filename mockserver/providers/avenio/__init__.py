@@ -8,7 +8,7 @@ from typing import Any
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
-from mockserver.providers.avenio import events
+from mockserver.providers.avenio import events, views
 from mockserver.providers.avenio.errors import AvenioErrors
 from mockserver.providers.avenio.oauth import AvenioAuth, secret_stand_in
 from mockserver.providers.avenio.ratelimits import AvenioLimits
@@ -41,6 +41,7 @@ PROVIDER = Provider(
     rate_limits=AvenioLimits(),
     webhook_signer=events.sign,
     trigger_event=trigger,
+    entities=views.entities,
     correlation_header="X-Correlation-Id",
     scenarios={
         "rejected-by-tax-authority": {"description": "the emission fails with sii_rejected"},

@@ -6,6 +6,7 @@ from typing import Any
 
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.bsale import views
 from mockserver.providers.bsale.auth import AccessToken
 from mockserver.providers.bsale.errors import BsaleErrors
 from mockserver.providers.bsale.ratelimits import BsaleLimits
@@ -37,6 +38,7 @@ PROVIDER = Provider(
     rate_limits=BsaleLimits(),
     scenarios={"rejected-by-tax-authority": {"description": "the SII rejects the document (informedSii 2)"}},
     trigger_event=trigger,
+    entities=views.entities,
     admin_actions={
         # Bsale sets notification URLs by support request; here: {"tenant": <access_token>, "url", "secret"?}
         "configure-webhook": _configure_webhook,

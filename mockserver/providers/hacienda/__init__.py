@@ -2,6 +2,7 @@
 
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.services.masking import REDACTED, digest_stand_in
+from mockserver.providers.hacienda import views
 from mockserver.providers.hacienda.errors import HaciendaErrors
 from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits
@@ -32,6 +33,7 @@ PROVIDER = Provider(
     },
     rate_limits=HaciendaLimits(),
     trigger_event=trigger,
+    entities=views.entities,
     scenarios={
         "rejected-by-tax-authority": {"description": "the comprobante ends rechazado (Mensaje 3)"},
         "stays-processing": {"description": "the comprobante never leaves procesando"},

@@ -6,6 +6,7 @@ from typing import Any
 
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.tuimprenta import views
 from mockserver.providers.tuimprenta.auth import BearerKey
 from mockserver.providers.tuimprenta.errors import TuimprentaErrors
 from mockserver.providers.tuimprenta.ratelimits import TuimprentaLimits
@@ -51,6 +52,7 @@ PROVIDER = Provider(
     },
     admin_actions={"webhooks": _webhooks, "emails": _emails},
     trigger_event=trigger,
+    entities=views.entities,
     options=(
         Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),
         Option(

@@ -5,7 +5,7 @@ from typing import Any
 from mockserver.core.plugin import Option, Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
-from mockserver.providers.tupana import charges, events
+from mockserver.providers.tupana import charges, events, views
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors
 from mockserver.providers.tupana.ratelimits import TupanaLimits
@@ -38,6 +38,7 @@ PROVIDER = Provider(
     webhook_signer=events.sign,
     webhook_observer=events.observe,
     trigger_event=trigger,
+    entities=views.entities,
     # the payer pays a payment request ({"tenant": <API key or its label>, "payment_request_id"})
     admin_actions={"pay-payment-request": _pay},
     correlation_header="X-Request-Id",

@@ -1,0 +1,56 @@
+"""What the dashboard shows, over plain HTTP: the shell holds no data and is open, its panels and the
+entity list are authorised like every control call (a sandbox's credential sees its own only), and
+`GET /` points a browser at it."""
+
+from __future__ import annotations
+
+from tests.conftest import Mock, MockFactory
+from tests.providers.bsale.conftest import Bsale, boleta
+from tests.providers.tuimprenta.conftest import KEY, Tuimprenta
+
+OTHER = "ti_test_another_ci_job_000000000001"
+
+
+async def test_the_home_page_links_the_dashboard_and_each_spec(mock: Mock) -> None:
+    response = await mock.client.get("/")
+    assert response.status == 200 and response.content_type == "text/html"
+    page = await response.text()
+    assert 'href="/__admin/ui"' in page and 'href="/bsale/openapi.yaml"' in page
+
+
+async def test_entities_list_each_sandboxs_work_with_its_files(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("bsale", "tuimprenta"))
+    invoice = await Tuimprenta(mock).invoice()
+    await Tuimprenta(mock, OTHER).invoice()
+    document = await Bsale(mock).create(boleta(1000))
+    found = (await (await mock.client.get("/__admin/entities")).json())["entities"]
+    ours = next(e for e in found if e["id"] == invoice["id"])
+    assert (ours["provider"], ours["kind"], ours["state"], ours["label"]) == (
+        "tuimprenta",
+        "invoice",
+        "issued",
+        f"{invoice['series']}-1",
+    )
+    pdf = next(e for e in found if e["provider"] == "bsale" and e["id"] == str(document["id"]))["links"][
+        "pdf"
+    ]
+    served = await mock.client.get(pdf.split(str(mock.client.server.port), 1)[1])
+    assert (await served.read()).startswith(b"%PDF-")
+    own = {"Authorization": f"Bearer {KEY}", "X-Mock-Provider": "tuimprenta"}
+    mine = (await (await mock.client.get("/__admin/entities", headers=own)).json())["entities"]
+    assert [e["id"] for e in mine] == [invoice["id"]]
+
+
+async def test_the_shell_is_open_and_the_panels_are_authorised(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",), admin_token="s3cret")
+    shell = await mock.client.get("/__admin/ui")
+    assert shell.status == 200 and "invoice" not in (await shell.text())
+    assert (await mock.client.get("/__admin/ui/panels")).status == 401
+    await Tuimprenta(mock).invoice()
+    token = {"X-Mock-Admin-Token": "s3cret"}
+    live = await (await mock.client.get("/__admin/ui/panels?part=live", headers=token)).text()
+    assert "createInvoice" in live and "Bearer ***" in live and KEY not in live
+    controls = await (await mock.client.get("/__admin/ui/panels?part=controls", headers=token)).text()
+    assert "invoice.issued" in controls and 'data-action="/__admin/events"' in controls
+    assert (await mock.client.get("/__admin/ui/panels?part=nope", headers=token)).status == 400
+    assert (await mock.client.get("/__admin/ui/panels?provder=x", headers=token)).status == 400
