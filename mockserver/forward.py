@@ -21,6 +21,7 @@ import base64
 import json
 import os
 import sys
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, TextIO
@@ -72,7 +73,7 @@ class Forwarder:
 
     def stream_url(self) -> str:
         query = {"kinds": "webhook"} | {k: v for k in ("provider", "tenant") if (v := getattr(self.args, k))}
-        return f"{self.args.mock.rstrip('/')}/__admin/stream?{'&'.join(f'{k}={v}' for k, v in query.items())}"
+        return f"{self.args.mock.rstrip('/')}/__admin/stream?{urllib.parse.urlencode(query)}"
 
     async def run(self) -> int:
         pause = 0.5

@@ -45,6 +45,7 @@ SANDBOXED = {
     ("GET", "/__admin/stream"),
     ("GET", "/__admin/ui/panels"),
     ("GET", "/__admin/entities"),
+    ("GET", "/__admin/files/{provider}/{file}"),
     ("POST", "/__admin/events"),
     ("POST", "/__admin/reset"),
     ("GET", "/__admin/state"),

@@ -16,9 +16,15 @@ from aiohttp import web
 
 from mockserver.admin.access import sandbox_of
 from mockserver.admin.common import AdminError, check_keys, check_provider, runtime_of
-from mockserver.core.services.stream import KINDS, Event, Stream
+from mockserver.core.services.stream import KINDS, Event, Stream, TooManyReaders
 
 KEEP_ALIVE = 15.0
+
+
+class Busy(AdminError):
+    status = 429
+
+
 FILTERS = ("provider", "tenant", "kinds", "last_event_id")
 
 
@@ -54,12 +60,15 @@ async def stream(request: web.Request) -> web.StreamResponse:
         )
 
     feed = runtime.stream
+    try:  # before the backlog: nothing falls between the two
+        subscriber = feed.subscribe(wants, (provider, tenant))
+    except TooManyReaders as refused:
+        raise Busy(f"{refused}: close one first") from None
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
-    await response.prepare(request)
-    subscriber = feed.subscribe(wants)  # before the backlog: nothing falls between the two
     try:
+        await response.prepare(request)
         seen = 0
         for event in feed.after(request.headers.get("Last-Event-ID") or q.get("last_event_id")):
             if wants(event):

@@ -229,7 +229,26 @@ def _controls(runtime: Runtime, provider: str | None, tenant: str | None) -> str
     return _section("controls", "Controls", "".join(forms))
 
 
+async def entity_file(request: web.Request) -> web.Response:
+    """`/__admin/files/{provider}/{id}.{pdf|xml}?tenant=`: a file its provider serves only with a
+    credential, for the dashboard's links (a sandbox's credential reaches its own only)."""
+    runtime = runtime_of(request)
+    check_keys(request.query, ("tenant",), "file parameter")
+    name = request.match_info["provider"]
+    check_provider(runtime, name)
+    provider, tenant = sandbox_of(request, name, request.query.get("tenant"))
+    ident, _, extension = request.match_info["file"].rpartition(".")
+    pr = runtime.providers[str(provider)]
+    made = (
+        pr.provider.entity_file(pr, tenant, ident, extension) if pr.provider.entity_file and tenant else None
+    )
+    if made is None:
+        return reply({"error": f"no file {request.match_info['file']} in that sandbox"}, 404)
+    return web.Response(body=made[1], content_type=made[0])
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/files/{provider}/{file}", entity_file)
     router.add_get("/ui", page)
     router.add_get("/ui/panels", panels)
     router.add_get("/entities", entities)

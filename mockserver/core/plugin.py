@@ -105,6 +105,13 @@ class RateLimitPolicy(Protocol):
 LATEST = 50
 
 
+def admin_file(provider: str, sandbox: str, ident: str, extension: str) -> str:
+    """The dashboard's link to a file its provider serves only with a credential (see `entity_file`)."""
+    from urllib.parse import quote
+
+    return f"/__admin/files/{provider}/{quote(ident, safe='')}.{extension}?tenant={quote(sandbox, safe='')}"
+
+
 @dataclass(frozen=True)
 class Trigger:
     """An event asked for by `POST /__admin/events`: of `type` (one of the spec's `webhooks`), in
@@ -156,6 +163,10 @@ class Provider:
     # its entities for the dashboard, newest first, at most LATEST of a kind: (runtime, sandbox or None
     # for all, the provider's base URL) → [{tenant, kind, id, state, label?, links?: {pdf?, xml?}}]
     entities: Callable[[ProviderRuntime, str | None, str], list[dict[str, Any]]] | None = None
+    # a file of an entity that its provider serves only with a credential, for the dashboard's links
+    # (`/__admin/files/<provider>/<id>.<pdf|xml>?tenant=`): (runtime, sandbox, id, extension) →
+    # (content type, bytes), or None when the sandbox has no such file
+    entity_file: Callable[[ProviderRuntime, str, str, str], tuple[str, bytes] | None] | None = None
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
     admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict

@@ -54,3 +54,20 @@ async def test_the_shell_is_open_and_the_panels_are_authorised(make_mock: MockFa
     assert "invoice.issued" in controls and 'data-action="/__admin/events"' in controls
     assert (await mock.client.get("/__admin/ui/panels?part=nope", headers=token)).status == 400
     assert (await mock.client.get("/__admin/ui/panels?provder=x", headers=token)).status == 400
+
+
+async def test_files_a_provider_serves_only_with_a_credential_open_from_the_dashboard(
+    make_mock: MockFactory,
+) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",))
+    invoice = await Tuimprenta(mock).invoice()
+    found = (await (await mock.client.get("/__admin/entities")).json())["entities"]
+    links = next(e for e in found if e["id"] == invoice["id"])["links"]
+    pdf = await mock.client.get(links["pdf"])
+    assert pdf.content_type == "application/pdf" and (await pdf.read()).startswith(b"%PDF-")
+    xml = await mock.client.get(links["xml"])
+    assert xml.content_type == "application/xml"
+    theirs = {"Authorization": f"Bearer {OTHER}", "X-Mock-Provider": "tuimprenta"}
+    assert (await mock.client.get(links["pdf"], headers=theirs)).status == 403  # not its sandbox
+    missing = links["pdf"].replace(invoice["id"], "inv_nope")
+    assert (await mock.client.get(missing)).status == 404

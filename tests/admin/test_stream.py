@@ -8,8 +8,10 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse, web
 
+from mockserver.core.services import stream as stream_service
 from tests.conftest import Mock, MockFactory
 from tests.providers.tuimprenta.conftest import KEY, Tuimprenta, invoice_body
 
@@ -144,3 +146,19 @@ async def test_nobody_subscribed_costs_a_request_one_ring_entry(mock: Mock) -> N
     ring = list(mock.runtime.stream.after("another-boot.0"))
     assert [e.kind for e in ring][-1] == "request"
     assert callable(ring[-1].payload)  # its view is made only when a reader asks for it
+
+
+async def test_readers_of_one_sandbox_are_bounded_and_the_admin_is_never_turned_away(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_service, "MAX_READERS_PER_SANDBOX", 2)
+    own = {"Authorization": f"Bearer {KEY}", "X-Mock-Provider": "tuimprenta"}
+    first, second = await _open(mock, **own), await _open(mock, **own)
+    third = await mock.client.get("/__admin/stream", headers=own)
+    assert third.status == 429
+    assert "this sandbox has 2 readers already" in (await third.json())["error"]
+    assert (await _open(mock, "?kinds=request")).status == 200  # the admin's
+    first.close()
+    await asyncio.sleep(0.1)  # its handler ends when the connection does
+    assert (await mock.client.get("/__admin/stream", headers=own)).status == 200
+    second.close()

@@ -22,6 +22,14 @@ from typing import Any
 
 KINDS = ("request", "state", "webhook", "clock")
 QUEUE_LIMIT = 10_000  # events a slow subscriber may fall behind by before it is dropped
+# sandboxes' readers at once: every event is offered to each, so their number is bounded, for one
+# sandbox too
+MAX_READERS = 200
+MAX_READERS_PER_SANDBOX = 10
+
+
+class TooManyReaders(Exception):
+    pass
 
 
 @dataclass(slots=True)
@@ -43,6 +51,7 @@ class Event:
 @dataclass(eq=False)  # each one is itself (a set keeps them)
 class Subscriber:
     wants: Callable[[Event], bool]
+    sandbox: tuple[str | None, str | None] = (None, None)
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     dropped: bool = False
 
@@ -88,8 +97,18 @@ class Stream:
             return iter(list(self._ring))
         return iter([e for e in self._ring if e.seq > int(seq)])
 
-    def subscribe(self, wants: Callable[[Event], bool]) -> Subscriber:
-        subscriber = Subscriber(wants)
+    def subscribe(
+        self, wants: Callable[[Event], bool], sandbox: tuple[str | None, str | None] = (None, None)
+    ) -> Subscriber:
+        """A new reader (of one sandbox, when `sandbox` names it); TooManyReaders past the bounds,
+        which hold for sandboxes' readers (the admin's, of the whole mock, are never turned away)."""
+        if sandbox[1] is not None:
+            sandboxed = [s for s in self._subscribers if s.sandbox[1] is not None]
+            if len(sandboxed) >= MAX_READERS:
+                raise TooManyReaders(f"{MAX_READERS} sandboxes' readers are subscribed already")
+            if sum(s.sandbox == sandbox for s in sandboxed) >= MAX_READERS_PER_SANDBOX:
+                raise TooManyReaders(f"this sandbox has {MAX_READERS_PER_SANDBOX} readers already")
+        subscriber = Subscriber(wants, sandbox)
         self._subscribers.add(subscriber)
         return subscriber
 

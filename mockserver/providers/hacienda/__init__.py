@@ -34,6 +34,7 @@ PROVIDER = Provider(
     rate_limits=HaciendaLimits(),
     trigger_event=trigger,
     entities=views.entities,
+    entity_file=views.entity_file,
     scenarios={
         "rejected-by-tax-authority": {"description": "the comprobante ends rechazado (Mensaje 3)"},
         "stays-processing": {"description": "the comprobante never leaves procesando"},

@@ -53,6 +53,7 @@ PROVIDER = Provider(
     admin_actions={"webhooks": _webhooks, "emails": _emails},
     trigger_event=trigger,
     entities=views.entities,
+    entity_file=views.entity_file,
     options=(
         Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),
         Option(

@@ -1,10 +1,11 @@
-"""tuimprenta's entities as the dashboard lists them: each key's invoices and batches."""
+"""tuimprenta's entities as the dashboard lists them: each key's invoices (with their PDF and XML) and
+batches."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.plugin import LATEST
+from mockserver.core.plugin import LATEST, admin_file
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
@@ -20,6 +21,7 @@ def entities(pr: ProviderRuntime, sandbox: str | None, base: str) -> list[dict[s
         for ident in account.order[-LATEST:][::-1]:
             invoice = account.invoices[ident]
             label = f"{invoice.series}-{invoice.number}"
+            links = {ext: admin_file("tuimprenta", tenant, invoice.id, ext) for ext in ("pdf", "xml")}
             out.append(
                 {
                     "tenant": tenant,
@@ -27,6 +29,19 @@ def entities(pr: ProviderRuntime, sandbox: str | None, base: str) -> list[dict[s
                     "id": invoice.id,
                     "label": label,
                     "state": invoice.status,
+                    "links": links,
                 }
             )
     return out
+
+
+def entity_file(pr: ProviderRuntime, sandbox: str, ident: str, extension: str) -> tuple[str, bytes] | None:
+    from mockserver.providers.tuimprenta import artifacts
+
+    account = pr.state.accounts.get(sandbox)
+    invoice = account.invoices.get(ident) if account else None
+    if invoice is None or extension not in ("pdf", "xml"):
+        return None
+    if extension == "pdf":
+        return "application/pdf", artifacts.pdf(invoice)
+    return "application/xml", artifacts.xml(invoice)
