@@ -128,8 +128,9 @@ def test_a_demo_flow_on_the_dashboard(mock: str, browser: Any) -> None:
     )
     _wait(browser, lambda d: "createBatch" in d.find_element(By.ID, "requests").text)
     _wait(browser, lambda d: batch["id"] in d.find_element(By.ID, "entities").text)
-    state = browser.find_element(By.CSS_SELECTOR, f'[data-entity="tuimprenta:{batch["id"]}"]')
-    assert state.text == "queued"  # its clock is frozen
+    shown = f'[data-entity="tuimprenta:{batch["id"]}"]'
+    read = "return document.querySelector(arguments[0])?.textContent"
+    assert _wait(browser, lambda d: d.execute_script(read, shown)) == "queued"  # its clock is frozen
     _shot(browser, "1-flow")
 
     # a request opens, with its credential masked
