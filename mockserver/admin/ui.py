@@ -109,7 +109,10 @@ def _requests(runtime: Runtime, provider: str | None, tenant: str | None) -> str
     rows = []
     for entry in runtime.journal.query(provider=provider, tenant=tenant, limit=REQUESTS_SHOWN):
         shown = entry.as_json()
-        detail = {k: shown[k] for k in ("query", "request_headers", "request_body", "response_headers")}
+        detail = {
+            k: shown[k]
+            for k in ("query", "request_headers", "request_body", "response_headers", "response_body")
+        }
         scenario = f" · {_e(entry.scenario)}" if entry.scenario else ""
         facts = f"{_e(entry.provider)} · {_e(entry.operation)} · {entry.duration_ms:g} ms{scenario}"
         summary = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.conftest import Mock, MockFactory
 from tests.providers.bsale.conftest import Bsale, boleta
+from tests.providers.hacienda.conftest import login
 from tests.providers.tuimprenta.conftest import KEY, Tuimprenta
 
 OTHER = "ti_test_another_ci_job_000000000001"
@@ -71,3 +72,19 @@ async def test_files_a_provider_serves_only_with_a_credential_open_from_the_dash
     assert (await mock.client.get(links["pdf"], headers=theirs)).status == 403  # not its sandbox
     missing = links["pdf"].replace(invoice["id"], "inv_nope")
     assert (await mock.client.get(missing)).status == 404
+
+
+async def test_a_request_shows_its_answer_with_the_secrets_in_it_masked(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("hacienda", "tuimprenta"))
+    invoice = await Tuimprenta(mock).invoice()
+    await login(mock)
+    entries = (await (await mock.client.get("/__admin/requests")).json())["requests"]
+    made = next(e for e in entries if e["operation"] == "createInvoice")
+    assert made["response_body"]["id"] == invoice["id"]  # the answer, as JSON
+    token = next(e for e in entries if e["path"].endswith("/openid-connect/token"))
+    shown = token["response_body"]
+    assert shown["access_token"] == shown["refresh_token"] == "***" and shown["expires_in"] == 300
+    pdf = await Tuimprenta(mock).call("GET", f"/invoices/{invoice['id']}/pdf")
+    assert pdf.status == 200
+    entries = (await (await mock.client.get("/__admin/requests?operation=getInvoicePdf")).json())["requests"]
+    assert entries[0]["response_body"].endswith("bytes of application/pdf")  # a file by its size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -9,9 +10,17 @@ from typing import Any
 
 from multidict import CIMultiDict
 
-from mockserver.core.services.masking import mask_header, mask_headers, names_sandbox
+from mockserver.core.services.masking import (
+    MASK,
+    mask_header,
+    mask_headers,
+    mask_value,
+    mentions_secret,
+    names_sandbox,
+)
 
 HEADERS = ("request_headers", "response_headers")
+RESPONSE_KEPT = 4096  # bytes of a text answer the journal keeps
 
 
 @dataclass
@@ -32,6 +41,7 @@ class Entry:
     request_body: Any = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     scenario: str | None = None
+    response_body: bytes | str | None = None  # its first RESPONSE_KEPT bytes, or what file it was
 
     def __getstate__(self) -> dict[str, Any]:
         """For a snapshot: the headers as plain pairs (a live request's are a view of it), credentials
@@ -51,7 +61,20 @@ class Entry:
         data["query"] = dict(self.query)
         data["request_headers"] = mask_headers(self.request_headers)
         data["response_headers"] = mask_headers(self.response_headers)
+        data["response_body"] = self._shown_response()
         return data
+
+    def _shown_response(self) -> Any:
+        """The answer's body as the journal shows it: JSON with its secret fields masked (a token
+        endpoint's tokens), text masked whole if it names a secret, a file by its size and type."""
+        body = self.response_body
+        if not isinstance(body, bytes):
+            return body
+        text = body.decode("utf-8", "replace")
+        try:
+            return mask_value(json.loads(text))
+        except ValueError:
+            return MASK if mentions_secret(text) else mask_value(text)
 
 
 class Journal:
