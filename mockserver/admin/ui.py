@@ -192,8 +192,14 @@ def _form(action: str, legend: str, fields: str, button: str) -> str:
 
 def _controls(runtime: Runtime, provider: str | None, tenant: str | None) -> str:
     now = runtime.clock.own_now()
+    held = runtime.testclocks
+    shown = [  # a view of one sandbox lists the clocks that drive it or that it made, no other's
+        c
+        for c in held.clocks.values()
+        if tenant is None or (provider, tenant) in held.sandboxes(c.id) or c.owner == (provider, tenant)
+    ]
     clocks = [("", f"the mock's clock · {runtime.clock.snapshot()['now']}")] + [
-        (c.id, f"{c.name} · {c.snapshot(now)['now']}") for c in runtime.testclocks.clocks.values()
+        (c.id, f"{c.name} · {c.snapshot(now)['now']}") for c in shown
     ]
     providers = [provider] if provider else list(runtime.providers)
     events = [(t, f"{p}: {t}") for p in providers for t in runtime.providers[p].spec.webhooks]

@@ -88,3 +88,16 @@ async def test_a_request_shows_its_answer_with_the_secrets_in_it_masked(make_moc
     assert pdf.status == 200
     entries = (await (await mock.client.get("/__admin/requests?operation=getInvoicePdf")).json())["requests"]
     assert entries[0]["response_body"].endswith("bytes of application/pdf")  # a file by its size
+
+
+async def test_a_sandboxs_view_lists_only_its_own_test_clocks(make_mock: MockFactory) -> None:
+    mock: Mock = await make_mock(providers=("tuimprenta",))
+    mine = {"name": "mine", "sandboxes": [{"provider": "tuimprenta", "tenant": KEY}]}
+    theirs = {"name": "theirs-secret-name", "sandboxes": [{"provider": "tuimprenta", "tenant": OTHER}]}
+    for body in (mine, theirs):
+        assert (await mock.client.post("/__admin/clocks", json=body)).status == 201
+    own = {"Authorization": f"Bearer {KEY}", "X-Mock-Provider": "tuimprenta"}
+    controls = await (await mock.client.get("/__admin/ui/panels?part=controls", headers=own)).text()
+    assert "mine ·" in controls and "theirs-secret-name" not in controls
+    everything = await (await mock.client.get("/__admin/ui/panels?part=controls")).text()
+    assert "theirs-secret-name" in everything
