@@ -79,6 +79,7 @@ def create_provider_port_app(runtime: Runtime, name: str) -> web.Application:
     app[RUNTIME] = runtime
     app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)
+    app.on_shutdown.append(_end_streams)  # the stream is served here too
     return app
 
 
