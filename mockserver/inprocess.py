@@ -60,3 +60,5 @@ class InProcessServer:
         asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()  # its self-pipe is a socket pair: left open, a ResourceWarning at exit
