@@ -15,6 +15,7 @@ from aiohttp import web
 
 from mockserver.admin.access import sandbox_of, scope_of
 from mockserver.admin.common import AdminError, check_keys, check_provider, json_body, reply, runtime_of
+from mockserver.core.pipeline.call import origin_of
 from mockserver.core.plugin import Trigger
 
 FIELDS = ("provider", "tenant", "type", "entity", "url")
@@ -57,9 +58,8 @@ async def trigger(request: web.Request) -> web.Response:
             raise AdminError(f"{name} must be a non-empty string")
     send = pr.provider.trigger_event
     assert send is not None  # start-up refuses a spec with webhooks and no trigger_event
-    public = runtime.settings.public_url
-    origin = public.rstrip("/") if public else f"{request.scheme}://{request.host}"
-    asked = Trigger(sandbox, str(kind), body.get("entity"), body.get("url"), origin + pr.provider.mount)
+    base = origin_of(runtime, request) + pr.provider.mount
+    asked = Trigger(sandbox, str(kind), body.get("entity"), body.get("url"), base)
     try:
         with runtime.testclocks.entered(provider, sandbox):  # dated and retried on the sandbox's clock
             sent = send(pr, asked)

@@ -21,6 +21,7 @@ from aiohttp import web
 from mockserver.admin import ui_assets
 from mockserver.admin.access import sandbox_of
 from mockserver.admin.common import AdminError, check_keys, check_provider, reply, runtime_of
+from mockserver.core.pipeline.call import origin_of
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.lifecycle import Mode
 
@@ -37,11 +38,6 @@ def _when(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _origin(runtime: Runtime, request: web.Request) -> str:
-    public = runtime.settings.public_url
-    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
-
-
 def _scope(request: web.Request, q: Any = None) -> tuple[str | None, str | None]:
     q = request.query if q is None else q
     check_keys(q, ("provider", "tenant"), "dashboard filter")
@@ -53,7 +49,7 @@ def entity_list(request: web.Request, provider: str | None, tenant: str | None) 
     runtime, out = runtime_of(request), list[dict[str, Any]]()
     for pr in runtime.providers.values():
         if provider in (None, pr.name) and pr.provider.entities is not None:
-            base = _origin(runtime, request) + pr.provider.mount
+            base = origin_of(runtime, request) + pr.provider.mount
             out.extend({"provider": pr.name, **e} for e in pr.provider.entities(pr, tenant, base))
     return out
 

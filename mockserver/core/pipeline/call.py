@@ -74,9 +74,13 @@ class Exchange:
         return scrub_body(self.raw_body, self.request.content_type, self.secret_rules)
 
     def origin(self) -> str:
-        """Scheme and host as the client reached the mock (or --public-url)."""
-        public = self.runtime.settings.public_url
-        return public.rstrip("/") if public else f"{self.request.scheme}://{self.request.host}"
+        return origin_of(self.runtime, self.request)
+
+
+def origin_of(runtime: Runtime, request: web.Request) -> str:
+    """Scheme and host as the client reached the mock (or --public-url)."""
+    public = runtime.settings.public_url
+    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
 
 
 @dataclass(slots=True, kw_only=True)
