@@ -320,9 +320,7 @@ class AvenioState(ProviderState):
                     "estado": b.estado,
                 }
             else:
-                ttl = self.options["download_ttl"]
-                pdf_path, expires = self.links.sign(f"/api/v1/bhe/documentos/{b.id}.pdf", ttl)
-                xml_path, _ = self.links.sign(f"/api/v1/bhe/documentos/{b.id}.xml", ttl)
+                pdf_path, xml_path, expires = self.file_links(b)
                 data["result"] = {
                     "folio": b.folio,
                     "rutEmisor": b.rut_emisor,
@@ -339,6 +337,13 @@ class AvenioState(ProviderState):
                     "urlsExpiranEn": iso(expires),
                 }
         return data
+
+    def file_links(self, boleta: Boleta) -> tuple[str, str, int]:
+        """The boleta's PDF and XML paths, signed for `download_ttl` seconds, and when they expire."""
+        ttl = self.options["download_ttl"]
+        pdf, expires = self.links.sign(f"/api/v1/bhe/documentos/{boleta.id}.pdf", ttl)
+        xml, _ = self.links.sign(f"/api/v1/bhe/documentos/{boleta.id}.xml", ttl)
+        return pdf, xml, expires
 
     def document(self, document_id: str, path: str, expires: str | None, signature: str | None) -> Boleta:
         boleta = self.documents.get(document_id)

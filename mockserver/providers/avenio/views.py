@@ -13,15 +13,13 @@ if TYPE_CHECKING:
 
 def entities(pr: ProviderRuntime, sandbox: str | None, base: str) -> list[dict[str, Any]]:
     state, out = pr.state, []
-    ttl = pr.options["download_ttl"]
     for tenant, books in state.books.items():
         if sandbox not in (None, tenant):
             continue
         for op in list(books.operations.values())[-LATEST:][::-1]:
             out.append({"tenant": tenant, "kind": op.tipo, "id": op.id, "state": op.status})
         for b in list(books.boletas.values())[-LATEST:][::-1]:
-            pdf, _ = state.links.sign(f"/api/v1/bhe/documentos/{b.id}.pdf", ttl)
-            xml, _ = state.links.sign(f"/api/v1/bhe/documentos/{b.id}.xml", ttl)
+            pdf, xml, _ = state.file_links(b)
             links = {"pdf": base + pdf, "xml": base + xml}
             out.append(
                 {"tenant": tenant, "kind": "boleta", "id": f"{b.folio}", "state": b.estado, "links": links}
