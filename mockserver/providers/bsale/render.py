@@ -154,8 +154,14 @@ class Renderer:
 
     # --- documents -----------------------------------------------------------------------------------
 
+    def files(self, doc: Document) -> tuple[str, str | None]:
+        """The document's PDF (its public view) and, for an electronic one, its XML."""
+        base, cpn, tok = self.base, self.instance.cpn_id, doc.token
+        return f"{base}/view/{cpn}/{tok}.pdf", f"{base}/v1/{cpn}/files/{tok}.xml" if doc.electronic else None
+
     def document(self, doc: Document) -> dict[str, Any]:
         base, cpn, tok = self.base, self.instance.cpn_id, doc.token
+        pdf, xml = self.files(doc)
         out: dict[str, Any] = {
             "href": self.href(f"documents/{doc.id}"),
             "id": doc.id,
@@ -172,12 +178,12 @@ class Renderer:
             "urlPublicView": f"{base}/view/{cpn}/{tok}?sfd=99",
             "urlPdf": f"{base}/view/{cpn}/{tok}.pdf?sfd=99",
             "urlPublicViewOriginal": f"{base}/view/{cpn}/{tok}",
-            "urlPdfOriginal": f"{base}/view/{cpn}/{tok}.pdf",
+            "urlPdfOriginal": pdf,
             "token": tok,
             "state": doc.state,
             "commercialState": 0,
             "userId": doc.user_id,
-            "urlXml": f"{base}/v1/{cpn}/files/{tok}.xml" if doc.electronic else None,
+            "urlXml": xml,
             "address": doc.address,
             "municipality": doc.municipality,
             "city": doc.city,

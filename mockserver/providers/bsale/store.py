@@ -97,6 +97,15 @@ class Documents:
             self._hot[ident] = doc
         return doc
 
+    def newest(self, count: int) -> list[Document]:
+        """The last `count` documents, newest first, read without displacing the ones kept hot."""
+        last = self._first + len(self._rows) - 1
+        return [
+            self._hot.get(ident)
+            or _unpack(self._rows[ident - self._first], self._informed[ident - self._first])
+            for ident in range(last, max(self._first, last - count + 1) - 1, -1)
+        ]
+
     def __getitem__(self, ident: int) -> Document:
         doc = self.get(ident)
         if doc is None:

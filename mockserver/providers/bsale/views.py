@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.plugin import LATEST
+from mockserver.providers.bsale.render import Renderer
 
 if TYPE_CHECKING:
     from mockserver.core.runtime import ProviderRuntime
@@ -18,20 +19,19 @@ def entities(pr: ProviderRuntime, sandbox: str | None, base: str) -> list[dict[s
     for tenant, instance in pr.state.instances.items():
         if sandbox not in (None, tenant):
             continue
-        for ident in sorted(instance.documents, reverse=True)[:LATEST]:
-            doc = instance.documents[ident]
+        render = Renderer(instance, base)
+        for doc in instance.documents.newest(LATEST):
             state = (
                 "deleted" if doc.state == 1 else SII.get(doc.informed_sii, "") if doc.electronic else "issued"
             )
-            links = {"pdf": f"{base}/view/{instance.cpn_id}/{doc.token}.pdf"}
-            if doc.electronic:
-                links["xml"] = f"{base}/v1/{instance.cpn_id}/files/{doc.token}.xml"
+            pdf, xml = render.files(doc)
+            links = {"pdf": pdf} | ({"xml": xml} if xml else {})
             label = f"{doc.number}"
             out.append(
                 {
                     "tenant": tenant,
                     "kind": "document",
-                    "id": str(ident),
+                    "id": str(doc.id),
                     "label": label,
                     "state": state,
                     "links": links,
