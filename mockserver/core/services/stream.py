@@ -81,8 +81,7 @@ class Stream:
                 subscriber.queue.put_nowait(event)
             except asyncio.QueueFull:  # it cannot keep up: it is let go, and resumes from the ring
                 subscriber.dropped = True
-                subscriber.queue.get_nowait()
-                subscriber.queue.put_nowait(None)
+                _end(subscriber)
 
     def ident(self, event: Event) -> str:
         return f"{self.boot}.{event.seq}"
@@ -122,9 +121,13 @@ class Stream:
     def close(self) -> None:
         """The mock stops: every reader's stream ends (it reconnects to the next process)."""
         for subscriber in self._subscribers:
-            try:
-                subscriber.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                subscriber.queue.get_nowait()
-                subscriber.queue.put_nowait(None)
+            _end(subscriber)
         self._subscribers.clear()
+
+
+def _end(subscriber: Subscriber) -> None:
+    """Tell a reader its stream ends (the None after what it has queued; its oldest event goes for it
+    when its queue is full)."""
+    if subscriber.queue.full():
+        subscriber.queue.get_nowait()
+    subscriber.queue.put_nowait(None)
