@@ -22,7 +22,12 @@ from typing import Any
 
 
 class AdminCallFailed(AssertionError):
-    """The control plane refused a call (a typo in a provider, an operation, a scenario…): its answer."""
+    """The control plane refused a call (a typo in a provider, an operation, a scenario…): its answer,
+    and its status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Client:
@@ -70,7 +75,7 @@ class Client:
         if status < 400 or (status == 422 and path == "/verify"):  # a failed verification is an answer
             return payload
         reason = payload.get("error") if isinstance(payload, dict) else payload
-        raise AdminCallFailed(f"mockserver {method} /__admin{path} → {status}: {reason}")
+        raise AdminCallFailed(f"mockserver {method} /__admin{path} → {status}: {reason}", status)
 
     def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
         """One request to the mock on this thread's kept-alive connection: its status and body. A
