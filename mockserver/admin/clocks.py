@@ -145,8 +145,7 @@ async def delete(request: web.Request) -> web.Response:
     runtime.delete_clock(clock.id)
     if request.query.get("reset") == "true":
         for provider, sandbox in sandboxes:
-            runtime.reset(provider, sandbox)
-            runtime.reset_controls(provider, sandbox)
+            runtime.reset_everything(provider, sandbox)
     return reply(
         {"deleted": clock.id} | ({"reset": [list(s) for s in sandboxes]} if "reset" in request.query else {})
     )

@@ -261,9 +261,10 @@ class Runtime:
         """A test clock goes: its sandboxes, and their work still to come, follow the mock's clock."""
         self.scheduler.release(self.testclocks.delete(ident))
 
-    def reset_everything(self) -> None:
-        self.reset()
-        self.reset_controls()
+    def reset_everything(self, provider: str | None = None, tenant: str | None = None) -> None:
+        """State and controls: of the whole mock, or of one sandbox."""
+        self.reset(provider, tenant)
+        self.reset_controls(provider, tenant)
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
         for pr in self.providers.values():
