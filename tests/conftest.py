@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from multidict import CIMultiDictProxy
 
 from mockserver.app import create_app
 from mockserver.core.pipeline import VIOLATIONS
@@ -17,6 +18,22 @@ from mockserver.paths import DEFAULT_SIGNING_KEY
 from mockserver.settings import Settings
 
 START = datetime(2026, 11, 21, 16, 30, tzinfo=UTC).timestamp()
+# what a test's webhook receiver got: each delivery's exact body and headers
+Received = list[tuple[bytes, CIMultiDictProxy[str]]]
+
+
+async def receiver(aiohttp_server: Any, status: int = 200) -> tuple[str, Received]:
+    """A webhook receiver on loopback answering `status`: its URL, and what it received."""
+    got: Received = []
+
+    async def hook(request: web.Request) -> web.Response:
+        got.append((await request.read(), request.headers.copy()))
+        return web.Response(status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = await aiohttp_server(app)
+    return str(server.make_url("/hook")), got
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -9,10 +9,10 @@ import json
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import ClientResponse
 
 from mockserver.core.services import stream as stream_service
-from tests.conftest import Mock, MockFactory
+from tests.conftest import Mock, MockFactory, receiver
 from tests.providers.tuimprenta.conftest import KEY, Tuimprenta, invoice_body
 
 OTHER = "ti_test_another_ci_job_000000000001"
@@ -54,21 +54,13 @@ async def test_the_stream_carries_requests_states_webhooks_and_clock_moves(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("tuimprenta",))
-    got: list[bytes] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append(await request.read())
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    receiver = await aiohttp_server(app)
+    url, got = await receiver(aiohttp_server)
     stream = await _open(mock, "?provider=tuimprenta")
     ti = Tuimprenta(mock)
     body = {
         "type": "invoice.create",
         "payload": [invoice_body()],
-        "callback_url": str(receiver.make_url("/hook")),
+        "callback_url": url,
     }
     batch = await ti.ok("POST", "/batches", 202, json=body)
     first = (await _events(stream, 1))[0]
@@ -87,7 +79,7 @@ async def test_the_stream_carries_requests_states_webhooks_and_clock_moves(
     states = [(e["data"]["key"], e["data"]["state"]) for e in events if e["kind"] == "state"]
     assert states == [(batch["id"], "processing"), (batch["id"], "done")]  # the lifecycle's steps
     attempt = next(e for e in events if e["kind"] == "webhook")["data"]
-    assert attempt["body"].encode() == got[0]  # the exact bytes, and the signature sent with them
+    assert attempt["body"].encode() == got[0][0]  # the exact bytes, and the signature sent with them
     assert attempt["headers"]["X-Tuimprenta-Signature"].startswith("sha256=")
     assert (attempt["event"], attempt["status"], attempt["attempt"]) == ("batch.completed", 200, 1)
     everything = await _open(mock)  # the mock's clock moves are for readers of the whole mock

@@ -11,14 +11,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
 from lxml import etree
-from multidict import CIMultiDictProxy
 
 from mockserver.providers.hacienda import sample
 from mockserver.providers.hacienda.documents import verify_signature
 from mockserver.providers.tupana.entities import entity_id
-from tests.conftest import Mock, MockFactory
+from tests.conftest import Mock, MockFactory, Received, receiver
 from tests.providers.avenio.conftest import CLIENT, Avenio, token
 from tests.providers.bsale.conftest import TOKEN as BSALE_TOKEN
 from tests.providers.bsale.conftest import Bsale, boleta
@@ -28,21 +26,7 @@ from tests.providers.tuimprenta.conftest import Tuimprenta
 from tests.providers.tupana.conftest import ISSUER, Tupana
 from tests.providers.tupana.conftest import KEY as TUPANA_KEY
 
-Got = list[tuple[bytes, CIMultiDictProxy[str]]]
 SECRET = "whsec_receiver_secret_1234"
-
-
-async def _receiver(aiohttp_server: Any) -> tuple[str, Got]:
-    got: Got = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append((await request.read(), request.headers.copy()))
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    server = await aiohttp_server(app)
-    return str(server.make_url("/hook")), got
 
 
 async def _trigger(mock: Mock, status: int = 202, **body: Any) -> dict[str, Any]:
@@ -67,7 +51,7 @@ async def _every_type(
     mock: Mock,
     provider: str,
     tenant: str,
-    got: Got,
+    got: Received,
     verify: Callable[[str, bytes, Any], None],
     *,
     url: str | None = None,
@@ -96,7 +80,7 @@ async def test_every_hacienda_callback_can_be_triggered_and_verifies(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("hacienda",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     hacienda = Hacienda(mock, (await login(mock))["access_token"])
     clave = await hacienda.submit(sample.Sample())
 
@@ -120,7 +104,7 @@ async def test_every_tuimprenta_event_can_be_triggered_and_verifies(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("tuimprenta",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     endpoint = {"tenant": TI_KEY, "url": url}
     shown = await (await mock.client.post("/__admin/actions/tuimprenta/webhooks", json=endpoint)).json()
     got.clear()
@@ -143,7 +127,7 @@ async def test_every_avenio_event_can_be_triggered_and_verifies(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("avenio",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     avenio = Avenio(mock, await token(mock, scope="boletas.emit boletas.cancel boletas.read"))
     emitted = await avenio.emit()
 
@@ -163,7 +147,7 @@ async def test_every_tupana_event_can_be_triggered_and_verifies(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("tupana",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     tupana = Tupana(mock)
     credential = await tupana.enrol()
     hook_body = {"master_entity_id": entity_id(ISSUER), "url": url, "events": [], "secret": SECRET}
@@ -187,7 +171,7 @@ async def test_every_bsale_notification_can_be_triggered_and_verifies(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("bsale",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     made = await Bsale(mock).create(boleta(1000))
     given = {"tenant": BSALE_TOKEN, "secret": SECRET, "url": url}
     assert (await mock.client.post("/__admin/actions/bsale/configure-webhook", json=given)).status == 200
@@ -230,7 +214,7 @@ async def test_a_triggered_event_leaves_its_entity_as_it_was(
 ) -> None:
     """A rejection after an acceptance reaches the receiver; the comprobante itself stays accepted."""
     mock: Mock = await make_mock(providers=("hacienda",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     hacienda = Hacienda(mock, (await login(mock))["access_token"])
     clave = await hacienda.submit(sample.Sample())
     await mock.advance(5)
@@ -246,7 +230,7 @@ async def test_a_sandboxs_credential_triggers_its_own_events_only_on_its_clock(
     make_mock: MockFactory, aiohttp_server: Any
 ) -> None:
     mock: Mock = await make_mock(providers=("tuimprenta",))
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server)
     own = {"Authorization": f"Bearer {TI_KEY}", "X-Mock-Provider": "tuimprenta"}
     clock = {"frozen_time": "2031-05-05T10:00:00Z"}
     assert (await mock.client.post("/__admin/clocks", json=clock, headers=own)).status == 201

@@ -12,9 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from tests.cli.process import ROOT, free_ports, running
+from tests.conftest import receiver
 
 KEY = "ti_test_forward_0000000000000001"
 INVOICE = {
@@ -32,19 +31,6 @@ def _call(base: str, method: str, path: str, body: Any = None) -> Any:
     request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read() or b"null")
-
-
-async def _receiver(aiohttp_server: Any) -> tuple[str, list[tuple[bytes, dict[str, str]]]]:
-    got: list[tuple[bytes, dict[str, str]]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append((await request.read(), dict(request.headers)))
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/hooks", hook)
-    server = await aiohttp_server(app)
-    return str(server.make_url("/hooks")), got
 
 
 async def _forwarder(*args: str) -> asyncio.subprocess.Process:
@@ -80,7 +66,7 @@ async def _until(got: list[Any], count: int, timeout: float = 20) -> None:
 async def test_forward_delivers_each_webhook_with_its_signature_intact(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server, status=204)
     port = free_ports()
     base = f"http://127.0.0.1:{port}"
     with running(
@@ -110,7 +96,7 @@ async def test_forward_delivers_each_webhook_with_its_signature_intact(
 async def test_forward_resumes_after_the_mock_restarts_without_a_repeat(
     aiohttp_server: Any, tmp_path: Path
 ) -> None:
-    url, got = await _receiver(aiohttp_server)
+    url, got = await receiver(aiohttp_server, status=204)
     port = free_ports()
     base = f"http://127.0.0.1:{port}"
     flags = ["--port", str(port), "--providers", "tuimprenta", "--state-file", str(tmp_path / "state.sqlite")]
