@@ -131,3 +131,22 @@ async def test_forward_resumes_after_the_mock_restarts_without_a_repeat(
     assert len(held[delivery]["attempts"]) >= 2  # the mock did send it again after the restart
     numbers = [json.loads(body)["data"]["number"] for body, _ in got]
     assert numbers == [1, 2]  # each once, in order, the retried one not again
+
+
+async def test_forward_says_what_is_wrong_with_its_flags_or_the_mock(tmp_path: Path) -> None:
+    lonely = await _forwarder("--to", "http://127.0.0.1:9/x", "--tenant", "k")
+    assert await asyncio.wait_for(lonely.wait(), 20) != 0
+    assert b"--tenant names a sandbox of one provider" in (
+        await lonely.stdout.read() if lonely.stdout else b""
+    )
+    odd = await _forwarder("--to", "http://127.0.0.1:9/x", "--header", "no colon here")
+    assert await asyncio.wait_for(odd.wait(), 20) != 0
+    assert b"is not 'Name: value'" in (await odd.stdout.read() if odd.stdout else b"")
+    port = free_ports()
+    base = f"http://127.0.0.1:{port}"
+    flags = ["--port", str(port), "--providers", "tuimprenta", "--admin-token", "not-given"]
+    with running(flags, tmp_path / "mock.log", health=f"{base}/__admin/health"):
+        refused = await _forwarder("--to", "http://127.0.0.1:9/x", "--mock", base)
+        assert await asyncio.wait_for(refused.wait(), 20) == 2
+        said = (await refused.stdout.read()).decode() if refused.stdout else ""
+    assert "the mock refused the stream: 401" in said
