@@ -10,6 +10,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
+from mockserver.cluster.workers import parse_workers
 from mockserver.core.plugin import Option
 from mockserver.core.runtime import PROVIDERS
 from mockserver.paths import DEFAULT_SIGNING_KEY
@@ -160,6 +161,13 @@ def provider_port_map(text: str) -> dict[str, int]:
             f"unknown provider(s) {', '.join(unknown)}; known: {', '.join(PROVIDERS)}"
         )
     return ports
+
+
+def cluster_workers(text: str) -> dict[str, str]:
+    try:
+        return {w.name: w.address for w in parse_workers(text)}
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def allowlist(text: str) -> tuple[str, ...]:

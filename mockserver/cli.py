@@ -154,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from mockserver.forward import main as forward
 
         forward(args[1:])
+    if args[:1] == ["cluster"]:  # `mockserver cluster …`: workers behind HAProxy (mockserver.cluster)
+        from mockserver.cluster.cli import main as cluster
+
+        cluster(args[1:])
     settings = settings_from_args(args)
     configure(settings.log_level, settings.log_format)
     logging.getLogger("aiohttp.server").addFilter(_one_line_for_bad_http)

@@ -11,6 +11,7 @@ from mockserver import __version__
 from mockserver.arguments import (
     allowlist,
     base_url,
+    cluster_workers,
     existing_dir,
     host_name,
     option_type,
@@ -97,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=(_env("port-per-provider") or "").lower() in ("1", "true", "yes"),
         help="also serve each provider alone on --port+1, +2, … in the order of --providers",
+    )
+    add(
+        "--cluster",
+        serving,
+        type=cluster_workers,
+        default={},
+        metavar="NAME=HOST:PORT,…",
+        help="this mock is a worker of a cluster (set by `mockserver cluster`): every worker, itself "
+        "included, for control-plane calls that act on the whole cluster",
     )
     serving.add_argument(
         "--tls",
@@ -271,4 +281,5 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         strict=bool(args.strict),
         state_file=args.state_file,
         fixtures=args.fixtures,
+        cluster=args.cluster,
     )

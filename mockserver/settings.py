@@ -41,5 +41,8 @@ class Settings:
     # SQLite file holding every write (None: in memory); fixtures: a directory of requests to seed with
     state_file: Path | None = None
     fixtures: Path | None = None
+    # a worker of a cluster: every worker's name → host:port (itself included), for the control plane's
+    # calls that act on the whole cluster; empty: a mock on its own
+    cluster: dict[str, str] = field(default_factory=dict)
     clock_start: float | None = None
     clock_frozen: bool = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.admin import clocks, coverage, events, faults, hooks, stream, ui
+from mockserver.admin import clocks, cluster, coverage, events, faults, hooks, stream, ui
 from mockserver.admin.access import access, sandbox_of, scope_of
 from mockserver.admin.common import (
     AdminError,
@@ -205,7 +205,7 @@ async def requests(request: web.Request) -> web.Response:
 
 
 def add_admin_routes(app: web.Application) -> None:
-    admin = web.Application(middlewares=[admin_errors, access])
+    admin = web.Application(middlewares=[admin_errors, access, cluster.fan_out])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
     admin.router.add_post("/reset/controls", reset_controls)

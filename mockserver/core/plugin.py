@@ -140,6 +140,9 @@ class Provider:
     auth: Authenticator | None = None
     # the sandbox is opened by an API key or token: it is named by masking.tenant_label, not the key
     tenant_is_credential: bool = False
+    # for a sandbox not named by its key: the credential a balancer reads for it (the spec's
+    # `x-mock-shard`), from the sandbox's name; None: the name itself (see core.services.shards)
+    shard_key: Callable[[str], str] | None = None
     # secret body fields (and a Basic client secret) → the stand-in the write log keeps instead; a
     # function of the mock's secret salt (Runtime.secret_salt) when a stand-in is a digest
     secret_fields: Mapping[str, SecretRule] | Callable[[bytes], Mapping[str, SecretRule]] = field(

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from mockserver.core import feed
 from mockserver.core.plugin import Provider, Unsupported
-from mockserver.core.services import callbacks
+from mockserver.core.services import callbacks, shards
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.coverage import Coverage
 from mockserver.core.services.idempotency import IdempotencyStore
@@ -109,6 +109,13 @@ class ProviderRuntime:
         was presented, so a label (shown in logs and the journal) never opens the sandbox it names."""
         return credential_label(credential) if self.provider.tenant_is_credential else credential
 
+    def shard_tag(self, sandbox: str) -> str | None:
+        """The tag a cluster's balancer routes this sandbox's requests by (core.services.shards)."""
+        if self.provider.tenant_is_credential:
+            return shards.of_label(sandbox)
+        key = self.provider.shard_key(sandbox) if self.provider.shard_key else sandbox
+        return shards.tag(key)
+
     def reset(self, tenant: str | None = None) -> None:
         tenant = self.tenant_name(tenant) if tenant else None
         reset = getattr(self.state, "reset", None)
@@ -182,6 +189,8 @@ class Runtime:
         runtime.admin_token = admin_token(settings)
         runtime.webhooks.guard = callbacks.guard(settings.callback_allowlist)
         runtime.webhooks.recorder = runtime.record_delivery
+        if settings.cluster:  # a worker: its deliveries to the demo inbox go back to this worker
+            runtime.webhooks.shard = runtime.shard_of_delivery
         runtime.webhooks.concluded = lambda d, outcome: runtime.coverage.delivered(
             d.provider, d.tenant, d.event, outcome
         )
@@ -236,6 +245,10 @@ class Runtime:
             self.store.record_delivery(delivery.id, delivery.state, [asdict(a) for a in delivery.attempts])
         except (sqlite3.Error, OSError) as error:
             logging.getLogger("mockserver.persistence").error("delivery %s not kept: %s", delivery.id, error)
+
+    def shard_of_delivery(self, delivery: Delivery) -> str | None:
+        pr = self.providers.get(delivery.provider)
+        return pr.shard_tag(delivery.tenant) if pr is not None and delivery.tenant else None
 
     def next_token(self) -> str:
         return f"{self.boot}.{next(self._requests)}"

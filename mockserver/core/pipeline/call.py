@@ -13,6 +13,7 @@ from aiohttp import web
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.plugin import Principal
 from mockserver.core.runtime import ProviderRuntime, Runtime
+from mockserver.core.services import shards
 from mockserver.core.services.masking import scrub_body
 from mockserver.core.specs import Operation
 from mockserver.core.validation import Violation
@@ -78,9 +79,16 @@ class Exchange:
 
 
 def origin_of(runtime: Runtime, request: web.Request) -> str:
-    """Scheme and host as the client reached the mock (or --public-url)."""
+    """Scheme and host as the client reached the mock (or --public-url); on a cluster's worker, with the
+    shard prefix of the sandbox the balancer sent the request for, so every link made from it comes
+    back to this worker (core.services.shards)."""
     public = runtime.settings.public_url
-    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
+    origin = public.rstrip("/") if public else f"{request.scheme}://{request.host}"
+    if runtime.settings.cluster:
+        tag = request.headers.get(shards.HEADER)
+        if tag and shards.VALID.fullmatch(tag):
+            return f"{origin}{shards.PREFIX}{tag}"
+    return origin
 
 
 @dataclass(slots=True, kw_only=True)

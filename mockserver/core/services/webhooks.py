@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from mockserver.core.services import shards
 from mockserver.core.services.callbacks import DEMO_RECEIVER, GuardedResolver
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.coverage import DELIVERED, FAILED, RETRIED
@@ -100,6 +101,8 @@ class WebhookDispatcher:
         self.paused_sandboxes: set[tuple[str, str]] = set()  # (provider, sandbox): held for those only
         self.muted = False  # during a replay: deliveries are planned, never sent (see persistence)
         self.recorder: Callable[[Delivery], None] = lambda delivery: None
+        # a cluster's worker: the shard tag of the sandbox a delivery is from (see core.services.shards)
+        self.shard: Callable[[Delivery], str | None] | None = None
         # told of what each delivery came to (provider, tenant, event, outcome): the coverage report's
         self.concluded: Callable[[Delivery, str], None] = lambda delivery, outcome: None
         # told of each attempt with the headers it sent (the event stream's)
@@ -246,6 +249,9 @@ class WebhookDispatcher:
         headers = dict(delivery.headers)
         if DEMO_RECEIVER in delivery.url:  # the demo inbox files it under the sandbox that sent it
             headers[DELIVERY_HEADER] = delivery.id
+            tag = self.shard(delivery) if self.shard is not None else None
+            if tag:  # through a cluster's balancer, to this worker: it holds the delivery's record
+                headers[shards.HEADER] = tag
         signer = self.signers.get(delivery.provider)
         if signer:
             headers.update(signer(delivery, started))

@@ -4,7 +4,7 @@ from mockserver.core.plugin import Option, Provider
 from mockserver.core.services.masking import REDACTED, digest_stand_in
 from mockserver.providers.hacienda import views
 from mockserver.providers.hacienda.errors import HaciendaErrors
-from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth
+from mockserver.providers.hacienda.idp import WRONG_PASSWORD_PREFIX, BearerAuth, shard_key
 from mockserver.providers.hacienda.ratelimits import HaciendaLimits
 from mockserver.providers.hacienda.routes import OPERATIONS
 from mockserver.providers.hacienda.state import HaciendaState
@@ -24,6 +24,7 @@ PROVIDER = Provider(
     errors=HaciendaErrors(),
     make_state=HaciendaState,
     auth=BearerAuth(),
+    shard_key=shard_key,
     # the write log keeps a password's salted digest (the magic wrong one as it is), never the password
     secret_fields=lambda salt: {
         "password": lambda v: (

@@ -192,7 +192,15 @@ class IdentityProvider:
             "preferred_username": session.username,
             "email_verified": False,
         }
-        refresh = {**common, "exp": now + self.refresh_ttl, "jti": self.ids.uuid(), "typ": "Refresh"}
+        # the user's name in the refresh token too (Keycloak's carries only `sub`): a cluster's balancer
+        # reads it there to send a refresh or a logout to the worker that holds the session
+        refresh = {
+            **common,
+            "exp": now + self.refresh_ttl,
+            "jti": self.ids.uuid(),
+            "typ": "Refresh",
+            "preferred_username": session.username,
+        }
         return {
             "access_token": self.jwts.sign(access),
             "expires_in": self.access_ttl,
@@ -254,6 +262,12 @@ def environment_realm(request: web.Request) -> str | None:
     if "/recepcion-sandbox/" in request.path or host in SANDBOX_HOSTS:
         return "rut-stag"
     return "rut" if host == PRODUCTION_HOST else None
+
+
+def shard_key(sandbox: str) -> str:
+    """What a balancer reads for a sandbox (`<realm>/<username>`): the username, as the password form,
+    the refresh token and the access token all name it."""
+    return sandbox.partition("/")[2]
 
 
 def tenant_of(claims: dict[str, Any]) -> str:
