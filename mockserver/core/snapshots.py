@@ -14,6 +14,7 @@ import glob
 import logging
 import os
 import signal
+import stat
 import time
 import warnings
 from pathlib import Path
@@ -114,6 +115,7 @@ class Snapshots:
             code = 1
             try:
                 _leave_signals_to_the_parent()
+                _let_go_of_the_parents_sockets()
                 write_atomically(self.path, capture(self.runtime, seq, print_))
                 code = 0
             except BaseException as error:
@@ -165,6 +167,24 @@ class Snapshots:
         self._reap(wait=True)
         if self.running == 0 and self._due(1):
             self._save(self.runtime.store.last_seq)
+
+
+def _let_go_of_the_parents_sockets() -> None:
+    """In a child: no copy of the listening socket or of a client's connection, so a parent killed
+    outright (kill -9) refuses connections and resets the ones it had at once, rather than leaving
+    them to hang until the snapshot is written; and the child goes with the parent (Linux)."""
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: the copies stay until the child exits
+        descriptors = []
+    for fd in descriptors:
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _leave_signals_to_the_parent() -> None:

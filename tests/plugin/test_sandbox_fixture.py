@@ -88,14 +88,14 @@ def test_an_event_is_triggered_in_this_tests_sandbox(mockserver_sandbox):
 """
 
 
-def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def run_user_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     pytester.makeini("[pytest]\nmockserver_providers = hacienda,bsale,tuimprenta\n")
     pytester.makepyfile(test_user=USER_TESTS)
     return pytester.runpytest_subprocess("-n", "4", "-p", "no:cacheprovider", *args)
 
 
 def test_a_users_suite_runs_in_parallel_with_a_mock_in_each_worker(pytester: pytest.Pytester) -> None:
-    result = _run(pytester)
+    result = run_user_suite(pytester)
     result.assert_outcomes(passed=20)
 
 
@@ -115,5 +115,5 @@ def test_a_users_suite_runs_in_parallel_on_one_attached_mock(
     ]
     health = f"http://127.0.0.1:{port}/__admin/health"
     with running(args, tmp_path / "mock.log", health=health):
-        result = _run(pytester, "--mockserver-url", f"http://127.0.0.1:{port}")
+        result = run_user_suite(pytester, "--mockserver-url", f"http://127.0.0.1:{port}")
     result.assert_outcomes(passed=20)
