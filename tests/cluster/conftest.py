@@ -72,9 +72,9 @@ class Cluster:
 
 def generated_config(ports: dict[str, int], port: int) -> str:
     workers = ",".join(f"{n}=127.0.0.1:{p}" for n, p in ports.items())
+    argv = [sys.executable, "-m", "mockserver", "cluster", "haproxy-config", "--workers", workers]
     made = subprocess.run(
-        [sys.executable, "-m", "mockserver", "cluster", "haproxy-config", "--workers", workers]
-        + ["--port", str(port), "--host", "127.0.0.1"],
+        [*argv, "--port", str(port), "--host", "127.0.0.1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
