@@ -42,28 +42,38 @@ def main(argv: Sequence[str]) -> NoReturn:
         p = Parser(prog="mockserver cluster haproxy-config", usage=USAGE)
         p.add_argument("--workers", type=workers_list, required=True, metavar="HOST:PORT,…")
         p.add_argument("--port", type=port_number, default=8080)
-        p.add_argument("--host", type=host_name, default="", metavar="ADDRESS", help="default: every address")
+        p.add_argument(
+            "--host", type=host_name, default=None, metavar="ADDRESS", help="default: every address"
+        )
         p.add_argument("--providers", type=provider_list, default=ALL_PROVIDERS)
         p.add_argument(
             "--stats-port", type=port_number, default=None, help="HAProxy's stats page on loopback"
         )
+        p.add_argument(
+            "--configmap", default=None, metavar="NAME", help="as a Kubernetes ConfigMap of that name"
+        )
+        p.add_argument(
+            "--resolvers",
+            action="store_true",
+            help="workers named by DNS (Compose, Kubernetes): resolved at run time",
+        )
         o = p.parse_args(args[1:])
         answers = envelopes.provider_answers(o.providers)
-        sys.stdout.write(
-            haproxy.config(
-                o.workers,
-                answers,
-                envelopes.admin_answer(),
-                providers=o.providers,
-                port=o.port,
-                host=o.host,
-                stats_port=o.stats_port,
-            )
+        text = haproxy.config(
+            o.workers,
+            answers,
+            envelopes.admin_answer(),
+            providers=o.providers,
+            port=o.port,
+            host=o.host or "",
+            stats_port=o.stats_port,
+            resolvers=o.resolvers,
         )
+        sys.stdout.write(haproxy.configmap(o.configmap, text) if o.configmap else text)
         raise SystemExit(0)
     if args[:1] == ["keygen"]:
         p = Parser(prog="mockserver cluster keygen", usage=USAGE)
-        p.add_argument("path", type=Path)
+        p.add_argument("path", type=Path, help="`-`: print it")
         o = p.parse_args(args[1:])
         supervisor.write_key(o.path)
         raise SystemExit(0)

@@ -50,7 +50,9 @@ def admin_answer() -> Answer:
 def provider_answers(providers: Sequence[str]) -> dict[str, Answer]:
     from mockserver.inprocess import InProcessServer  # a mock of its own: started only to ask it
 
-    server = InProcessServer(Settings(providers=tuple(providers), admin_token="off", rate_limits={"*": None}))
+    # seeded: the ids in an envelope (a trace id) are the same on every run, so the config is too
+    settings = Settings(providers=tuple(providers), admin_token="off", rate_limits={"*": None}, seed=1)
+    server = InProcessServer(settings)
     quiet = logging.getLogger("mockserver.access")
     level = quiet.level
     quiet.setLevel(logging.WARNING)  # its requests are not the cluster's

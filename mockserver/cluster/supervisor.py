@@ -191,6 +191,9 @@ def write_key(path: Path) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    if str(path) == "-":  # for a secret store (`kubectl create secret … --from-file=…=/dev/stdin`)
+        sys.stdout.buffer.write(pem)
+        return
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
