@@ -9,6 +9,12 @@
     mock.clock.advance(5)
 
 The pytest fixture `mockserver` is one of these, bound to the mock it started or attached to.
+
+Through a cluster's balancer (`mockserver cluster`), a call with the admin token acts on the whole
+cluster where that can be merged (health, reset, the journal, coverage, deliveries, scenario rules
+listed or cleared, inboxes: `health()["workers"]` names the workers) and is refused otherwise with
+`AdminCallFailed` of status 421, whose message says how to reach one worker: `Client(url, worker="w2")`
+sends every call to that worker. A sandbox's own credential reaches its worker by itself.
 """
 
 from __future__ import annotations
@@ -40,8 +46,10 @@ class Client:
         *,
         timeout: float = 30,
         admin_token: str | None = None,
+        worker: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.worker = worker  # behind a cluster's balancer: the one worker every call goes to
         self.timeout = timeout
         self.admin_token = admin_token  # what a mock beyond loopback asks for (--admin-token)
         self._prefix = urllib.parse.urlsplit(self.base_url).path  # a mock behind a path prefix
@@ -70,6 +78,8 @@ class Client:
         if headers is None:
             headers = {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
         sent = {"Content-Type": "application/json", **headers}
+        if self.worker:
+            sent["X-Mock-Worker"] = self.worker
         status, raw = self.send(method, f"/__admin{path}", data, sent)
         payload = json.loads(raw or b"null")
         if status < 400 or (status == 422 and path == "/verify"):  # a failed verification is an answer

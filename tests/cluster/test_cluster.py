@@ -19,7 +19,7 @@ from mockserver.client import Client
 from mockserver.core.services.keys import load_signing_key
 from mockserver.providers.hacienda import sample
 from mockserver.sandbox import Sandbox
-from tests.cluster.conftest import Cluster, admin, generated_config, haproxy_or_skip
+from tests.cluster.conftest import ADMIN_TOKEN, Cluster, admin, generated_config, haproxy_or_skip
 
 pytest_plugins = ["pytester"]
 
@@ -383,3 +383,19 @@ def test_a_worker_killed_outright_costs_its_sandboxes_503s_and_loses_no_acknowle
         listed = reader.get(url + "/bsale/v1/documents.json", params={"limit": 50}, headers=headers).json()
         assert listed["count"] >= len(ids)  # a write answered 503 may have landed: never one lost
     reader.close()
+
+
+def test_the_client_says_which_calls_the_cluster_merges_and_reaches_one_worker_when_asked(
+    cluster: Cluster,
+) -> None:
+    from mockserver.client import AdminCallFailed
+
+    whole = Client(cluster.url, admin_token=ADMIN_TOKEN)
+    assert sorted(whole.health()["workers"]) == sorted(cluster.ports)
+    with pytest.raises(AdminCallFailed) as refused:
+        whole.clock.now()
+    assert refused.value.status == 421 and "X-Mock-Worker" in str(refused.value)
+    one = Client(cluster.url, admin_token=ADMIN_TOKEN, worker="w1")
+    assert "workers" not in one.health() and one.clock.now()["frozen"] is False
+    whole.close()
+    one.close()
