@@ -399,3 +399,15 @@ def test_the_client_says_which_calls_the_cluster_merges_and_reaches_one_worker_w
     assert "workers" not in one.health() and one.clock.now()["frozen"] is False
     whole.close()
     one.close()
+
+
+def test_a_forged_shard_header_or_prefix_never_reaches_a_link(cluster: Cluster) -> None:
+    headers = {"access_token": "forger", "X-Mock-Shard": "0123456789ab"}
+    listed = httpx.get(cluster.url + "/__shard/<script>/bsale/v1/documents.json", headers=headers).json()
+    from mockserver.core.services.shards import tag
+
+    assert listed["href"] == f"{cluster.url}/__shard/{tag('forger')}/bsale/v1/documents.json"
+    direct = httpx.get(
+        cluster.worker_url("w1") + "/bsale/v1/documents.json", headers={**headers, "X-Mock-Shard": "a b"}
+    )
+    assert "/__shard/" not in direct.json()["href"]  # a tag a link could not carry is left out

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.process import ROOT, free_ports
 from tests.cluster.conftest import haproxy_or_skip
@@ -51,16 +52,18 @@ def test_without_haproxy_the_command_ends_at_once_naming_the_package(tmp_path: P
     ]
 
 
-def test_a_typo_in_the_workers_is_reported_in_one_line() -> None:
+@pytest.mark.parametrize("workers", ["127.0.0.1", "a=host name:80", "a=x:80\n    server evil 1.2.3.4:80"])
+def test_a_typo_in_the_workers_is_reported_in_one_line(workers: str) -> None:
     ended = subprocess.run(
-        [sys.executable, "-m", "mockserver", "cluster", "haproxy-config", "--workers", "127.0.0.1"],
+        [sys.executable, "-m", "mockserver", "cluster", "haproxy-config", "--workers", workers],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert ended.returncode == 2
-    assert "'127.0.0.1' is not host:port" in ended.stderr
+    assert "is not host:port" in ended.stderr and len(ended.stderr.strip().splitlines()) == 1
+    assert ended.stdout == ""  # nothing a balancer could be given
 
 
 def test_the_command_starts_a_dead_worker_again_with_its_state_and_stops_on_sigterm(tmp_path: Path) -> None:
