@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from mockserver.core.services import shards
 
-
 HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")  # a name, an IPv4 address or a bracketed IPv6 one
 
 
