@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mockserver.arguments import host_name, port_number, positive_int, provider_list
-from mockserver.cluster import envelopes, haproxy, supervisor
+from mockserver.cluster import haproxy, supervisor
 from mockserver.cluster.workers import Worker, parse_workers
 from mockserver.logs import configure
 from mockserver.settings import ALL_PROVIDERS
@@ -58,11 +58,8 @@ def main(argv: Sequence[str]) -> NoReturn:
             help="workers named by DNS (Compose, Kubernetes): resolved at run time",
         )
         o = p.parse_args(args[1:])
-        answers = envelopes.provider_answers(o.providers)
-        text = haproxy.config(
+        text = haproxy.generated(
             o.workers,
-            answers,
-            envelopes.admin_answer(),
             providers=o.providers,
             port=o.port,
             host=o.host or "",

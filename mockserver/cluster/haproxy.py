@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from mockserver.cluster import envelopes
 from mockserver.cluster.envelopes import RETRY_AFTER, Answer
 from mockserver.cluster.workers import Worker
 from mockserver.core.plugin import Provider
@@ -69,6 +70,12 @@ def _envelope(answer: Answer) -> str:
     for name, value in answer.headers:
         words += ["hdr", name, _quoted(value.replace("%", "%%"))]
     return " ".join(words)
+
+
+def generated(workers: Sequence[Worker], *, providers: Sequence[str], **options: Any) -> str:
+    """The config with each provider's 503 answer asked of a mock of its own (`envelopes`)."""
+    answers = envelopes.provider_answers(providers)
+    return config(workers, answers, envelopes.admin_answer(), providers=providers, **options)
 
 
 def config(

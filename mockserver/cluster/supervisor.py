@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockserver.cluster import envelopes, haproxy
+from mockserver.cluster import haproxy
 from mockserver.cluster.workers import Worker
 
 log = logging.getLogger("mockserver.cluster")
@@ -77,11 +77,8 @@ class Cluster:
         return argv
 
     def write_config(self) -> Path:
-        answers = envelopes.provider_answers(self.providers)
-        text = haproxy.config(
+        text = haproxy.generated(
             self.workers,
-            answers,
-            envelopes.admin_answer(),
             providers=self.providers,
             port=self.port,
             host=self.host,
