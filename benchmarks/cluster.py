@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import wrk
 from live import ROOT, free_port, start, stop
 from suite import INVOICE, call, ensure_peers
 
@@ -39,77 +39,33 @@ SANDBOXES = 64
 CONNECTIONS = 64
 KEYS = [f"bench-{n:02d}" for n in range(SANDBOXES)]
 BOLETA = {"documentTypeId": 1, "officeId": 1, "details": [{"netUnitValue": 1000, "quantity": 1}]}
-SCRIPT = """
-local keys = {%(keys)s}
-local paths = {%(paths)s}
-local n, serial = 0, 0
-request = function()
-  n = n %% #keys + 1
-  serial = serial + 1
-  local headers = {}
-  %(headers)s
-  return wrk.format("%(method)s", paths[n], headers, %(body)s)
-end
-"""
-
-
-def lua_list(items: list[str]) -> str:
-    return ",".join(json.dumps(i) for i in items)
 
 
 def wrk_script(tmp: Path, scenario: str, paths: list[str]) -> Path:
+    where = tmp / f"{scenario}-{len(paths)}.lua"
     if scenario == "get":
-        headers, method, body = 'headers["access_token"] = keys[n]', "GET", "nil"
-    else:
-        headers = (
-            'headers["Authorization"] = "Bearer " .. keys[n]\n'
-            '  headers["Content-Type"] = "application/json"\n'
-            '  headers["Idempotency-Key"] = string.format("00000000-0000-4000-8000-%012d", serial)'
-        )
-        method, body = "POST", json.dumps(json.dumps(INVOICE))
-    text = SCRIPT % {
-        "keys": lua_list(KEYS),
-        "paths": lua_list(paths),
-        "headers": headers,
-        "method": method,
-        "body": body,
-    }
-    path = tmp / f"{scenario}-{len(paths)}.lua"
-    path.write_text(text)
-    return path
+        return wrk.script(where, method="GET", paths=paths, per_path="access_token", values=KEYS)
+    return wrk.script(
+        where,
+        method="POST",
+        paths=paths,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(INVOICE),
+        unique_header="Idempotency-Key",
+        per_path="Authorization",
+        values=[f"Bearer {key}" for key in KEYS],
+    )
 
 
-def wrk(url: str, script: Path, seconds: float, cpu_of: int | None = None) -> dict[str, Any]:
+def load(url: str, script: Path, seconds: float, cpu_of: int | None = None) -> dict[str, Any]:
     """One counted run (after a warm-up); `cpu_of`: a pid whose CPU seconds over the run are measured."""
-    base = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency", "-s", str(script), url]
-    subprocess.run([*base[:1], "-d2s", *base[1:]], capture_output=True, check=True)  # warm-up
+    wrk.run(url, script, connections=CONNECTIONS, seconds=2, warmup=0)  # warm-up, not counted
     before = cpu_seconds(cpu_of) if cpu_of else 0.0
-    out = subprocess.run([*base[:1], f"-d{seconds}s", *base[1:]], capture_output=True, text=True, check=True)
-    used = cpu_seconds(cpu_of) - before if cpu_of else None
-    text = out.stdout
-    requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    figures: dict[str, Any] = {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),  # type: ignore[union-attr]
-        "requests": requests,
-        "errors": errors,
-        "non2xx": int(non2xx.group(1)) if non2xx else 0,
-        "p99_ms": latency(text, "99%"),
-    }
-    if used is not None:
-        figures["balancer_cpu_us_per_request"] = round(used / max(requests, 1) * 1e6, 1)
-    if figures["errors"] or figures["non2xx"]:
-        raise SystemExit(f"{url}: errors under load: {figures}\n{text}")
+    figures = wrk.run(url, script, connections=CONNECTIONS, seconds=seconds, warmup=0)
+    if cpu_of:
+        used = cpu_seconds(cpu_of) - before
+        figures["balancer_cpu_us_per_request"] = round(used / max(figures["requests"], 1) * 1e6, 1)
     return figures
-
-
-def latency(text: str, which: str) -> float:
-    found = re.search(rf"{re.escape(which)}\s+([\d.]+)(us|ms|s)", text)
-    if not found:
-        return 0.0
-    value, unit = float(found.group(1)), found.group(2)
-    return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -166,7 +122,7 @@ def balancer(addresses: list[str], tmp: Path) -> Iterator[tuple[str, int]]:
 def run(base: str, tmp: Path, args: argparse.Namespace, cpu_of: int | None = None) -> dict[str, Any]:
     paths = prepare(base)
     return {
-        scenario: wrk(base, wrk_script(tmp, scenario, paths[scenario]), args.seconds, cpu_of)
+        scenario: load(base, wrk_script(tmp, scenario, paths[scenario]), args.seconds, cpu_of)
         for scenario in ("get", "create")
     }
 
@@ -184,7 +140,7 @@ def peers(tmp: Path, args: argparse.Namespace, recorded: dict[str, dict[str, Any
     )
     try:
         out["bare_aiohttp"] = {
-            s: wrk(f"http://127.0.0.1:{port}", wrk_script(tmp, s, paths[s]), args.seconds) for s in paths
+            s: load(f"http://127.0.0.1:{port}", wrk_script(tmp, s, paths[s]), args.seconds) for s in paths
         }
     finally:
         stop(process)
@@ -205,7 +161,7 @@ def peers(tmp: Path, args: argparse.Namespace, recorded: dict[str, dict[str, Any
             mapping["response"]["body"] = stub["body"]
             call(f"http://127.0.0.1:{port}/__admin/mappings", "POST", mapping)
         out["wiremock"] = {
-            s: wrk(f"http://127.0.0.1:{port}", wrk_script(tmp, s, paths[s]), args.seconds) for s in paths
+            s: load(f"http://127.0.0.1:{port}", wrk_script(tmp, s, paths[s]), args.seconds) for s in paths
         }
     finally:
         stop(process)

@@ -3,7 +3,7 @@
 usage: python benchmarks/get_floor.py [--seconds 5] [--runs 3] [--json PATH]
 
 One mock serves Bsale on the shared port and alone on its own port (`--port-per-provider`), rate
-limits off, as in `suite.py`. autocannon (the suite's `peers/load.mjs`, 10 keep-alive connections)
+limits off, as in `suite.py`. wrk (as the suite drives it: one thread, 10 keep-alive connections)
 then drives, `--runs` times each: the stored document through the shared port (sub-application
 routing), the same through Bsale's own port (one flat application), and `GET /__admin/health`, which
 crosses the shared port's routing and write-log middleware but no provider pipeline. Figures are
@@ -16,11 +16,12 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from live import free_port, start_mock, stop
-from suite import FACTURA, KEY, Scenario, call, ensure_peers, load
+from suite import FACTURA, KEY, Scenario, call, load
 
 
 def main() -> None:
@@ -31,7 +32,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
-    peers = ensure_peers(["autocannon"])
+    args.connections, args.warmup = 10, 1
+    args.tmp = Path(tempfile.mkdtemp(prefix="get-floor-"))
     port = free_port(span=2)  # the main port and Bsale's own
     process, _ = start_mock(port, "--providers", "bsale", "--port-per-provider", "--rate-limits", "off")
     try:
@@ -45,7 +47,7 @@ def main() -> None:
         get = Scenario("get", "bsale", "GET", "", {"access_token": KEY})
         figures: dict[str, Any] = {}
         for name, url in reads.items():
-            runs = [load(peers, url, get, 10, args.seconds) for _ in range(args.runs)]
+            runs = [load(url, get, args) for _ in range(args.runs)]
             if any(r["errors"] or r["non2xx"] for r in runs):
                 sys.exit(f"{name}: errors or non-2xx answers: {runs}")
             figures[name] = {"rps_median": statistics.median(r["rps"] for r in runs), "runs": runs}

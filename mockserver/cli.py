@@ -11,7 +11,7 @@ import signal
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -126,7 +126,8 @@ def _banner(runtime: Runtime, scheme: str) -> None:
     settings, say = runtime.settings, logging.getLogger("mockserver").info
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     base = f"{scheme}://{host}:{settings.port}"
-    say("mockserver %s listening on %s://%s:%d", __version__, scheme, settings.host, settings.port)
+    loop = type(asyncio.get_running_loop()).__module__.partition(".")[0]  # "uvloop" or "asyncio"
+    say("mockserver %s listening on %s://%s:%d (%s)", __version__, scheme, settings.host, settings.port, loop)
     for pr in runtime.providers.values():
         alone = settings.provider_ports.get(pr.name)
         extra = f" (alone on {scheme}://{host}:{alone})" if alone else ""
@@ -162,11 +163,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure(settings.log_level, settings.log_format)
     logging.getLogger("aiohttp.server").addFilter(_one_line_for_bad_http)
     try:
-        asyncio.run(serve(settings))
+        with asyncio.Runner(loop_factory=loop_factory(settings.loop)) as runner:
+            runner.run(serve(settings))
     except StartupError as error:
         _fail(str(error))
     except (OSError, ValueError, sqlite3.Error) as error:  # a key, a state file, a port the system refused
         _fail(f"cannot start: {error}")
+
+
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop where it is installed (`auto`) or asked for, else asyncio's own (None)."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            _fail("--loop uvloop: uvloop is not installed (pip install uvloop; not on Windows)")
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def _fail(message: str) -> NoReturn:

@@ -27,7 +27,7 @@ from mockserver.arguments import (
 )
 from mockserver.core.runtime import PROVIDERS, load_provider
 from mockserver.logs import FORMATS
-from mockserver.settings import ALL_PROVIDERS, Settings
+from mockserver.settings import ALL_PROVIDERS, LOOPS, Settings
 
 ENV_PREFIX = "MOCKSERVER_"
 
@@ -121,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="where --tls writes cert.pem and key.pem (default: a new temporary directory)",
+    )
+    add(
+        "--loop",
+        serving,
+        type=str,
+        choices=LOOPS,
+        default="auto",
+        help="event loop: uvloop where it is installed (auto, the default), or asyncio's own",
     )
     behaviour = p.add_argument_group("behaviour")
     add(
@@ -282,4 +290,5 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         state_file=args.state_file,
         fixtures=args.fixtures,
         cluster=args.cluster,
+        loop=args.loop,
     )

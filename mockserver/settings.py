@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 ALL_PROVIDERS = ("hacienda", "avenio", "bsale", "tupana", "tuimprenta")
+LOOPS = ("auto", "uvloop", "asyncio")
 
 
 @dataclass(frozen=True)
@@ -44,5 +45,7 @@ class Settings:
     # a worker of a cluster: every worker's name → host:port (itself included), for the control plane's
     # calls that act on the whole cluster; empty: a mock on its own
     cluster: dict[str, str] = field(default_factory=dict)
+    # the event loop: uvloop where it is installed (auto), or asyncio's own
+    loop: str = "auto"
     clock_start: float | None = None
     clock_frozen: bool = False

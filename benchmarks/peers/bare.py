@@ -1,10 +1,12 @@
 """The framework's ceiling: a bare aiohttp app answering each scenario's recorded response, nothing else.
 
-usage: python bare.py PORT STUBS.json   (a list of {method, path, status, content_type, body})
+usage: python bare.py PORT STUBS.json [uvloop|asyncio]   (STUBS: a list of {method, path, status,
+content_type, body}; the loop: asyncio's own unless uvloop is named, as mockserver's --loop)
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -31,6 +33,10 @@ def main() -> None:
         return web.Response(text="ok")
 
     app.router.add_get("/health", health)
+    if sys.argv[3:4] == ["uvloop"]:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 

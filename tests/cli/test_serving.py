@@ -123,3 +123,24 @@ def test_a_malformed_http_request_is_refused_with_one_log_line(tmp_path: Path) -
     log = (tmp_path / "log").read_text()
     assert "refused a malformed HTTP request: 400" in log
     assert "Traceback" not in log
+
+
+def test_the_loop_flag_serves_on_uvloop_by_default_and_on_asyncio_when_asked(tmp_path: Path) -> None:
+    for flag, expected in (([], "(uvloop)"), (["--loop", "asyncio"], "(asyncio)")):
+        port, log = free_ports(), tmp_path / f"{expected}.log"
+        health = f"http://127.0.0.1:{port}/__admin/health"
+        with running(["--port", str(port), "--providers", "bsale", *flag], log, health=health):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/bsale/v1/documents.json", headers={"access_token": "loop"}
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert json.loads(response.read())["count"] >= 0
+        assert expected in log.read_text()
+
+
+def test_a_loop_that_is_not_one_of_the_choices_ends_start_up(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "--loop", "trio"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "--loop" in done.stderr and "invalid choice" in done.stderr
