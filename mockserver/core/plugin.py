@@ -27,10 +27,21 @@ Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """JSON as these providers send it: UTF-8, accents as they are (not \\u-escaped), compact."""
+    return json_body_response(json_bytes(data), status, headers)
+
+
+def json_bytes(data: Any) -> bytes:
+    """The bytes `json_response` answers `data` with."""
     try:
-        body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # an integer beyond 64 bits, echoed from a request: orjson does not write those
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_body_response(
+    body: bytes, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """An answer of JSON already encoded (by `json_bytes`)."""
     return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS writes (
 );
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, state TEXT NOT NULL, attempts TEXT NOT NULL);
 """
+INSERT_WRITE = (
+    "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Store:
             raise StateFileError(f"--state-file {path}: {error}; the file is left as it is") from None
         self.last_seq: int = row[0] or 0  # the newest write's number: snapshots name the last they include
         self._clock = ""  # the clock as last stored: a write that leaves it as it was does not store it again
+        self._clock_state: dict[str, Any] | None = None  # the same, as `Clock.state` answered it
 
     def _new_log(self) -> str:
         """A new name for the log, whenever history is dropped: a snapshot of the old one no longer fits."""
@@ -115,30 +120,33 @@ class Store:
     def set_meta(self, key: str, value: Any) -> None:
         encoded = json.dumps(value)
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, encoded))
-        if key == "clock" and not self._db.in_transaction:
-            self._clock = encoded
+        if key == "clock":
+            self._clock_state = None  # the next write stores its clock whatever it is
+            if not self._db.in_transaction:
+                self._clock = encoded
 
     def append(self, write: Write, clock: dict[str, Any]) -> None:
-        """The write and the clock after it, in one transaction: both or neither survive a crash."""
-        encoded = json.dumps(clock)
-        with self._transaction():
-            cursor = self._db.execute(
-                "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    write.token,
-                    write.at,
-                    write.provider,
-                    write.method,
-                    write.target,
-                    write.base,
-                    json.dumps(write.headers),
-                    write.body,
-                ),
-            )
-            if encoded != self._clock:  # it only changes when the clock is moved
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (encoded,))
-        self._clock = encoded
+        """The write and the clock after it, in one transaction: both or neither survive a crash. The
+        clock only changes when it is moved, so most writes are one INSERT, atomic on its own."""
+        row = (
+            write.token,
+            write.at,
+            write.provider,
+            write.method,
+            write.target,
+            write.base,
+            json.dumps(write.headers),
+            write.body,
+        )
+        if clock == self._clock_state:
+            cursor = self._db.execute(INSERT_WRITE, row)
+        else:
+            encoded = json.dumps(clock)
+            with self._transaction():
+                cursor = self._db.execute(INSERT_WRITE, row)
+                if encoded != self._clock:
+                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (encoded,))
+            self._clock, self._clock_state = encoded, dict(clock)
         self.last_seq = cursor.lastrowid or self.last_seq
 
     def writes(self, after: int = 0) -> list[Write]:
@@ -185,7 +193,7 @@ class Store:
             self._db.execute("DELETE FROM deliveries")
             self._db.execute("DELETE FROM meta WHERE key = 'clock'")
             self._new_log()
-        self._clock = ""
+        self._clock, self._clock_state = "", None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import Call
-from mockserver.core.plugin import json_response
+from mockserver.core.plugin import json_body_response, json_bytes, json_response
+from mockserver.providers.bsale.documents import Document
 from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.render import (
     DEFAULT_LIMIT,
@@ -52,23 +53,45 @@ def page(call: Call) -> tuple[int, int]:
 
 
 def answer_list(
-    call: Call, path: str, items: list[Any], render: Callable[[Any], dict[str, Any]]
+    call: Call,
+    path: str,
+    items: list[Any],
+    render: Callable[[Any], dict[str, Any]],
+    encoded: Callable[[Any], bytes | None] | None = None,
 ) -> web.Response:
+    """A page of `items` in Bsale's envelope. `encoded`, where given, answers an item's JSON already
+    encoded (kept from an earlier answer), so the page is those bytes joined, byte for byte what
+    encoding the rendered items would give; `fields` narrows the rendered items instead."""
     limit, offset = page(call)
     fields = bracket_list(call.request.query.get("fields"))
-    shown = [render(item) for item in items[offset : offset + limit]]
+    window = items[offset : offset + limit]
+    href = f"{call.base_url()}/v1/{path}.json"
+    others = {k: v for k, v in call.request.query.items() if k not in ("limit", "offset")}
+    if encoded is not None and not fields:
+        parts = [encoded(item) for item in window]
+        if all(part is not None for part in parts):
+            head = json_bytes(envelope(href, [], len(items), limit, offset, others))
+            # `"items":[]` is found only where the envelope wrote it: a quote inside a string is escaped
+            joined = b'"items":[' + b",".join(parts) + b"]"  # type: ignore[arg-type]
+            return json_body_response(head.replace(b'"items":[]', joined, 1))
+    shown = [render(item) for item in window]
     if fields:
         shown = [select_fields(item, fields) for item in shown]
-    others = {k: v for k, v in call.request.query.items() if k not in ("limit", "offset")}
-    return json_response(
-        envelope(f"{call.base_url()}/v1/{path}.json", shown, len(items), limit, offset, others)
-    )
+    return json_response(envelope(href, shown, len(items), limit, offset, others))
 
 
 def answer_item(data: dict[str, Any] | None, what: str) -> web.Response:
     if data is None:
         raise MockError(Kind.NOT_FOUND, f"{what} not found")
     return json_response(data)
+
+
+def answer_document(renderer: Renderer, doc: Document, status: int = 200) -> web.Response:
+    """One document, from the JSON kept since it last changed where there is some."""
+    body = renderer.document_json(doc)
+    if body is None:
+        return json_response(renderer.document(doc), status=status)
+    return json_body_response(body, status=status)
 
 
 @dataclass(frozen=True)

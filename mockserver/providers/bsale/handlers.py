@@ -13,6 +13,7 @@ from mockserver.core.pipeline import Call
 from mockserver.core.plugin import Handler, json_response
 from mockserver.providers.bsale import artifacts, query, stocks
 from mockserver.providers.bsale.calls import (
+    answer_document,
     answer_item,
     answer_list,
     instance_of,
@@ -33,8 +34,14 @@ from mockserver.providers.bsale.render import (
 async def list_documents(call: Call) -> web.StreamResponse:
     instance = instance_of(call)
     ids = query.matching_ids(instance, call.request.query)
-    renderer = renderer_of(call)
-    return answer_list(call, "documents", ids, lambda i: renderer.document(instance.documents[i]))
+    renderer, documents = renderer_of(call), instance.documents
+    return answer_list(
+        call,
+        "documents",
+        ids,
+        lambda i: renderer.document(documents[i]),
+        lambda i: renderer.document_json(documents[i]),
+    )
 
 
 async def create_document(call: Call) -> web.StreamResponse:
@@ -50,7 +57,7 @@ def _document(call: Call) -> Document:
 
 async def get_document(call: Call) -> web.StreamResponse:
     document = state_of(call).poll_document(instance_of(call), call.path["id"])
-    return answer_item(renderer_of(call).document(document), "document")
+    return answer_document(renderer_of(call), document)
 
 
 async def delete_document(call: Call) -> web.StreamResponse:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from mockserver.providers.bsale.documents import ZERO_AMOUNTS, Detail, Document, Payment
 from mockserver.providers.bsale.instance import Instance
 
@@ -158,6 +160,22 @@ class Renderer:
         """The document's PDF (its public view) and, for an electronic one, its XML."""
         base, cpn, tok = self.base, self.instance.cpn_id, doc.token
         return f"{base}/view/{cpn}/{tok}.pdf", f"{base}/v1/{cpn}/files/{tok}.xml" if doc.electronic else None
+
+    def document_json(self, doc: Document) -> bytes | None:
+        """`document(doc)` as `json_response` encodes it. Without `expand` the JSON depends on the stored
+        document and the base URL alone, so it is kept until the document changes (the store forgets it
+        on every write); an expanded one reads the catalogue, which changes on its own, and is encoded
+        every time. None where orjson cannot write it (an integer beyond 64 bits): encode the dict."""
+        documents = self.instance.documents
+        body = None if self.expand else documents.rendered(doc, self.base)
+        if body is None:
+            try:
+                body = orjson.dumps(self.document(doc), option=orjson.OPT_NON_STR_KEYS)
+            except TypeError:
+                return None
+            if not self.expand:
+                documents.keep_rendered(doc, self.base, body)
+        return body
 
     def document(self, doc: Document) -> dict[str, Any]:
         base, cpn, tok = self.base, self.instance.cpn_id, doc.token

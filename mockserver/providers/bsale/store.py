@@ -67,17 +67,29 @@ class Documents:
     """An instance's documents by id (ids are handed out in order, so a list holds them), packed.
 
     The last few hundred read stay unpacked, so a document read again and again (a client polling
-    informedSii) is not unpacked each time. Documents are frozen: `add` stores a new one, `update`
-    changes one and stores it back, in one call."""
+    informedSii) is not unpacked each time, and so does the JSON they were last answered with (per
+    base URL; see `rendered`). Documents are frozen: `add` stores a new one, `update` changes one and
+    stores it back, in one call, and forgets its JSON."""
 
-    __slots__ = ("_first", "_hot", "_informed", "_rows")
+    __slots__ = ("_first", "_hot", "_informed", "_rendered", "_rows")
     HOT = 256
+    RENDERINGS = 4  # base URLs a hot document keeps its JSON for (a client may vary its Host)
 
     def __init__(self) -> None:
         self._first = 0
         self._rows: list[bytes] = []
         self._informed = bytearray()
         self._hot: dict[int, Document] = {}
+        self._rendered: dict[int, dict[str, bytes]] = {}
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """For a snapshot: the rows, not what is kept hot (rebuilt on the first reads)."""
+        return None, {"_first": self._first, "_rows": self._rows, "_informed": self._informed}
+
+    def __setstate__(self, state: tuple[Any, dict[str, Any]]) -> None:
+        slots = state[1]  # a snapshot written before `_rendered` existed holds `_hot` too: not taken
+        self._first, self._rows, self._informed = slots["_first"], slots["_rows"], slots["_informed"]
+        self._hot, self._rendered = {}, {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -93,9 +105,27 @@ class Documents:
                 return None
             doc = _unpack(self._rows[at], self._informed[at])
             if len(self._hot) >= self.HOT:
-                del self._hot[next(iter(self._hot))]  # the oldest read
+                oldest = next(iter(self._hot))
+                del self._hot[oldest]
+                self._rendered.pop(oldest, None)
             self._hot[ident] = doc
         return doc
+
+    def rendered(self, doc: Document, base: str) -> bytes | None:
+        """The JSON `doc` was last answered with at `base`, if `doc` is the stored document as it
+        stands (the one `get` answers: a copy read before an `update` is not)."""
+        if self._hot.get(doc.id) is not doc:
+            return None
+        return self._rendered.get(doc.id, {}).get(base)
+
+    def keep_rendered(self, doc: Document, base: str, body: bytes) -> None:
+        """Keep `doc`'s JSON at `base` while it stays hot and unchanged (only the stored document's)."""
+        if self._hot.get(doc.id) is not doc:
+            return
+        kept = self._rendered.setdefault(doc.id, {})
+        if len(kept) >= self.RENDERINGS:
+            kept.clear()
+        kept[base] = body
 
     def newest(self, count: int) -> list[Document]:
         """The last `count` documents, newest first, read without displacing the ones kept hot."""
@@ -129,6 +159,7 @@ class Documents:
             self._rows[at] = _pack(doc)
         self._informed[at] = doc.informed_sii
         self._hot.pop(ident, None)
+        self._rendered.pop(ident, None)
         return doc
 
 
