@@ -103,6 +103,10 @@ class Limits:
 
 
 class RateLimitPolicy(Protocol):
+    # whether any answer carries the provider's rate-limit headers: with limits off and none shown, the
+    # chain has nothing to do for the limits and leaves the step out
+    shows_headers: bool
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None: ...
 
     def after(self, request: web.Request, op: Operation | None, status: int) -> Sequence[Bucket]:

@@ -10,7 +10,8 @@ The steps, outermost first, and which chains carry them:
     envelope      render any error in the provider's envelope
     body          read and decode the body once (operations that take one)
     scenarios     X-Mock-Scenario and fault rules, inside the envelope so faults wear the provider's shape
-    rate_limit    the provider's limits, before auth: providers count failed authentications (if it has any)
+    rate_limit    the provider's limits, before auth: providers count failed authentications (if it has any,
+                  and they count or show headers)
     authenticate  the credential → the sandbox (secured operations)
     validate      parameters and body against the spec (operations)
     idempotency   replay or refuse a reused key (operations whose spec asks for it)
@@ -87,12 +88,18 @@ STEPS: tuple[tuple[Step, Wanted], ...] = (
     (envelope, lambda pr, op: True),
     (body, lambda pr, op: op is not None and bool(op.bodies)),
     (scenarios, lambda pr, op: True),
-    (rate_limit, lambda pr, op: pr.provider.rate_limits is not None),
+    (rate_limit, lambda pr, op: _limits_apply(pr)),
     (authenticate, lambda pr, op: op is not None and op.secured),
     (validate, lambda pr, op: op is not None),
     (idempotency, lambda pr, op: op is not None and bool(op.extensions.get("x-mock-idempotency"))),
     (commit, lambda pr, op: op is not None and op.method not in READS),
 )
+
+
+def _limits_apply(pr: ProviderRuntime) -> bool:
+    """Whether the limits step has anything to do: counting, or headers that show a full budget."""
+    policy = pr.provider.rate_limits
+    return policy is not None and (pr.limiter.enabled or policy.shows_headers)
 
 
 def route_for(

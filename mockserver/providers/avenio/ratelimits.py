@@ -15,6 +15,8 @@ TOKENS = Bucket("token", 30)
 
 
 class AvenioLimits:
+    shows_headers = True
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         if op is not None and op.id == "createToken":
             return Limits(f"ip:{request.remote}", guard=(TOKENS,), charge=(TOKENS,))

@@ -3,6 +3,7 @@ and item answers."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,10 +38,16 @@ def instance_of(call: Call) -> Instance:
     return state_of(call).instance(call.tenant, create=call.request.method not in ("GET", "HEAD"))
 
 
-def expand(call: Call) -> set[str]:
-    names = set(bracket_list(call.request.query.get("expand")))
+def expand(call: Call) -> frozenset[str]:
+    return _expanded(call.request.query.get("expand"))
+
+
+@functools.lru_cache(maxsize=256)
+def _expanded(value: str | None) -> frozenset[str]:
+    """The relations an `expand` value names, worked out once per value (clients send a few, often)."""
+    names = set(bracket_list(value))
     # the seed writes expand=[document_types,...]; both the singular and the plural name work
-    return names | {n[:-1] for n in names if n.endswith("s")}
+    return frozenset(names | {n[:-1] for n in names if n.endswith("s")})
 
 
 def renderer_of(call: Call) -> Renderer:

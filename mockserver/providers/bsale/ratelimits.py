@@ -15,6 +15,8 @@ PER_FIVE_MINUTES = Bucket("per-300s", 3000, window=300.0)
 
 
 class BsaleLimits:
+    shows_headers = False  # no rate-limit headers: none are documented
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"
         # Bsale documents no rate-limit headers

@@ -33,6 +33,8 @@ def _is_metadata(op: Operation | None) -> bool:
 class HaciendaLimits:
     """Each outcome class has its own budget; a spent error budget blocks the method until the window ends."""
 
+    shows_headers = True
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"
         if _is_metadata(op):

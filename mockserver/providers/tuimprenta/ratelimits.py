@@ -15,6 +15,8 @@ BATCH_OPERATIONS = {"createBatch", "getBatch", "getBatchResultCsv", "getBatchRes
 
 
 class TuimprentaLimits:
+    shows_headers = True
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         key = tenant or f"ip:{request.remote}"
         if op is not None and op.id in BATCH_OPERATIONS:

@@ -14,6 +14,8 @@ PER_MINUTE = Bucket("per-minute", 120)
 
 
 class TupanaLimits:
+    shows_headers = False  # no rate-limit headers: none are documented
+
     def before(self, request: web.Request, op: Operation | None, tenant: str | None) -> Limits | None:
         return Limits(
             tenant or f"ip:{request.remote}", guard=(PER_MINUTE,), charge=(PER_MINUTE,), headers=False

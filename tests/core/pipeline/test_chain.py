@@ -102,3 +102,22 @@ async def test_the_write_log_records_provider_writes_and_control_plane_writes(to
         (None, "POST", "/__admin/clock"),
     ]
     assert ("X-Mock-Replay-Tenant", "a") in writes[0].headers  # the sandbox, for a replay
+
+
+async def test_limits_off_leave_the_step_out_where_no_answer_shows_a_budget(make_mock: Any) -> None:
+    off = await make_mock(rate_limits={"*": None})
+    by_provider: dict[str, set[bool]] = {}
+    for route in _routes(off).values():
+        if route.op is not None:
+            by_provider.setdefault(route.provider.name, set()).add("rate_limit" in route.steps)
+    assert by_provider == {
+        "bsale": {False},  # nothing counted, no headers to show
+        "tupana": {False},
+        "avenio": {True},  # a full budget in the headers, as clients read it
+        "hacienda": {True},
+        "tuimprenta": {True},
+    }
+    answer = await off.client.get("/tuimprenta/v1/invoices", headers={"Authorization": "Bearer k"})
+    assert answer.status == 200 and "X-RateLimit-Limit" in answer.headers
+    on = await make_mock()
+    assert all("rate_limit" in r.steps for r in _routes(on).values() if r.op is not None)
