@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mockserver.core.plugin import Handler, Unsupported
-from mockserver.providers.bsale import folios, returns, shippings, stocks
+from mockserver.providers.bsale import folios, returns, shippings, stock_handlers
 from mockserver.providers.bsale import handlers as h
 
 SINGULAR = {
@@ -66,9 +66,9 @@ OPERATIONS: dict[str, Handler | Unsupported] = {
     "getShippingDetail": shippings.detail,
     "createAnnulment": returns.create_annulment,
     "getAnnulment": returns.get_annulment,
-    "listStocks": stocks.list_stocks,
-    "getStock": stocks.get_stock,
-    "countStocks": stocks.count_stocks,
+    "listStocks": stock_handlers.list_stocks,
+    "getStock": stock_handlers.get_stock,
+    "countStocks": stock_handlers.count_stocks,
     "getVariantCosts": h.get_variant_costs,
     "getCoinExchangeRate": h.get_coin_exchange_rate,
     "getDocumentPdf": h.get_document_pdf,
@@ -83,8 +83,8 @@ for _kind, _single in SINGULAR.items():
 for _single, _records in (
     ("Shipping", shippings.SHIPPINGS),
     ("Return", returns.RETURNS),
-    ("Reception", stocks.moves("receptions")),
-    ("Consumption", stocks.moves("consumptions")),
+    ("Reception", stock_handlers.moves("receptions")),
+    ("Consumption", stock_handlers.moves("consumptions")),
 ):
     OPERATIONS[f"create{_single}"], OPERATIONS[f"get{_single}"] = _records.create, _records.item
     OPERATIONS[f"list{_single}s"], OPERATIONS[f"list{_single}Details"] = _records.listing, _records.details

@@ -4,28 +4,38 @@ hand (documents, returns and guías move it through `move`, so every reader sees
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from aiohttp import web
-
-from mockserver.core.errors import Kind, MockError
-from mockserver.core.pipeline import Call
-from mockserver.core.plugin import json_response
-from mockserver.providers.bsale import calls as h
+from mockserver.core.services.clock import Clock
 from mockserver.providers.bsale.catalogue import Variant, find
 from mockserver.providers.bsale.documents import StockMove
 from mockserver.providers.bsale.instance import Instance
 from mockserver.providers.bsale.lines import decimal, error, variant_of
 from mockserver.providers.bsale.render import Renderer, bracket_list
 
-if TYPE_CHECKING:
-    from mockserver.providers.bsale.state import BsaleState
+
+class StockState(Protocol):
+    """What a stock move needs of Bsale's state: its clock and its notifications (`StockState`)."""
+
+    clock: Clock
+
+    def notify(
+        self,
+        instance: Instance,
+        topic: str,
+        action: str,
+        resource_id: int,
+        office_id: int,
+        path: str | None = None,
+        url: str | None = None,
+        **extra: str,
+    ) -> object: ...
 
 
 STOCK_FILTERS = ("officeid", "variantid", "code", "barcode")
 
 
-def move(state: BsaleState, instance: Instance, variant: Variant, office_id: int, delta: float) -> float:
+def move(state: StockState, instance: Instance, variant: Variant, office_id: int, delta: float) -> float:
     """Add `delta` to the variant's stock at the office (a variant with unlimited stock keeps none),
     tell the instance's webhook in Bsale's stock shape, and answer the quantity now there."""
     office = str(office_id)
@@ -54,7 +64,7 @@ def stock_id(instance: Instance, variant_id: int, office_id: int) -> int:
     return variants.index(variant_id) * len(offices) + offices.index(office_id) + 1
 
 
-def _record(instance: Instance, ident: Any) -> tuple[Variant, int] | None:
+def find_stock(instance: Instance, ident: Any) -> tuple[Variant, int] | None:
     variants, offices = _grid(instance)
     if not isinstance(ident, int) or not 1 <= ident <= len(variants) * len(offices):
         return None
@@ -104,7 +114,7 @@ def _stocked(instance: Instance, line: dict[str, Any]) -> Variant:
     return variant
 
 
-def record_move(state: BsaleState, instance: Instance, kind: str, body: dict[str, Any]) -> StockMove:
+def record_move(state: StockState, instance: Instance, kind: str, body: dict[str, Any]) -> StockMove:
     """A reception adds to the office's stock (and averages the cost in); a consumption takes from it
     and is refused, changing nothing, when the office has less than it takes."""
     office = find(instance.catalogue.offices, body.get("officeId"))
@@ -212,39 +222,3 @@ def variant_costs(renderer: Renderer, variant: Variant) -> dict[str, Any]:
             for reception_id, date, quantity, cost in variant.get("receptions", [])
         ],
     }
-
-
-# --- handlers --------------------------------------------------------------------------------------------
-
-
-def moves(kind: str) -> h.Records:
-    """The handlers of receptions or consumptions."""
-    return h.Records(
-        f"stocks/{kind}",
-        kind[:-1],
-        lambda instance: instance.stock_moves.get(kind, {}),
-        {"officeid": lambda m: str(m.office_id)},
-        lambda state, instance, body, _: record_move(state, instance, kind, body),
-        render_move,
-        render_move_line,
-    )
-
-
-def _stock_query(call: Call) -> list[tuple[Variant, int]]:
-    return stocks(h.instance_of(call), dict(call.request.query))
-
-
-async def list_stocks(call: Call) -> web.StreamResponse:
-    renderer = h.renderer_of(call)
-    return h.answer_list(call, "stocks", _stock_query(call), lambda vo: render_stock(renderer, *vo))
-
-
-async def count_stocks(call: Call) -> web.StreamResponse:
-    return json_response({"count": len(_stock_query(call))})
-
-
-async def get_stock(call: Call) -> web.StreamResponse:
-    found = _record(h.instance_of(call), call.path["id"])
-    if found is None:
-        raise MockError(Kind.NOT_FOUND, "stock not found")
-    return json_response(render_stock(h.renderer_of(call), *found))
