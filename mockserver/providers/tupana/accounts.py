@@ -9,8 +9,7 @@ from typing import Any, TypeVar
 
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.services.clock import iso
-from mockserver.providers.tupana.charges import CessionBatch, PaymentRequest
-from mockserver.providers.tupana.models import Batch, Document
+from mockserver.providers.tupana.models import Batch, CessionBatch, Document, PaymentRequest
 
 ENVIRONMENT = "sandbox"
 

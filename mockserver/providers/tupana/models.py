@@ -1,4 +1,5 @@
-"""Tu Pana's batch documents and batches: the records, and their JSON shapes in the API's answers."""
+"""Tu Pana's batch documents and batches, payment requests and cessions: the records, and their JSON
+shapes in the API's answers."""
 
 from __future__ import annotations
 
@@ -170,3 +171,106 @@ class Batch:
     documents: list[Document] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     track: Track | None = field(default=None, repr=False, compare=False)  # its lifecycle's handle
+
+
+# --- charges: payment requests and cessions (their rules are in `charges`) -------------------------
+
+
+@dataclass
+class PaymentRequest:
+    id: str
+    recipient_id: str
+    amount: int
+    target_dte_type: int | None
+    dte_recipient: dict[str, Any] | None
+    items: list[dict[str, Any]]
+    document_ids: list[str]
+    auto_issue: bool
+    external_id: str | None
+    metadata: dict[str, Any] | None
+    redirect_url: str | None
+    created_at: float
+    expires_at: float
+    base_url: str  # where the API was reached: the issued document's links start there
+    status: str = "pending"  # → paid → issued; expired when no one pays in time
+    issued_document_id: str | None = None
+    paid_at: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "payment_request_id": self.id,
+            "status": self.status,
+            "payment_url": f"{self.base_url}/pay/{self.id}",
+            "expires_at": iso(self.expires_at),
+            "created_at": iso(self.created_at),
+            "paid_at": iso(self.paid_at) if self.paid_at else None,
+            "amount": self.amount,
+            "currency": "CLP",
+            "recipient_id": self.recipient_id,
+            "target_dte_type": self.target_dte_type,
+            "auto_issue": self.auto_issue,
+            "external_id": self.external_id,
+            "metadata": self.metadata,
+            "redirect_url": self.redirect_url,
+            "issued_document_id": self.issued_document_id,
+            "document_ids": self.document_ids,
+        }
+
+
+@dataclass
+class Cession:
+    id: str
+    document_id: str
+    document_folio: str
+    document_amount: int
+    assignee_rut: str
+    assignee_business_name: str
+    created_at: float
+    status: str = "pending"  # → accepted | rejected (by the SII)
+    status_message: str | None = None
+    aec_url: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "document_folio": self.document_folio,
+            "document_amount": self.document_amount,
+            "assignee_rut": self.assignee_rut,
+            "assignee_business_name": self.assignee_business_name,
+            "assignment_amount": self.document_amount if self.status == "accepted" else 0,
+            "status": self.status,
+            "status_message": self.status_message,
+            "source": "api",
+            "document_type": "issued",
+            "aec_url": self.aec_url,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass
+class CessionBatch:
+    id: str
+    master_entity_id: str
+    assignee_rut: str
+    assignee_business_name: str
+    created_at: float
+    cessions: list[Cession] = field(default_factory=list)
+    status: str = "processing"  # → completed | partial | failed
+    error_message: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        ok = sum(c.status == "accepted" for c in self.cessions)
+        failed = sum(c.status == "rejected" for c in self.cessions)
+        return {
+            "id": self.id,
+            "status": self.status,
+            "total": len(self.cessions),
+            "success_count": ok,
+            "failed_count": failed,
+            "assignee_business_name": self.assignee_business_name,
+            "assignee_rut": self.assignee_rut,
+            "created_at": iso(self.created_at),
+            "error_message": self.error_message,
+            "batch_cessions": [c.as_json() for c in self.cessions],
+        }
