@@ -33,7 +33,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     args.connections, args.warmup = 10, 1
-    args.tmp = Path(tempfile.mkdtemp(prefix="get-floor-"))
+    scripts = tempfile.TemporaryDirectory(prefix="get-floor-")  # wrk's Lua scripts
+    args.tmp = Path(scripts.name)
     port = free_port(span=2)  # the main port and Bsale's own
     process, _ = start_mock(port, "--providers", "bsale", "--port-per-provider", "--rate-limits", "off")
     try:
@@ -53,6 +54,7 @@ def main() -> None:
             figures[name] = {"rps_median": statistics.median(r["rps"] for r in runs), "runs": runs}
     finally:
         stop(process)
+        scripts.cleanup()
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

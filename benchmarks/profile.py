@@ -26,7 +26,7 @@ from typing import Any
 
 import wrk
 from live import free_port, start, stop
-from suite import SCENARIOS, prepare_mockserver, scenario_named, signing_key
+from suite import SCENARIOS, prepare_mockserver, scenario_named, scenario_script, signing_key
 
 MOCK = "mockserver/"
 PROVIDERS = "mockserver/providers/"
@@ -69,15 +69,7 @@ def profile(name: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     process, _ = start(command, f"{base}/__admin/health")
     try:
         paths = prepare_mockserver(base)
-        scenario = scenario_named(name)
-        lua = wrk.script(
-            tmp / f"{name}.lua",
-            method=scenario.method,
-            paths=[paths[name]],
-            headers=scenario.headers,
-            body=scenario.body,
-            unique_header=scenario.unique_header,
-        )
+        lua = scenario_script(tmp, scenario_named(name), paths[name])
         raw = Path(args.keep_raw or tmp) / f"{name}.txt"
         spy = subprocess.Popen(
             [

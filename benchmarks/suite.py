@@ -151,14 +151,7 @@ def load(
     """wrk against one scenario at `url` (a base and a path): a warm-up, then the counted run."""
     scheme, _, rest = url.partition("://")
     host, _, path = rest.partition("/")
-    script = wrk.script(
-        args.tmp / f"{scenario.name}.lua",
-        method=scenario.method,
-        paths=["/" + path],
-        headers=scenario.headers,
-        body=scenario.body,
-        unique_header=scenario.unique_header,
-    )
+    script = scenario_script(args.tmp, scenario, "/" + path)
     return wrk.run(
         f"{scheme}://{host}",
         script,
@@ -166,6 +159,18 @@ def load(
         seconds=args.seconds,
         warmup=args.warmup,
         any_status=any_status,
+    )
+
+
+def scenario_script(tmp: Path, scenario: Scenario, path: str) -> Path:
+    """The wrk script that sends `scenario`'s request to `path`, in `tmp`."""
+    return wrk.script(
+        tmp / f"{scenario.name}.lua",
+        method=scenario.method,
+        paths=[path],
+        headers=scenario.headers,
+        body=scenario.body,
+        unique_header=scenario.unique_header,
     )
 
 

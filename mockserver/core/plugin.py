@@ -32,10 +32,18 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
 
 def json_bytes(data: Any) -> bytes:
     """The bytes `json_response` answers `data` with."""
+    body = fast_json_bytes(data)
+    if body is None:  # an integer beyond 64 bits, echoed from a request: orjson does not write those
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return body
+
+
+def fast_json_bytes(data: Any) -> bytes | None:
+    """`json_bytes(data)` as orjson writes it; None where orjson cannot (an integer beyond 64 bits)."""
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # an integer beyond 64 bits, echoed from a request: orjson does not write those
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    except TypeError:
+        return None
 
 
 def json_body_response(

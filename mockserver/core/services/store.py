@@ -101,8 +101,9 @@ class Store:
         except sqlite3.Error as error:
             raise StateFileError(f"--state-file {path}: {error}; the file is left as it is") from None
         self.last_seq: int = row[0] or 0  # the newest write's number: snapshots name the last they include
-        self._clock = ""  # the clock as last stored: a write that leaves it as it was does not store it again
-        self._clock_state: dict[str, Any] | None = None  # the same, as `Clock.state` answered it
+        # the clock as the last write stored it (`Clock.state`): a write that leaves it so does not store
+        # it again; None: the next write stores it whatever it is
+        self._clock: dict[str, Any] | None = None
 
     def _new_log(self) -> str:
         """A new name for the log, whenever history is dropped: a snapshot of the old one no longer fits."""
@@ -121,9 +122,7 @@ class Store:
         encoded = json.dumps(value)
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, encoded))
         if key == "clock":
-            self._clock_state = None  # the next write stores its clock whatever it is
-            if not self._db.in_transaction:
-                self._clock = encoded
+            self._clock = None
 
     def append(self, write: Write, clock: dict[str, Any]) -> None:
         """The write and the clock after it, in one transaction: both or neither survive a crash. The
@@ -138,15 +137,13 @@ class Store:
             json.dumps(write.headers),
             write.body,
         )
-        if clock == self._clock_state:
+        if clock == self._clock:
             cursor = self._db.execute(INSERT_WRITE, row)
         else:
-            encoded = json.dumps(clock)
             with self._transaction():
                 cursor = self._db.execute(INSERT_WRITE, row)
-                if encoded != self._clock:
-                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (encoded,))
-            self._clock, self._clock_state = encoded, dict(clock)
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (json.dumps(clock),))
+            self._clock = dict(clock)
         self.last_seq = cursor.lastrowid or self.last_seq
 
     def writes(self, after: int = 0) -> list[Write]:
@@ -193,7 +190,7 @@ class Store:
             self._db.execute("DELETE FROM deliveries")
             self._db.execute("DELETE FROM meta WHERE key = 'clock'")
             self._new_log()
-        self._clock, self._clock_state = "", None
+        self._clock = None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

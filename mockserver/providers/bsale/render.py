@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import orjson
-
+from mockserver.core.plugin import fast_json_bytes
 from mockserver.providers.bsale.documents import ZERO_AMOUNTS, Detail, Document, Payment
 from mockserver.providers.bsale.instance import Instance
 
@@ -169,9 +168,8 @@ class Renderer:
         documents = self.instance.documents
         body = None if self.expand else documents.rendered(doc, self.base)
         if body is None:
-            try:
-                body = orjson.dumps(self.document(doc), option=orjson.OPT_NON_STR_KEYS)
-            except TypeError:
+            body = fast_json_bytes(self.document(doc))
+            if body is None:
                 return None
             if not self.expand:
                 documents.keep_rendered(doc, self.base, body)

@@ -15,7 +15,7 @@ from mockserver.providers.bsale.render import Renderer, bracket_list
 
 
 class StockState(Protocol):
-    """What a stock move needs of Bsale's state: its clock and its notifications (`StockState`)."""
+    """What a stock move needs of Bsale's state (`BsaleState`): its clock and its notifications."""
 
     clock: Clock
 

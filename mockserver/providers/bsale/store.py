@@ -87,7 +87,7 @@ class Documents:
         return None, {"_first": self._first, "_rows": self._rows, "_informed": self._informed}
 
     def __setstate__(self, state: tuple[Any, dict[str, Any]]) -> None:
-        slots = state[1]  # a snapshot written before `_rendered` existed holds `_hot` too: not taken
+        slots = state[1]
         self._first, self._rows, self._informed = slots["_first"], slots["_rows"], slots["_informed"]
         self._hot, self._rendered = {}, {}
 
