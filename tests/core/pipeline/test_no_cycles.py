@@ -29,7 +29,7 @@ async def _cycles_per_request(send: Callable[[], Awaitable[None]], count: int = 
 
 
 async def test_a_read_and_a_write_leave_no_reference_cycles(make_mock: MockFactory) -> None:
-    mock: Mock = await make_mock(rate_limits={"*": None}, strict=False)
+    mock: Mock = await make_mock(rate_limits={"*": None})
     made = await mock.client.post("/bsale/v1/documents.json", json=FACTURA, headers={"access_token": "k"})
     document = (await made.json())["id"]
     serial = 0

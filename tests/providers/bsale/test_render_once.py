@@ -95,3 +95,10 @@ async def test_each_base_url_gets_its_own_links(bsale: Bsale) -> None:
     )
     assert here["href"] != (await elsewhere.json())["href"]
     assert (await elsewhere.json())["href"].startswith("http://other.example:8080/")
+    # a client cycling through more hosts than a document keeps renderings for still gets its own
+    for round_ in range(2):
+        for n in range(6):
+            answer = await bsale.mock.client.get(
+                f"{V1}/documents/{doc['id']}.json", headers={**bsale.headers, "Host": f"h{n}.example"}
+            )
+            assert (await answer.json())["href"].startswith(f"http://h{n}.example/"), round_
