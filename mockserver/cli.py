@@ -19,7 +19,7 @@ from aiohttp import http_exceptions, web
 
 from mockserver import __version__
 from mockserver.core import persistence
-from mockserver.core.runtime import Runtime
+from mockserver.core.runtime import Runtime, guessable
 from mockserver.logs import configure
 from mockserver.options import settings_from_args
 from mockserver.settings import Settings
@@ -135,6 +135,10 @@ def _banner(runtime: Runtime, scheme: str) -> None:
     say("  %-10s %s/__admin (health: %s/__admin/health)", "control", base, base)
     if runtime.admin_token is not None and not settings.admin_token:  # made now: the user must be told
         say("  %-10s %s (X-Mock-Admin-Token; set --admin-token to choose it)", "admin", runtime.admin_token)
+    elif runtime.admin_token is not None and guessable(runtime.admin_token):
+        logging.getLogger("mockserver").warning(
+            "the admin token is one anyone could guess: choose a long random one (openssl rand -hex 24)"
+        )
     elif runtime.admin_token is None and settings.admin_token == "off" and settings.host not in LOOPBACK:
         logging.getLogger("mockserver").warning(
             "the control plane is open to anyone who reaches %s (--admin-token off)", settings.host

@@ -82,7 +82,16 @@ class Forwarder:
             while True:
                 headers = self.headers | ({"Last-Event-ID": self.last_id} if self.last_id else {})
                 try:
-                    async with session.get(self.stream_url(), headers=headers) as response:
+                    # never followed: a redirect would carry the admin token to whatever it names
+                    stream = session.get(self.stream_url(), headers=headers, allow_redirects=False)
+                    async with stream as response:
+                        if 300 <= response.status < 400:
+                            where = response.headers.get("Location", "nowhere")
+                            self.say(
+                                f"the mock answered {response.status} to {where}: not followed, so the "
+                                "token goes nowhere else; give --mock the address that serves the stream"
+                            )
+                            return 2
                         if response.status != 200:
                             self.say(
                                 f"the mock refused the stream: {response.status} {await response.text()}"
@@ -123,7 +132,8 @@ class Forwarder:
         problem = ""
         for tries in range(RECEIVER_TRIES):
             try:
-                async with session.post(self.args.to, data=body, headers=headers) as response:
+                sent = session.post(self.args.to, data=body, headers=headers, allow_redirects=False)
+                async with sent as response:  # a receiver's redirect is its answer, as to the mock
                     return str(response.status)
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 problem = f"{type(error).__name__}: {error}"

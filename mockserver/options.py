@@ -189,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST,…",
         help="hosts, *.suffix, IPs or CIDRs webhooks may go to (default: any but link-local and metadata)",
     )
+    add(
+        "--allowed-hosts",
+        behaviour,
+        type=allowlist,
+        default=(),
+        metavar="NAME,…",
+        help="host names (or *.suffix) the control plane answers to besides loopback names, IPs, "
+        "single-label names, the real provider hosts and --public-url's (e.g. mock.ci.example.com)",
+    )
     strict_env = (_env("strict") or "").lower() in ("1", "true", "yes")
     behaviour.add_argument(
         "--strict",
@@ -283,6 +292,7 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Settings:
         provider_ports=args.provider_ports
         or ({name: args.port + 1 + n for n, name in enumerate(providers)} if args.port_per_provider else {}),
         callback_allowlist=args.callback_allowlist,
+        allowed_hosts=args.allowed_hosts,
         tls=bool(args.tls),
         tls_dir=args.tls_dir,
         provider_options=options,

@@ -39,6 +39,9 @@ class Settings:
     tls_dir: Path | None = None
     # callback URLs the mock may call (hosts, *.suffix, IPs, CIDRs); empty: any but link-local and metadata
     callback_allowlist: tuple[str, ...] = ()
+    # the names (or *.suffix) the control plane answers to, beyond loopback names, IP literals, single-label
+    # names, the real provider hosts and --public-url's host: another name is refused (DNS rebinding)
+    allowed_hosts: tuple[str, ...] = ()
     # SQLite file holding every write (None: in memory); fixtures: a directory of requests to seed with
     state_file: Path | None = None
     fixtures: Path | None = None

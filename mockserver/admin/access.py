@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from mockserver.admin.common import AdminError, Forbidden, Unauthorized, check_provider, runtime_of
+from mockserver.admin.contract import canonical
 from mockserver.core.errors import MockError
 from mockserver.core.pipeline import CALL, Call
 from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED
-from mockserver.core.runtime import Runtime
+from mockserver.core.runtime import Runtime, guessable
 
 PROVIDER_HEADER = "X-Mock-Provider"
 TOKEN_HEADER = "X-Mock-Admin-Token"
@@ -95,11 +97,6 @@ def scope_of(request: web.Request) -> Scope:
     return scope
 
 
-def _canonical(request: web.Request) -> str:
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else request.path
-
-
 def _admin_token(request: web.Request) -> str | None:
     given = request.headers.get(TOKEN_HEADER)
     if given is None and PROVIDER_HEADER not in request.headers:
@@ -136,7 +133,7 @@ async def access(request: web.Request, handler: Any) -> web.StreamResponse:
         request[ADMIN_SCOPE] = Scope(request.headers.get(PROVIDER_HEADER), tenant) if tenant else WHOLE
         replayed: web.StreamResponse = await handler(request)
         return replayed
-    where = (request.method, _canonical(request))
+    where = (request.method, canonical(request))
     if where in OPEN or (where[1] == RECEIVER and request.method not in ("GET", "DELETE")):
         response: web.StreamResponse = await handler(request)
         return response
@@ -144,6 +141,13 @@ async def access(request: web.Request, handler: Any) -> web.StreamResponse:
     if runtime.admin_token is not None and token is not None:
         if not hmac.compare_digest(token.encode(), runtime.admin_token.encode()):
             raise Unauthorized("the admin token is not this mock's")
+        if request.method not in ("GET", "HEAD") and guessable(runtime.admin_token):
+            logging.getLogger("mockserver").warning(
+                "%s %s with an admin token anyone could guess (from %s)",
+                request.method,
+                request.path,
+                request.remote,
+            )
     elif PROVIDER_HEADER in request.headers:
         request[ADMIN_SCOPE] = await _sandbox(runtime, request, request.headers[PROVIDER_HEADER])
         if where not in SANDBOXED:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockserver.core import formats
 from mockserver.core.runtime import RUNTIME, Runtime
 
 
@@ -40,13 +41,19 @@ def reply(data: Any, status: int = 200) -> web.Response:
     )
 
 
+BODY = web.RequestKey("admin_body", object)  # the body `contract` decoded and checked
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
-    if not request.body_exists:
+    if BODY in request:
+        data = request[BODY]
+    elif not request.body_exists or not (raw := await request.read()):
         return {}
-    try:
-        data = await request.json()
-    except ValueError:
-        raise AdminError("the body must be a JSON object") from None
+    else:
+        try:
+            data = formats.loads(raw)
+        except ValueError:
+            raise AdminError("the body must be a JSON object") from None
     if not isinstance(data, dict):
         raise AdminError("the body must be a JSON object")
     return data

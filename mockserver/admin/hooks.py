@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from mockserver.admin.access import sandbox_of, scope_of
 from mockserver.admin.common import AdminError, check_keys, check_provider, json_body, reply, runtime_of
+from mockserver.core import formats
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.webhooks import DELIVERY_HEADER
 
@@ -84,7 +84,7 @@ async def inbox_receive(request: web.Request) -> web.Response:
     raw = await request.read()
     text = raw.decode("utf-8", "replace")
     try:
-        body: Any = json.loads(raw) if raw and len(text) <= RAW_LIMIT else None
+        body: Any = formats.loads(raw) if raw and len(text) <= RAW_LIMIT else None
     except ValueError:
         body = None
     box = runtime.inboxes.pop(name, [])

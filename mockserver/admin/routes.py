@@ -19,8 +19,11 @@ from mockserver.admin.common import (
     reply,
     runtime_of,
 )
+from mockserver.admin.contract import contract
+from mockserver.admin.guard import guard, secure_headers
 from mockserver.core import feed, persistence
 from mockserver.core.errors import MockError
+from mockserver.core.services.clock import checked_advance, checked_moment, checked_speed
 from mockserver.core.services.lifecycle import Mode
 
 
@@ -68,10 +71,7 @@ async def state_export(request: web.Request) -> web.Response:
 
 
 async def state_import(request: web.Request) -> web.Response:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise AdminError("the body is not JSON: send what GET /__admin/state answered") from None
+    data = await json_body(request)
     try:
         replayed = await persistence.import_state(runtime_of(request), data)
     except ValueError as error:
@@ -89,19 +89,22 @@ async def clock_set(request: web.Request) -> web.Response:
     body = await json_body(request)
     check_keys(body, ("set", "freeze", "speed", "advance"), "clock field")
     clock = runtime.clock
-    try:
-        if "set" in body:
-            clock.set(epoch(body["set"]))
-        if body.get("freeze") is True:
-            clock.freeze()
-        elif body.get("freeze") is False:
-            clock.unfreeze()
-        if "speed" in body:
-            clock.set_speed(float(body["speed"]))
-        if "advance" in body:
-            clock.advance(float(body["advance"]))
+    try:  # every value checked before any applies: a refused change leaves the clock as it was
+        at = checked_moment(epoch(body["set"])) if "set" in body else clock.own_now()
+        speed = checked_speed(float(body["speed"])) if "speed" in body else None
+        checked_advance(at, float(body.get("advance", 0)))
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
+    if "set" in body:
+        clock.set(at)
+    if body.get("freeze") is True:
+        clock.freeze()
+    elif body.get("freeze") is False:
+        clock.unfreeze()
+    if speed is not None:
+        clock.set_speed(speed)
+    if "advance" in body:
+        clock.advance(float(body["advance"]))
     runtime.scheduler.run_due()
     feed.clock_moved(runtime)
     return reply(clock.snapshot())
@@ -205,7 +208,7 @@ async def requests(request: web.Request) -> web.Response:
 
 
 def add_admin_routes(app: web.Application) -> None:
-    admin = web.Application(middlewares=[admin_errors, access, cluster.fan_out])
+    admin = web.Application(middlewares=[admin_errors, guard, access, contract, cluster.fan_out])
     admin.router.add_get("/health", health)
     admin.router.add_post("/reset", reset)
     admin.router.add_post("/reset/controls", reset_controls)
@@ -223,4 +226,5 @@ def add_admin_routes(app: web.Application) -> None:
     events.add_routes(admin.router)
     stream.add_routes(admin.router)
     ui.add_routes(admin.router)
+    admin.on_response_prepare.append(secure_headers)
     app.add_subapp("/__admin", admin)

@@ -63,7 +63,8 @@ async def page(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     options = "".join(f'<option value="{_e(p)}">{_e(p)}</option>' for p in runtime.providers)
     body = ui_assets.PAGE.format(style=ui_assets.STYLE, script=ui_assets.SCRIPT, providers=options)
-    return web.Response(text=body, content_type="text/html", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": ui_assets.POLICY}
+    return web.Response(text=body, content_type="text/html", headers=headers)
 
 
 async def panels(request: web.Request) -> web.Response:

@@ -3,6 +3,9 @@ fetched from elsewhere, so the page works offline). The panels themselves are re
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -81,7 +84,11 @@ SCRIPT = r"""
       live.textContent = "needs the admin token: open /__admin/ui#token=<token>";
       return null;
     }
-    return r.ok ? r.text() : `<p class=bad>${r.status}: ${await r.text()}</p>`;
+    if (r.ok) return r.text();  // the mock's own HTML, every value in it escaped where it is rendered
+    const refused = document.createElement("p");  // a refusal's text is data, never markup
+    refused.className = "bad";
+    refused.textContent = `${r.status}: ${await r.text()}`;
+    return refused.outerHTML;
   }
   async function refresh() {
     pending = null;
@@ -169,3 +176,15 @@ SCRIPT = r"""
   listen(null);
 })();
 """
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# the page runs its own script and style and nothing else: no other script, no inline handler, no
+# frame, no form sent elsewhere, no connection but to the mock itself
+POLICY = (
+    f"default-src 'none'; script-src {_digest(SCRIPT)}; style-src {_digest(STYLE)}; "
+    "connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)

@@ -19,10 +19,17 @@ if TYPE_CHECKING:  # jsonschema is imported on the first validation it is asked 
 
 
 INTEGER_LIMIT = 2**63  # what a 64-bit backend holds; a real API refuses a number beyond it
+NUMBER_LIMIT = 1e15  # a decimal past 15 digits before the point: no amount, quantity or rate is one
+
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class OutOfRange(ValueError):
-    """NaN, Infinity, 1e400 or an integer past 64 bits: JSON that no real backend can hold."""
+    """NaN, Infinity, 1e400, 1e308 or an integer past 64 bits: JSON that no real backend can hold."""
+
+
+class Unsafe(ValueError):
+    """A NUL or an unpaired surrogate: text that cannot be written back out as UTF-8, XML or a header."""
 
 
 def _no_constant(name: str) -> Any:
@@ -31,7 +38,7 @@ def _no_constant(name: str) -> Any:
 
 def _finite(text: str) -> float:
     value = float(text)
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
         raise OutOfRange(text)
     return value
 
@@ -43,12 +50,34 @@ def _bounded(text: str) -> int:
 
 
 def loads(text: str | bytes) -> Any:
-    """`json.loads` that refuses what a client's backend could not hold (OutOfRange, a ValueError) and
-    nesting past the interpreter's stack (RecursionError, turned into a ValueError)."""
+    """`json.loads` that refuses what a client's backend could not hold (OutOfRange), text that cannot
+    be written out again (Unsafe) and nesting past the interpreter's stack, each a ValueError. Every
+    JSON the mock takes from outside (a provider's body, a control-plane body, an inbox delivery) is
+    read here, so no handler ever sees such a value."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_bounded)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    if "\\u" in text and _holds_unsafe(data):  # only an escape writes a NUL or a lone surrogate
+        raise Unsafe("a NUL or an unpaired surrogate")
+    return data
+
+
+def _holds_unsafe(data: Any) -> bool:
+    if isinstance(data, str):
+        return UNSAFE_TEXT.search(data) is not None
+    if isinstance(data, dict):
+        return any(_holds_unsafe(k) or _holds_unsafe(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_holds_unsafe(v) for v in data)
+    return False
+
+
+def unsafe_text(value: str) -> bool:
+    """Whether a decoded string (a query, a form field, a header) holds a NUL or a lone surrogate."""
+    return UNSAFE_TEXT.search(value) is not None
 
 
 ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+")  # RFC 3986: scheme ":" rest

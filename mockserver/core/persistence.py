@@ -137,10 +137,14 @@ def export(runtime: Runtime, sandbox: tuple[str | None, str | None] | None = Non
             for i, o in deliveries.items()
             if i in known and (known[i].provider, known[i].tenant) == (provider, tenant)
         }
+    # the whole mock's export carries what makes its ids and digests its secrets; a sandbox's does not:
+    # the seed predicts every sandbox's tokens and ids, the salt opens the log's client-secret digests
+    secrets = (
+        {"seed": runtime.ids.base, "secret_salt": runtime.secret_salt().hex()} if sandbox is None else {}
+    )
     return {
         "format": FORMAT,
-        "seed": runtime.ids.base,
-        "secret_salt": runtime.secret_salt().hex(),  # the write log's client-secret digests use it
+        **secrets,
         "clock": runtime.clock.state(),
         "writes": [w.as_json() for w in writes],
         "deliveries": {i: {"state": s, "attempts": a} for i, (s, a) in deliveries.items()},

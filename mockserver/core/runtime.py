@@ -289,6 +289,17 @@ class Runtime:
         self.webhooks.clear(provider, tenant)
 
 
+# tokens a repository, a tutorial or a first guess would use; any token this short is guessed as soon
+WELL_KNOWN_TOKENS = frozenset(
+    {"change-me", "changeme", "admin", "secret", "token", "password", "test", "mockserver"}
+)
+SHORTEST_TOKEN = 16
+
+
+def guessable(token: str) -> bool:
+    return token.lower() in WELL_KNOWN_TOKENS or len(token) < SHORTEST_TOKEN
+
+
 def admin_token(settings: Settings) -> str | None:
     """The token the control plane asks for: the one given, none with `off`, none when only loopback
     can reach the mock, and otherwise one made now (the banner shows it)."""

@@ -150,3 +150,36 @@ async def test_forward_says_what_is_wrong_with_its_flags_or_the_mock(tmp_path: P
         assert await asyncio.wait_for(refused.wait(), 20) == 2
         said = (await refused.stdout.read()).decode() if refused.stdout else ""
     assert "the mock refused the stream: 401" in said
+
+
+async def test_forward_never_follows_a_redirect_with_the_token() -> None:
+    from aiohttp import web
+
+    seen: list[dict[str, str]] = []
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(text="stolen")
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://127.0.0.1:{other_port}/steal")
+
+    other = web.Application()
+    other.router.add_get("/steal", elsewhere)
+    bouncer = web.Application()
+    bouncer.router.add_get("/__admin/stream", redirect)
+    bounce_port = free_ports(2)
+    other_port = bounce_port + 1
+    runners = [web.AppRunner(app) for app in (bouncer, other)]
+    for runner, port in zip(runners, (bounce_port, other_port), strict=True):
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        mock = f"http://127.0.0.1:{bounce_port}"
+        forwarder = await _forwarder("--to", "http://127.0.0.1:9/x", "--mock", mock, "--admin-token", "tok-1")
+        assert await asyncio.wait_for(forwarder.wait(), 20) == 2
+        said = (await forwarder.stdout.read()).decode() if forwarder.stdout else ""
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+    assert "not followed" in said and seen == []

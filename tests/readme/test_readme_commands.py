@@ -25,7 +25,8 @@ NOT_RUN = {
     "# /etc/hosts": "edits the machine's host table; tests/providers/*/test_serving cover Host routing",
     "bin/serve --state-file": "a server that runs until stopped; tests/cli/test_state_file restarts one",
     "bin/serve cluster": "runs until stopped; tests/cluster/test_command starts, kills and stops one",
-    "docker compose -f": "no Docker engine on this machine; tests/cluster/test_deploy checks the file",
+    "export MOCKSERVER_ADMIN_TOKEN": "no Docker engine on this machine; tests/cluster/test_deploy checks "
+    "the compose file",
     "mockserver cluster keygen -": "needs a Kubernetes cluster; tests/cluster/test_deploy validates them",
     "mockserver cluster haproxy-config --resolvers": "rewrites a committed file; tests/cluster/test_deploy "
     "checks it is this command's output",

@@ -93,7 +93,9 @@ async def test_client_secret_digests_are_salted_per_mock_and_survive_an_import(m
     assert hashlib.sha256(SECRET.encode()).hexdigest() not in logs[0] + logs[1]  # no table lookup
     digests = [[w["body"] for w in json.loads(log)["writes"]] for log in logs]
     assert digests[0] != digests[1]  # each mock its own salt
-    imported = await second.client.put("/__admin/state", data=logs[0])
+    imported = await second.client.put(
+        "/__admin/state", data=logs[0], headers={"Content-Type": "application/json"}
+    )
     assert imported.status == 200
     assert (await second.client.post(TOKEN, data=form)).status == 200  # the same secret still opens it
     wrong = await second.client.post(TOKEN, data={**form, "client_secret": "another"})

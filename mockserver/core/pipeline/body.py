@@ -5,7 +5,6 @@ them after authentication, as before."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -16,12 +15,6 @@ from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.services import multipart
 from mockserver.core.specs import Operation
 from mockserver.core.validation import Violation
-
-# \u0000, a high surrogate escape without its low half, or a low one without its high half
-UNSAFE_ESCAPE = re.compile(
-    r"\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-)
 
 
 async def body(call: Call, next: Next) -> web.StreamResponse:
@@ -38,6 +31,16 @@ async def body(call: Call, next: Next) -> web.StreamResponse:
 
 def _unreadable(english: str, spanish: str, keyword: str = "json") -> Violation:
     return Violation("body", "", english, keyword, spanish=spanish)
+
+
+def _unsafe() -> Violation:
+    return Violation(
+        "body",
+        "",
+        "The body holds a NUL or an unpaired surrogate",
+        "json",
+        spanish="El cuerpo contiene un NUL o un sustituto sin pareja",
+    )
 
 
 def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]]:
@@ -82,6 +85,8 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
     data: Any
     if content_type == "application/x-www-form-urlencoded":
         data = dict(parse_qsl(text, keep_blank_values=True))
+        if any(formats.unsafe_text(k) or formats.unsafe_text(v) for k, v in data.items()):
+            return None, [_unsafe()]
     elif content_type.endswith("json"):
         try:
             data = formats.loads(text)
@@ -95,21 +100,13 @@ def _decode(call: Call, op: Operation, raw: bytes) -> tuple[Any, list[Violation]
                     spanish="Un número del cuerpo está fuera de rango",
                 )
             ]
+        except formats.Unsafe:
+            # a lone surrogate cannot be written back out as UTF-8, a NUL not into XML or a header
+            return None, [_unsafe()]
         except (ValueError, RecursionError):
             return None, [
                 Violation(
                     "body", "", "The body is not valid JSON", "json", spanish="El cuerpo no es JSON válido"
-                )
-            ]
-        if "\\u" in text and UNSAFE_ESCAPE.search(text):
-            # a lone surrogate cannot be written back out as UTF-8, a NUL not into XML or a header
-            return None, [
-                Violation(
-                    "body",
-                    "",
-                    "The body holds a NUL or an unpaired surrogate",
-                    "json",
-                    spanish="El cuerpo contiene un NUL o un sustituto sin pareja",
                 )
             ]
         call.json = data

@@ -3,13 +3,13 @@ provider's request adds to it (its operation, its caller, its parsed parameters 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import web
 
+from mockserver.core import formats
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.plugin import Principal
 from mockserver.core.runtime import ProviderRuntime, Runtime
@@ -165,8 +165,8 @@ class Call(Exchange):
             return self.json
         raw = await self.read()
         try:
-            return json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+            return formats.loads(raw) if raw else None
+        except ValueError:
             return None
 
     def base_url(self) -> str:

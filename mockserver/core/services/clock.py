@@ -8,6 +8,34 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+EARLIEST = 0.0  # 1970-01-01T00:00:00Z
+LATEST = 32503680000.0  # 3000-01-01T00:00:00Z: the latest a clock may be set or moved to
+FASTEST = 10_000.0  # from LATEST, a clock this fast takes 22 years to outrun what a date can hold
+
+
+def checked_moment(at: float) -> float:
+    """A time a clock may be put at: what every provider's dates can still write."""
+    if not EARLIEST <= at <= LATEST:  # NaN fails too
+        raise ValueError(f"a clock's time must lie between {iso(EARLIEST)} and {iso(LATEST)}")
+    return at
+
+
+def checked_speed(speed: float) -> float:
+    if not 0 < speed <= FASTEST:
+        if speed <= 0:
+            raise ValueError("speed must be positive (freeze the clock to stop it)")
+        raise ValueError(f"speed must be at most {FASTEST:g}")
+    return speed
+
+
+def checked_advance(now: float, seconds: float) -> float:
+    """Where advancing from `now` by `seconds` leads, if a clock may go there."""
+    if seconds < 0:
+        raise ValueError("the clock only moves forward")
+    if not now + seconds <= LATEST:
+        raise ValueError(f"a clock's time must lie between {iso(EARLIEST)} and {iso(LATEST)}")
+    return now + seconds
+
 
 def _real() -> float:
     return time.time()
@@ -105,7 +133,7 @@ class Clock:
         self._listeners.append(listener)
 
     def freeze(self, at: float | None = None) -> None:
-        self._rebase(self.own_now() if at is None else at)
+        self._rebase(self.own_now() if at is None else checked_moment(at))
         self._frozen = True
         self._notify()
 
@@ -115,18 +143,15 @@ class Clock:
         self._notify()
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        self._rebase(self.own_now() + seconds)
+        self._rebase(checked_advance(self.own_now(), seconds))
         self._notify()
 
     def set(self, at: float) -> None:
-        self._rebase(at)
+        self._rebase(checked_moment(at))
         self._notify()
 
     def set_speed(self, speed: float) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive (freeze the clock to stop it)")
+        checked_speed(speed)
         self._rebase(self.own_now())
         self._speed = speed
         self._notify()

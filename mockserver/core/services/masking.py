@@ -166,7 +166,10 @@ def scrub_body(
     if isinstance(data, dict):
         changed = {k: _stand_in(rules[k], v) for k, v in data.items() if k in rules}
         changed = {k: v for k, v in changed.items() if v != data[k]}
-        return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
+        try:
+            return json.dumps({**data, **changed}, ensure_ascii=False).encode() if changed else body
+        except UnicodeEncodeError:  # a lone surrogate: refused by the body step, kept without secrets
+            return REDACTED.encode()
     # unreadable (a trailing comma, a form sent as JSON…): refused whatever it holds, so a replay loses
     # nothing when the body goes; it goes only when it might hold a secret
     lowered = text.lower()

@@ -7,7 +7,14 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mockserver.core.services.clock import ACTIVE, Clock, SandboxClock
+from mockserver.core.services.clock import (
+    ACTIVE,
+    Clock,
+    SandboxClock,
+    checked_advance,
+    checked_moment,
+    checked_speed,
+)
 
 # any test may make clocks: a shared mock keeps at most this many at once, and a sandbox's credential
 # makes at most PER_SANDBOX of them (so one job cannot take every clock there is)
@@ -34,7 +41,7 @@ class SandboxClocks:
         if owner is not None and sum(c.owner == owner for c in self.clocks.values()) >= PER_SANDBOX:
             raise ValueError(f"this sandbox has {PER_SANDBOX} test clocks already: delete some first")
         now = self.clock.own_now()
-        start = now if at is None else at
+        start = now if at is None else checked_moment(at)
         made = self.clocks[ident] = SandboxClock(ident, name, start, now, owner=owner)
         self.attach(ident, sandboxes)
         return made
@@ -98,6 +105,10 @@ class SandboxClocks:
     def move(self, ident: str, **change: Any) -> SandboxClock:
         """`set` (epoch), `freeze` (true/false), `speed`, `advance` (seconds), applied in that order."""
         clock, now = self.get(ident), self.clock.own_now()
+        # every value checked before any applies: a refused change leaves the clock as it was
+        start = checked_moment(float(change["set"])) if "set" in change else clock.at(now)
+        checked_speed(float(change.get("speed", 1.0)))
+        checked_advance(start, float(change.get("advance", 0.0)))
         if "set" in change:
             clock.moved(now, float(change["set"]))
         if change.get("freeze") is True and not clock.frozen:
@@ -107,16 +118,10 @@ class SandboxClocks:
             clock.moved(now, clock.at(now))
             clock.frozen = False
         if "speed" in change:
-            speed = float(change["speed"])
-            if speed <= 0:
-                raise ValueError("speed must be positive (freeze the clock to stop it)")
             clock.moved(now, clock.at(now))
-            clock.speed = speed
+            clock.speed = float(change["speed"])
         if "advance" in change:
-            seconds = float(change["advance"])
-            if seconds < 0:
-                raise ValueError("the clock only moves forward")
-            clock.moved(now, clock.at(now) + seconds)
+            clock.moved(now, checked_advance(clock.at(now), float(change["advance"])))
         self.clock.notify()
         return clock
 
