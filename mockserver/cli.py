@@ -77,7 +77,15 @@ async def _load_state(runtime: Runtime) -> None:
     settings = runtime.settings
     persistence.open_store(runtime)
     if settings.state_file:
-        say("restored %d writes from %s", await persistence.restore(runtime), settings.state_file)
+        try:
+            restored = await persistence.restore(runtime)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            # a valid SQLite file whose rows mockserver never wrote: said in one line, never a traceback
+            raise StartupError(
+                f"cannot start: --state-file {settings.state_file} holds what mockserver never writes "
+                f"({type(error).__name__}: {error}); the file is left as it is"
+            ) from None
+        say("restored %d writes from %s", restored, settings.state_file)
     if settings.fixtures and runtime.store.count() == 0:
         try:
             fixtures = persistence.load_fixtures(runtime, settings.fixtures)

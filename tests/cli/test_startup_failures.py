@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,33 @@ def test_a_signing_key_that_is_not_rsa_stops_the_start(tmp_path: Path) -> None:
     )
     key.write_bytes(pem)
     _one_clear_line(_run("--signing-key", str(key)), "cannot start", "must be an RSA private key")
+
+
+@pytest.mark.parametrize(
+    ("headers", "clock"),
+    [("not json", '{"mock": 1, "real": 1}'), ('[["a", "b"]]', '{"x": 1}'), ("[1, 2]", '"now"')],
+)
+def test_a_state_file_holding_what_mockserver_never_writes_is_one_line_and_exit_2(
+    tmp_path: Path, headers: str, clock: str
+) -> None:
+    import sqlite3
+
+    from mockserver.core.services.store import SCHEMA
+
+    path = tmp_path / "odd.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.execute("INSERT INTO meta VALUES ('clock', ?)", (clock,))
+    db.execute(
+        "INSERT INTO writes (token, at, provider, method, target, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: E501
+        ("t", 1.0, "bsale", "POST", "/bsale/v1/documents.json", headers, b"{}"),
+    )
+    db.commit()
+
+    def rows() -> list[Any]:
+        return [*db.execute("SELECT * FROM writes"), *db.execute("SELECT * FROM meta WHERE key = 'clock'")]
+
+    before = rows()
+    _one_clear_line(_run("--state-file", str(path), "--port", "1"), "--state-file", "left as it is")
+    assert rows() == before  # nothing of it rewritten or lost
+    db.close()
