@@ -39,6 +39,11 @@ def keycloak_error(status: int, error: str, description: str | None = None) -> M
     )
 
 
+# sessions a user keeps; a login past it ends the user's oldest, as Keycloak's user session limit does
+# with "terminate oldest session", so one user's logins in a loop cannot grow the mock without bound
+SESSIONS_PER_USER = 100
+
+
 @dataclass
 class Session:
     id: str
@@ -69,6 +74,9 @@ class IdentityProvider:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.sessions: dict[str, Session] = {}
+        self.of_user: dict[
+            tuple[str, str], list[str]
+        ] = {}  # (realm, username) → its session ids, oldest first
         self.revoked: set[str] = set()  # ids (jti) of access tokens revoked before they expired
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
@@ -89,6 +97,10 @@ class IdentityProvider:
                 raise keycloak_error(401, "invalid_grant", "Invalid user credentials")
             session = Session(self.ids.uuid(), realm, username)
             self.sessions[session.id] = session
+            kept = self.of_user.setdefault((realm, username), [])
+            kept.append(session.id)
+            while len(kept) > SESSIONS_PER_USER:  # its tokens are no longer active: the session is gone
+                self.sessions.pop(kept.pop(0), None)
             return self._issue(realm, client, session)
         if grant == "refresh_token":
             claims = self._check_refresh(realm, client, form.get("refresh_token", ""))
@@ -244,6 +256,7 @@ class IdentityProvider:
 
     def reset(self) -> None:
         self.sessions.clear()
+        self.of_user.clear()
         self.revoked.clear()
 
 

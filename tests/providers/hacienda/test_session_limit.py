@@ -1,0 +1,31 @@
+"""A user's sessions are bounded: past the limit a login ends that user's oldest session, as Keycloak's
+user session limit does with "terminate oldest session"; other users keep theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.providers.hacienda.idp import SESSIONS_PER_USER
+from tests.conftest import Mock
+from tests.providers.hacienda.conftest import login
+
+TOKEN = "/hacienda/auth/realms/rut-stag/protocol/openid-connect/token"
+
+
+async def _refresh(mock: Mock, refresh_token: str) -> int:
+    form = {"grant_type": "refresh_token", "client_id": "api-stag", "refresh_token": refresh_token}
+    return (await mock.client.post(TOKEN, data=form)).status
+
+
+async def test_a_login_past_the_limit_ends_the_users_oldest_session_only(make_mock: Any) -> None:
+    mock: Mock = await make_mock(providers=("hacienda",), rate_limits={"*": None})
+    other = await login(mock, username="cpj-3-101-000000@stag.comprobanteselectronicos.go.cr")
+    first = await login(mock)
+    second = await login(mock)
+    for _ in range(SESSIONS_PER_USER - 1):
+        await login(mock)
+    assert await _refresh(mock, first["refresh_token"]) == 400  # the oldest is gone
+    assert await _refresh(mock, second["refresh_token"]) == 200  # the rest are kept
+    assert await _refresh(mock, other["refresh_token"]) == 200  # another user's untouched
+    idp = mock.runtime.providers["hacienda"].state.idp
+    assert len(idp.sessions) == SESSIONS_PER_USER + 1
