@@ -50,13 +50,22 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     elif not request.body_exists or not (raw := await request.read()):
         return {}
     else:
-        try:
-            data = formats.loads(raw)
-        except ValueError:
-            raise AdminError("the body must be a JSON object") from None
+        data = decoded(raw)
     if not isinstance(data, dict):
         raise AdminError("the body must be a JSON object")
     return data
+
+
+def decoded(raw: bytes) -> Any:
+    """A control-plane body as JSON, refused in the control plane's words when no backend could hold it."""
+    try:
+        return formats.loads(raw)
+    except formats.OutOfRange:
+        raise AdminError("a number in the body is out of range") from None
+    except formats.Unsafe:
+        raise AdminError("the body holds a NUL or an unpaired surrogate") from None
+    except ValueError:
+        raise AdminError("the body must be a JSON object") from None
 
 
 def check_keys(given: Any, allowed: Iterable[str], what: str) -> None:

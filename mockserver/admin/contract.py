@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockserver.admin.common import BODY, AdminError
+from mockserver.admin.common import BODY, AdminError, decoded
 from mockserver.core import formats
 from mockserver.core.specs import Operation, load_spec
 from mockserver.core.validation import Violation, absent_nulls, read_params, violations
@@ -59,15 +59,3 @@ async def _check(request: web.Request, op: Operation) -> None:
         raise AdminError("this call needs a JSON body")
     if problems:
         raise AdminError("; ".join(p.words("en", full_path=True) for p in problems))
-
-
-def decoded(raw: bytes) -> Any:
-    """A control-plane body as JSON, refused in the control plane's words when no backend could hold it."""
-    try:
-        return formats.loads(raw)
-    except formats.OutOfRange:
-        raise AdminError("a number in the body is out of range") from None
-    except formats.Unsafe:
-        raise AdminError("the body holds a NUL or an unpaired surrogate") from None
-    except ValueError:
-        raise AdminError("the body must be a JSON object") from None

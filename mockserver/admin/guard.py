@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from mockserver.admin.access import RECEIVER
 from mockserver.admin.common import AdminError, runtime_of
 from mockserver.admin.contract import canonical
 from mockserver.core.runtime import Runtime
@@ -29,7 +30,6 @@ from mockserver.core.runtime import Runtime
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OWN_SITES = frozenset({"same-origin", "none"})  # `none`: typed in the address bar, a bookmark
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal")
-RECEIVER = "/__admin/inbox/{name}"
 # what a page may send another site without a preflight, even with an empty body
 SIMPLE_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 

@@ -3,6 +3,8 @@ scenario rules and verification in `faults`, webhook deliveries and the inbox in
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from mockserver import __version__
@@ -23,7 +25,7 @@ from mockserver.admin.contract import contract
 from mockserver.admin.guard import guard, secure_headers
 from mockserver.core import feed, persistence
 from mockserver.core.errors import MockError
-from mockserver.core.services.clock import checked_advance, checked_moment, checked_speed
+from mockserver.core.services.clock import check_change
 from mockserver.core.services.lifecycle import Mode
 
 
@@ -89,22 +91,23 @@ async def clock_set(request: web.Request) -> web.Response:
     body = await json_body(request)
     check_keys(body, ("set", "freeze", "speed", "advance"), "clock field")
     clock = runtime.clock
-    try:  # every value checked before any applies: a refused change leaves the clock as it was
-        at = checked_moment(epoch(body["set"])) if "set" in body else clock.own_now()
-        speed = checked_speed(float(body["speed"])) if "speed" in body else None
-        checked_advance(at, float(body.get("advance", 0)))
+    change: dict[str, Any] = {k: body[k] for k in ("set", "speed", "advance") if k in body}
+    if "set" in change:
+        change["set"] = epoch(change["set"])
+    try:
+        check_change(clock.own_now(), change)
     except (TypeError, ValueError) as error:
         raise AdminError(str(error)) from None
-    if "set" in body:
-        clock.set(at)
+    if "set" in change:
+        clock.set(change["set"])
     if body.get("freeze") is True:
         clock.freeze()
     elif body.get("freeze") is False:
         clock.unfreeze()
-    if speed is not None:
-        clock.set_speed(speed)
-    if "advance" in body:
-        clock.advance(float(body["advance"]))
+    if "speed" in change:
+        clock.set_speed(float(change["speed"]))
+    if "advance" in change:
+        clock.advance(float(change["advance"]))
     runtime.scheduler.run_due()
     feed.clock_moved(runtime)
     return reply(clock.snapshot())

@@ -67,7 +67,7 @@ def loads(text: str | bytes) -> Any:
 
 def _holds_unsafe(data: Any) -> bool:
     if isinstance(data, str):
-        return UNSAFE_TEXT.search(data) is not None
+        return unsafe_text(data)
     if isinstance(data, dict):
         return any(_holds_unsafe(k) or _holds_unsafe(v) for k, v in data.items())
     if isinstance(data, list):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 EARLIEST = 0.0  # 1970-01-01T00:00:00Z
 LATEST = 32503680000.0  # 3000-01-01T00:00:00Z: the latest a clock may be set or moved to
@@ -35,6 +36,15 @@ def checked_advance(now: float, seconds: float) -> float:
     if not now + seconds <= LATEST:
         raise ValueError(f"a clock's time must lie between {iso(EARLIEST)} and {iso(LATEST)}")
     return now + seconds
+
+
+def check_change(start: float, change: Mapping[str, Any]) -> None:
+    """Every value of a move (`set` in epoch seconds, `speed`, `advance` from where `set` or `start`
+    leaves it) checked before any applies, so a refused change leaves a clock as it was."""
+    at = checked_moment(float(change["set"])) if "set" in change else start
+    if "speed" in change:
+        checked_speed(float(change["speed"]))
+    checked_advance(at, float(change.get("advance", 0.0)))
 
 
 def _real() -> float:

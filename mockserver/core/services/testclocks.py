@@ -11,9 +11,9 @@ from mockserver.core.services.clock import (
     ACTIVE,
     Clock,
     SandboxClock,
+    check_change,
     checked_advance,
     checked_moment,
-    checked_speed,
 )
 
 # any test may make clocks: a shared mock keeps at most this many at once, and a sandbox's credential
@@ -105,10 +105,7 @@ class SandboxClocks:
     def move(self, ident: str, **change: Any) -> SandboxClock:
         """`set` (epoch), `freeze` (true/false), `speed`, `advance` (seconds), applied in that order."""
         clock, now = self.get(ident), self.clock.own_now()
-        # every value checked before any applies: a refused change leaves the clock as it was
-        start = checked_moment(float(change["set"])) if "set" in change else clock.at(now)
-        checked_speed(float(change.get("speed", 1.0)))
-        checked_advance(start, float(change.get("advance", 0.0)))
+        check_change(clock.at(now), change)
         if "set" in change:
             clock.moved(now, float(change["set"]))
         if change.get("freeze") is True and not clock.frozen:

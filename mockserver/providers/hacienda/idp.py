@@ -74,9 +74,8 @@ class IdentityProvider:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.sessions: dict[str, Session] = {}
-        self.of_user: dict[
-            tuple[str, str], list[str]
-        ] = {}  # (realm, username) → its session ids, oldest first
+        # (realm, username) → its session ids, oldest first
+        self.of_user: dict[tuple[str, str], list[str]] = {}
         self.revoked: set[str] = set()  # ids (jti) of access tokens revoked before they expired
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
