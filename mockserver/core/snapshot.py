@@ -8,21 +8,27 @@ A restart loads it and replays the writes after that one; a snapshot made by oth
 settings, or one that does not check out, is set aside with a line in the log and the whole log is
 replayed, as before snapshots.
 
-The pickle names the runtime's services instead of copying them and is read back by an unpickler
-that builds mockserver's own types and a short list of standard ones, nothing else. When snapshots
-are taken is `snapshots.py`'s business.
+The file is read as data: nothing in it chooses code to run. The pickle names the runtime's services
+instead of copying them, and every object of mockserver's own is written as a blank instance of a
+state type plus its fields, so the loader never calls a constructor of ours: it makes the instance
+with `object.__new__` and fills it in (through the class's own `__setstate__` where it has one).
+Beyond that the loader knows the plain data types below, the two functions and the few methods that
+state holds a reference to (`FUNCTIONS`, `METHODS`: a timer's callback), and nothing else; a file
+that names anything more is set aside. When snapshots are taken is `snapshots.py`'s business.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import enum
 import gc
 import hashlib
-import inspect
 import io
 import json
 import os
 import pickle
+import sys
 import types
 import zlib
 from pathlib import Path
@@ -50,9 +56,32 @@ SAFE_GLOBALS = {
     ("datetime", "timedelta"),
     ("datetime", "timezone"),
     ("decimal", "Decimal"),
-    ("re", "_compile"),
     ("array", "array"),
     ("array", "_array_reconstructor"),
+}
+# the functions state holds (inside a `functools.partial`): a link signer's secret, a charge's expiry
+FUNCTIONS = {
+    ("mockserver.core.services.signed_urls", "derived_secret"),
+    ("mockserver.providers.tupana.charges", "_expire"),
+}
+# the methods a timer or a track holds, by the module and class of the object they are bound to
+METHODS = {
+    ("mockserver.core.services.lifecycle", "Lifecycles", "_fire"),
+    ("mockserver.providers.avenio.state", "AvenioState", "_enter"),
+    ("mockserver.providers.avenio.state", "AvenioState", "sandbox_now"),
+    ("mockserver.providers.bsale.state", "BsaleState", "_declared"),
+    ("mockserver.providers.hacienda.state", "HaciendaState", "_enter"),
+    ("mockserver.providers.hacienda.state", "HaciendaState", "sandbox_now"),
+    ("mockserver.providers.tuimprenta.state", "TuimprentaState", "_run"),
+    ("mockserver.providers.tupana.state", "TupanaState", "_advance"),
+}
+# where state types live; what talks to the outside (files, sockets, keys on disk) is never state
+STATE_MODULES = ("mockserver.providers.", "mockserver.core.services.")
+NOT_STATE = {
+    "mockserver.core.services.store",
+    "mockserver.core.services.tls",
+    "mockserver.core.services.callbacks",
+    "mockserver.core.services.keys",
 }
 # what the snapshot keeps by value; everything else the runtime holds is named and taken from the new one
 KEPT = ("state", "inboxes", "providers")
@@ -123,10 +152,56 @@ def _service(name: str) -> Any:
 
 
 def _method(owner: Any, name: str) -> Any:
-    """A bound method, only of a plain function the owner's class defines (no dunder, no attribute)."""
-    if name.startswith("__") or not inspect.isfunction(getattr(type(owner), name, None)):
-        raise SnapshotError(f"it names {type(owner).__name__}.{name}, which is not a method")
+    """A bound method, only one of `METHODS`."""
+    kind = type(owner)
+    if (kind.__module__, kind.__qualname__, name) not in METHODS:
+        raise SnapshotError(f"it names {kind.__name__}.{name}, which state never holds")
     return getattr(owner, name)
+
+
+_TYPES: dict[str, type] = {}  # state types by the name a snapshot gives them, once looked up
+
+
+def _state_type(name: str) -> type:
+    """A class of mockserver's state by "module:Class", only from a module already imported (a file
+    never makes the mock import anything), defined there, and with nothing of its own run on loading
+    but a `__setstate__` of its module or of `dataclasses`."""
+    found = _TYPES.get(name)
+    if found is not None:
+        return found
+    module, _, qualname = name.partition(":")
+    kind = getattr(sys.modules.get(module), qualname, None) if module.startswith(STATE_MODULES) else None
+    setstate = getattr(kind, "__setstate__", None)
+    if (
+        not isinstance(kind, type)
+        or module in NOT_STATE
+        or kind.__module__ != module
+        or issubclass(kind, BaseException)
+        or (setstate is not None and getattr(setstate, "__module__", None) not in (module, "dataclasses"))
+    ):
+        raise SnapshotError(f"it names {name}, which is not a type of mockserver's state")
+    _TYPES[name] = kind
+    return kind
+
+
+def _blank(name: str) -> Any:
+    """An instance of a state type with no field set yet: the pickle's BUILD fills it in."""
+    return object.__new__(_state_type(name))
+
+
+def _member(name: str, member: str) -> Any:
+    """A member of one of the state's enumerations, by its name."""
+    kind = _state_type(name)
+    if not issubclass(kind, enum.Enum) or member not in kind.__members__:
+        raise SnapshotError(f"it names {name}.{member}, which is not a member")
+    return kind[member]
+
+
+_NEWOBJ = copyreg.__dict__["__newobj__"]  # how pickle makes a plain object: `cls.__new__(cls)`
+
+
+def _name(kind: type) -> str:
+    return f"{kind.__module__}:{kind.__qualname__}"
 
 
 def fingerprint(runtime: Runtime) -> str:
@@ -152,23 +227,8 @@ def fingerprint(runtime: Runtime) -> str:
 
 def capture(runtime: Runtime, seq: int, print_: str) -> bytes:
     """The snapshot as of write `seq` (every write up to it has run, none after it has started)."""
-    named = _services(runtime)
-    services = {id(v): k for k, v in named.items()}
-    kinds = {type(v) for v in named.values()} - {dict, list, set}
-
-    def by_name(obj: Any) -> tuple[Any, ...]:
-        name = services.get(id(obj))
-        if name is None:
-            raise SnapshotError(f"state holds a {type(obj).__name__} that is not the runtime's")
-        return (_service, (name,))
-
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    table: dict[type, Any] = {kind: by_name for kind in kinds}
-    table[types.MethodType] = lambda m: (_method, (m.__self__, m.__func__.__name__))
-    table[istr] = lambda s: (str, (str(s),))  # header names aiohttp made: plain strings do as well
-    pickler.dispatch_table = table
-    pickler.dump(_contents(runtime))
+    _Writer(buffer, _services(runtime)).dump(_contents(runtime))
     body = zlib.compress(buffer.getvalue(), 1)
     header = {
         "log": runtime.store.log_id,
@@ -180,16 +240,44 @@ def capture(runtime: Runtime, seq: int, print_: str) -> bytes:
     return MAGIC + json.dumps(header).encode() + b"\n" + body
 
 
+class _Writer(pickle.Pickler):
+    """Writes services by name, and mockserver's own objects as a blank state type and its fields."""
+
+    def __init__(self, buffer: io.BytesIO, named: dict[str, Any]) -> None:
+        super().__init__(buffer, protocol=5)
+        self.services = {id(v): k for k, v in named.items()}
+        # a service's type anywhere else in state is a second copy of it: refused, not duplicated
+        self.service_kinds = {type(v) for v in named.values()} - {dict, list, set}
+
+    def reducer_override(self, obj: Any) -> Any:
+        name = self.services.get(id(obj))
+        if name is not None:
+            return (_service, (name,))
+        kind = type(obj)
+        if kind is types.MethodType:
+            return (_method, (obj.__self__, obj.__func__.__name__))
+        if kind is istr:  # header names aiohttp made: plain strings do as well
+            return (str, (str(obj),))
+        if not kind.__module__.startswith("mockserver.") or isinstance(obj, type | types.FunctionType):
+            return NotImplemented  # plain data, and the FUNCTIONS, by reference
+        if kind in self.service_kinds:
+            raise SnapshotError(f"state holds a {kind.__name__} that is not the runtime's")
+        if isinstance(obj, enum.Enum):
+            return (_member, (_name(kind), obj.name))
+        made, args, *rest = obj.__reduce_ex__(5)
+        if made is not _NEWOBJ or args != (kind,):
+            raise SnapshotError(f"state holds a {kind.__name__} that is not plain data")
+        return (_blank, (_name(kind),), *rest)
+
+
 class _Loader(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in SAFE_GLOBALS:
             return super().find_class(module, name)
-        if module == __name__ and name in ("_service", "_method"):
+        if module == __name__ and name in ("_service", "_method", "_blank", "_member"):
             return globals()[name]
-        if module.startswith("mockserver.") and "." not in name and not name.startswith("__"):
-            found = super().find_class(module, name)
-            if (isinstance(found, type) or inspect.isfunction(found)) and found.__module__ == module:
-                return found
+        if (module, name) in FUNCTIONS and module in sys.modules:
+            return getattr(sys.modules[module], name)
         raise SnapshotError(f"it asks for {module}.{name}, which a snapshot never holds")
 
 

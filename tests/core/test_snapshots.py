@@ -157,6 +157,22 @@ class _Boom:
         return (os.system, ("touch pwned",))
 
 
+class _OwnFunction:
+    """mockserver's own code, called with the file's arguments: writes a file where it is told."""
+
+    def __reduce__(self) -> Any:
+        return (snapshot.write_atomically, (Path("pwned"), b"import os"))
+
+
+class _OwnType:
+    """A type of mockserver's state, its constructor called with the file's arguments."""
+
+    def __reduce__(self) -> Any:
+        from mockserver.core.services.store import Store
+
+        return (Store, (Path("pwned"),))
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -166,6 +182,8 @@ class _Boom:
         "other code",
         "other log",
         "hostile pickle",
+        "mockserver's own function",
+        "mockserver's own type",
         "later than the log",
     ],
 )
@@ -193,7 +211,8 @@ async def test_a_snapshot_that_does_not_fit_is_set_aside_and_the_whole_log_repla
     elif damage == "later than the log":
         _forge(path, good.partition(b"\n")[2].partition(b"\n")[2], **{**header, "seq": header["seq"] + 5})
     else:
-        _forge(path, zlib.compress(pickle.dumps({"states": _Boom()})), **header)
+        hostile = {"hostile pickle": _Boom, "mockserver's own function": _OwnFunction}.get(damage, _OwnType)
+        _forge(path, zlib.compress(pickle.dumps({"states": hostile()})), **header)
     with caplog.at_level(logging.WARNING, "mockserver.persistence"):
         again = await _restarted(make_mock, state)
     assert [r.message for r in caplog.records if "set aside" in r.message], caplog.text
@@ -202,19 +221,37 @@ async def test_a_snapshot_that_does_not_fit_is_set_aside_and_the_whole_log_repla
     assert not (tmp_path / "pwned").exists()
 
 
-async def test_the_snapshot_loader_builds_only_mockservers_own_types() -> None:
+async def test_the_snapshot_loader_calls_no_function_or_type_the_file_chooses() -> None:
     for module, name in [
         ("os", "system"),
         ("builtins", "eval"),
         ("builtins", "getattr"),
         ("subprocess", "run"),
+        ("mockserver.core.snapshot", "os"),  # a module of ours is not a class or a function of it
+        ("mockserver.core.snapshot", "write_atomically"),  # nor is a function of ours not in FUNCTIONS
+        ("mockserver.providers.tuimprenta.models", "Invoice"),  # a state type is never called
+        ("mockserver.core.services.store", "Store"),
     ]:
         with pytest.raises(snapshot.SnapshotError):
             snapshot._Loader(__import__("io").BytesIO(b"")).find_class(module, name)
-    with pytest.raises(snapshot.SnapshotError):  # a module of ours is not a class or a function of it
-        snapshot._Loader(__import__("io").BytesIO(b"")).find_class("mockserver.core.snapshot", "os")
+    for blank in [
+        "os:system",
+        "mockserver.core.services.store:Store",  # talks to files: never state
+        "mockserver.core.services.keys:SigningKey",
+        "mockserver.core.snapshot:SnapshotError",
+        "mockserver.providers.tuimprenta.models:Missing",
+        "mockserver.providers.bsale.handlers:json",  # a module, not a type
+    ]:
+        with pytest.raises(snapshot.SnapshotError):
+            snapshot._blank(blank)
+    made = snapshot._blank("mockserver.providers.tuimprenta.models:Invoice")
+    assert type(made).__name__ == "Invoice" and not vars(made)  # made, nothing of it run
     with pytest.raises(snapshot.SnapshotError):
         snapshot._method(object(), "__class__")
+    with pytest.raises(snapshot.SnapshotError):  # a method of a state type, but none a timer holds
+        snapshot._method(made, "as_json")
+    with pytest.raises(snapshot.SnapshotError):
+        snapshot._member("mockserver.core.services.lifecycle:Mode", "__class__")
 
 
 async def test_a_reset_or_an_import_makes_the_old_snapshot_useless_and_a_new_one_is_taken(
