@@ -12,9 +12,7 @@ from mockserver.core import formats
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.webhooks import DELIVERY_HEADER
 
-INBOX_SIZE = 200  # messages kept per inbox, the newest
-INBOXES = 100  # inboxes kept, the most recently written; a name is at most NAME_LIMIT characters
-NAME_LIMIT = 64
+NAME_LIMIT = 64  # characters of an inbox's name (how many messages inboxes keep: core/services/inboxes.py)
 RAW_LIMIT = 64 * 1024  # characters of a message's raw body kept (the parsed body only when it is smaller)
 
 
@@ -87,11 +85,8 @@ async def inbox_receive(request: web.Request) -> web.Response:
         body: Any = formats.loads(raw) if raw and len(text) <= RAW_LIMIT else None
     except ValueError:
         body = None
-    box = runtime.inboxes.pop(name, [])
-    runtime.inboxes[name] = box  # the most recently written last: the oldest inbox goes first
-    while len(runtime.inboxes) > INBOXES:
-        del runtime.inboxes[next(iter(runtime.inboxes))]
-    box.append(
+    runtime.inboxes.receive(
+        name,
         {
             "at": runtime.clock.snapshot()["now"],
             "method": request.method,
@@ -100,9 +95,8 @@ async def inbox_receive(request: web.Request) -> web.Response:
             "raw": text[:RAW_LIMIT],
             "truncated": len(text) > RAW_LIMIT,
             "sandbox": _sender(runtime, request, raw),
-        }
+        },
     )
-    del box[:-INBOX_SIZE]
     return reply({"received": True})
 
 
@@ -113,18 +107,12 @@ def _mine(request: web.Request, message: dict[str, Any]) -> bool:
 
 async def inbox_show(request: web.Request) -> web.Response:
     """An inbox's messages, newest first (a sandbox's credential: those its own deliveries left)."""
-    box = [m for m in runtime_of(request).inboxes.get(request.match_info["name"], []) if _mine(request, m)]
+    box = [m for m in runtime_of(request).inboxes.get(request.match_info["name"]) if _mine(request, m)]
     return reply({"name": request.match_info["name"], "count": len(box), "messages": list(reversed(box))})
 
 
 async def inbox_clear(request: web.Request) -> web.Response:
-    inboxes = runtime_of(request).inboxes
-    name = request.match_info["name"]
-    kept = [m for m in inboxes.get(name, []) if not _mine(request, m)]
-    if kept:
-        inboxes[name] = kept
-    else:
-        inboxes.pop(name, None)
+    runtime_of(request).inboxes.discard(request.match_info["name"], lambda m: _mine(request, m))
     return reply({"cleared": True})
 
 

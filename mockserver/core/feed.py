@@ -20,7 +20,7 @@ def connect(runtime: Runtime) -> None:
     stream, clock = runtime.stream, runtime.clock
 
     def request(entry: Entry) -> None:
-        stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json)
+        stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json, entry.summary)
 
     def state(track: Track, entered: str) -> None:
         key = track.key.removeprefix(f"{track.tenant}|")  # some keys carry their sandbox
@@ -34,6 +34,7 @@ def connect(runtime: Runtime) -> None:
             delivery.tenant,
             attempt.at,
             functools.partial(_attempt, delivery, attempt, dict(headers)),
+            functools.partial(_attempt_summary, delivery, attempt),
         )
 
     runtime.journal.recorded = request
@@ -60,6 +61,14 @@ def _attempt(delivery: Delivery, attempt: Attempt, headers: dict[str, str]) -> d
         "headers": headers,
         "body": body,
         "body_encoding": encoding,
+    }
+
+
+def _attempt_summary(delivery: Delivery, attempt: Attempt) -> dict[str, Any]:
+    """An attempt that is no longer among the stream's newest: what it did, not what it sent."""
+    shown = _attempt(delivery, attempt, {})
+    return {k: v for k, v in shown.items() if k not in ("headers", "body", "body_encoding")} | {
+        "trimmed": True
     }
 
 

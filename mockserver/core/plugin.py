@@ -41,9 +41,12 @@ def json_bytes(data: Any) -> bytes:
 def fast_json_bytes(data: Any) -> bytes | None:
     """`json_bytes(data)` as orjson writes it; None where orjson cannot (an integer beyond 64 bits)."""
     try:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        written = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
         return None
+    # orjson's bytes keep the buffer it wrote into (16 KB for a 2 KB answer): what the journal and
+    # the render caches keep would cost eight times its size, so the answer is copied to its own size
+    return bytes(memoryview(written))
 
 
 def json_body_response(

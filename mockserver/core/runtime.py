@@ -22,6 +22,7 @@ from mockserver.core.services.clock import Clock
 from mockserver.core.services.coverage import Coverage
 from mockserver.core.services.idempotency import IdempotencyStore
 from mockserver.core.services.ids import Ids
+from mockserver.core.services.inboxes import Inboxes
 from mockserver.core.services.journal import Journal
 from mockserver.core.services.keys import SigningKey, load_signing_key
 from mockserver.core.services.lifecycle import Lifecycles, Mode
@@ -151,7 +152,7 @@ class Runtime:
     snapshots: Snapshots | None = None  # with a state file: restarts replay only what came after one
     _salt: bytes | None = None
     _requests: itertools.count[int] = field(default_factory=itertools.count)
-    inboxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    inboxes: Inboxes = field(default_factory=Inboxes)
     providers: dict[str, ProviderRuntime] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)  # answers that broke the spec (--strict)
     # makes an app serving this runtime: a replay runs the write log through one (set by create_app)

@@ -105,7 +105,7 @@ def _contents(runtime: Runtime) -> dict[str, Any]:
         "journal": runtime.journal.saved(),
         "coverage": runtime.coverage.saved(),
         "testclocks": runtime.testclocks.saved(),
-        "inboxes": runtime.inboxes,
+        "inboxes": runtime.inboxes.saved(),
     }
 
 
@@ -122,8 +122,7 @@ def _put_back(runtime: Runtime, contents: dict[str, Any]) -> None:
     runtime.journal.put_back(contents["journal"])
     runtime.coverage.put_back(contents["coverage"])
     runtime.testclocks.put_back(contents["testclocks"])
-    runtime.inboxes.clear()
-    runtime.inboxes.update(contents["inboxes"])
+    runtime.inboxes.put_back(contents["inboxes"])
 
 
 def _services(runtime: Runtime) -> dict[str, Any]:

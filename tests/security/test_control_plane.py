@@ -205,15 +205,19 @@ async def test_the_demo_inbox_shows_a_sandbox_the_deliveries_it_sent_only(guarde
     assert mine["count"] < everything["count"]
 
 
-async def test_inbox_names_and_counts_are_bounded(make_mock: Any) -> None:
+async def test_inbox_names_and_space_are_bounded(make_mock: Any) -> None:
+    from mockserver.core.services import inboxes
+
     mock: Mock = await make_mock(providers=("tuimprenta",))
-    for n in range(150):
-        assert (await mock.client.post(f"/__admin/inbox/box-{n}", data=b"x")).status == 200
-    assert (
-        len(mock.runtime.inboxes) == 100
-        and "box-149" in mock.runtime.inboxes
-        and "box-0" not in mock.runtime.inboxes
-    )
+    for n in range(300):  # 64 KB each, to a new name each time: more than all inboxes hold
+        assert (await mock.client.post(f"/__admin/inbox/box-{n}", data=b"x" * 70_000)).status == 200
+    names = [name for name, _ in mock.runtime.inboxes.items()]
+    assert "box-299" in names and "box-0" not in names  # the oldest went first
+    held = sum(len(m["raw"]) * 2 for _, box in mock.runtime.inboxes.items() for m in box)
+    assert held <= inboxes.SPACE * inboxes.UNIT
+    for _ in range(inboxes.PER_INBOX + 10):
+        await mock.client.post("/__admin/inbox/one", data=b"x")
+    assert len(mock.runtime.inboxes.get("one")) == inboxes.PER_INBOX
     long_name = await mock.client.post("/__admin/inbox/" + "n" * 65, data=b"x")
     assert long_name.status == 400
     big = await mock.client.post("/__admin/inbox/big", data=b"y" * 200_000)

@@ -134,8 +134,11 @@ def test_a_demo_flow_on_the_dashboard(mock: str, browser: Any) -> None:
     _shot(browser, "1-flow")
 
     # a request opens, with its credential masked
-    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#requests li") if "createBatch" in r.text)
-    row.find_element(By.TAG_NAME, "summary").click()
+    def open_row(d: Any) -> bool:  # found and clicked in one go: a re-render between would lose the row
+        rows = [r for r in d.find_elements(By.CSS_SELECTOR, "#requests li") if "createBatch" in r.text]
+        return bool(rows) and rows[0].find_element(By.TAG_NAME, "summary").click() is None
+
+    _wait(browser, open_row)
     opened = _wait(
         browser,
         lambda d: next(

@@ -1,4 +1,4 @@
-"""The request journal: a bounded ring buffer of what clients sent and got, secrets masked."""
+"""The request journal: a bounded, fairly shared record of what clients sent and got, secrets masked."""
 
 from __future__ import annotations
 
@@ -18,9 +18,23 @@ from mockserver.core.services.masking import (
     mentions_secret,
     names_sandbox,
 )
+from mockserver.core.services.shares import Shares
 
 HEADERS = ("request_headers", "response_headers")
 RESPONSE_KEPT = 4096  # bytes of a text answer the journal keeps
+# an entry's fields in its summary: all but the headers and the bodies
+SUMMARY = (
+    "id",
+    "at",
+    "provider",
+    "operation",
+    "tenant",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "scenario",
+)
 
 
 @dataclass
@@ -64,6 +78,10 @@ class Entry:
         data["response_body"] = self._shown_response()
         return data
 
+    def summary(self) -> dict[str, Any]:
+        """The entry without headers or bodies: what the event stream keeps of an older request."""
+        return {name: getattr(self, name) for name in SUMMARY} | {"query": dict(self.query), "trimmed": True}
+
     def _shown_response(self) -> Any:
         """The answer's body as the journal shows it: JSON with its secret fields masked (a token
         endpoint's tokens), text masked whole if it names a secret, a file by its size and type."""
@@ -78,10 +96,15 @@ class Entry:
 
 
 class Journal:
-    """Keeps the last `size` entries; memory stays bounded however long the mock runs."""
+    """Keeps `size` entries in all, shared out between sandboxes (`core/services/shares.py`): when it is
+    full, the oldest entry of the sandbox that holds the most goes, so one sandbox's flood of requests
+    pushes out its own history, never a quieter sandbox's. Memory stays bounded however long the mock
+    runs."""
 
     def __init__(self, size: int = 1000) -> None:
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self.size = size
+        self._entries: dict[tuple[str, str | None], deque[Entry]] = {}  # by sandbox, oldest first
+        self._shares: Shares[tuple[str, str | None]] = Shares()
         self._next_id = 1
         self.recorded: Callable[[Entry], None] = lambda entry: None  # the event stream's
 
@@ -91,25 +114,48 @@ class Journal:
         return ident
 
     def record(self, entry: Entry) -> None:
-        self._entries.append(entry)
+        self._keep(entry)
         self.recorded(entry)
+
+    def _keep(self, entry: Entry) -> None:
+        sandbox = (entry.provider, entry.tenant)
+        held = self._entries.get(sandbox)
+        if held is None:
+            held = self._entries[sandbox] = deque()
+        held.append(entry)
+        self._shares.add(sandbox)
+        if self._shares.total > self.size:
+            self._drop_oldest(self._shares.largest())
+
+    def _drop_oldest(self, sandbox: Any) -> None:
+        held = self._entries[sandbox]
+        held.popleft()
+        self._shares.remove(sandbox)
+        if not held:
+            del self._entries[sandbox]
+
+    def _all(self) -> list[Entry]:
+        """Every entry kept, oldest first."""
+        entries = [e for held in self._entries.values() for e in held]
+        entries.sort(key=lambda e: e.id)
+        return entries
 
     def saved(self) -> tuple[list[Entry], int]:
         """What a snapshot keeps (see `core.snapshot`)."""
-        return list(self._entries), self._next_id
+        return self._all(), self._next_id
 
     def put_back(self, saved: tuple[list[Entry], int]) -> None:
-        entries, self._next_id = saved
-        self._entries = deque(entries, maxlen=self._entries.maxlen)
+        entries, next_id = saved
+        self.clear()
+        for entry in entries:
+            self._keep(entry)
+        self._next_id = next_id
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> None:
-        kept = [
-            e
-            for e in self._entries
-            if not ((provider is None or e.provider == provider) and names_sandbox(tenant, e.tenant))
-        ]
-        self._entries.clear()
-        self._entries.extend(kept)
+        for sandbox in list(self._entries):
+            if (provider is None or sandbox[0] == provider) and names_sandbox(tenant, sandbox[1]):
+                for _ in range(len(self._entries[sandbox])):
+                    self._drop_oldest(sandbox)
 
     def query(
         self,
@@ -134,6 +180,6 @@ class Journal:
                 and (until is None or e.at <= until)
             )
 
-        found: Iterable[Entry] = (e for e in reversed(self._entries) if keep(e))
+        found: Iterable[Entry] = (e for e in reversed(self._all()) if keep(e))
         out = list(found)
         return out[:limit] if limit else out

@@ -5,6 +5,8 @@ Four kinds: `request` (a provider request and its answer, from the journal), `st
 a lifecycle state), `webhook` (a delivery attempt, with the headers and body sent) and `clock` (the
 mock's clock or a test clock moved). Events are kept in a ring of the last `size`, so a reader that
 reconnects with the id of the last one it saw gets every event after it that the ring still holds.
+The newest `FULL` events that carry bodies (requests, webhook attempts) keep them; an older one keeps
+its summary only, so the ring's memory is bounded by what it counts, not by what clients send.
 Publishing is an append and a put per subscriber: with nobody subscribed a request pays one small
 object. An event id is `<boot>.<n>`: an id from another process (before a restart) is not this one's, so
 such a reader is given the whole ring, and tells repeats apart by the ids inside the events (a
@@ -14,11 +16,14 @@ delivery's id is the same in every process).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from mockserver.core.services.shares import Shares
 
 KINDS = ("request", "state", "webhook", "clock")
 QUEUE_LIMIT = 10_000  # events a slow subscriber may fall behind by before it is dropped
@@ -26,6 +31,7 @@ QUEUE_LIMIT = 10_000  # events a slow subscriber may fall behind by before it is
 # sandbox too
 MAX_READERS = 200
 MAX_READERS_PER_SANDBOX = 10
+FULL = 1_000  # events with bodies the ring keeps whole (as many as the journal's entries, by default)
 
 
 class TooManyReaders(Exception):
@@ -41,17 +47,23 @@ class Event:
     at: float
     # the event's fields, or what makes them when a reader first asks (a journal entry's view)
     payload: dict[str, Any] | Callable[[], dict[str, Any]]
+    summary: Callable[[], dict[str, Any]] | None = None  # what it keeps once it is no longer FULL
 
     def data(self) -> dict[str, Any]:
         if callable(self.payload):
             self.payload = self.payload()
         return self.payload
 
+    def trim(self) -> None:
+        if self.summary is not None:
+            self.payload, self.summary = self.summary(), None
+
 
 @dataclass(eq=False)  # each one is itself (a set keeps them)
 class Subscriber:
     wants: Callable[[Event], bool]
     sandbox: tuple[str | None, str | None] = (None, None)
+    since: int = 0  # the order readers subscribed in
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     dropped: bool = False
 
@@ -60,8 +72,11 @@ class Stream:
     def __init__(self, size: int = 10_000) -> None:
         self.boot = secrets.token_hex(4)
         self._ring: deque[Event] = deque(maxlen=size)
+        self._full: deque[Event] = deque()  # the newest events with a summary, kept whole
         self._seq = 0
         self._subscribers: set[Subscriber] = set()
+        self._shares: Shares[tuple[str | None, str | None]] = Shares()  # sandboxes' readers
+        self._made = itertools.count()
 
     def publish(
         self,
@@ -70,10 +85,16 @@ class Stream:
         tenant: str | None,
         at: float,
         payload: dict[str, Any] | Callable[[], dict[str, Any]],
+        summary: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        """`summary`: what the event keeps once FULL newer ones with bodies follow it."""
         self._seq += 1
-        event = Event(self._seq, kind, provider, tenant, at, payload)
+        event = Event(self._seq, kind, provider, tenant, at, payload, summary)
         self._ring.append(event)
+        if summary is not None:
+            self._full.append(event)
+            if len(self._full) > FULL:
+                self._full.popleft().trim()
         for subscriber in self._subscribers:
             if subscriber.dropped or not subscriber.wants(event):
                 continue
@@ -100,19 +121,32 @@ class Stream:
         self, wants: Callable[[Event], bool], sandbox: tuple[str | None, str | None] = (None, None)
     ) -> Subscriber:
         """A new reader (of one sandbox, when `sandbox` names it); TooManyReaders past the bounds,
-        which hold for sandboxes' readers (the admin's, of the whole mock, are never turned away)."""
+        which hold for sandboxes' readers (the admin's, of the whole mock, are never turned away).
+        When all MAX_READERS are taken, the sandbox with the most gives up its newest reader to a
+        sandbox with fewer (`core/services/shares.py`)."""
         if sandbox[1] is not None:
-            sandboxed = [s for s in self._subscribers if s.sandbox[1] is not None]
-            if len(sandboxed) >= MAX_READERS:
-                raise TooManyReaders(f"{MAX_READERS} sandboxes' readers are subscribed already")
-            if sum(s.sandbox == sandbox for s in sandboxed) >= MAX_READERS_PER_SANDBOX:
+            if self._shares.of(sandbox) >= MAX_READERS_PER_SANDBOX:
                 raise TooManyReaders(f"this sandbox has {MAX_READERS_PER_SANDBOX} readers already")
-        subscriber = Subscriber(wants, sandbox)
+            if self._shares.total >= MAX_READERS:
+                giver = self._shares.giver(sandbox)
+                if giver is None:
+                    raise TooManyReaders(
+                        f"the {MAX_READERS} sandbox readers are shared out and this sandbox has its share"
+                    )
+                newest = max((s for s in self._subscribers if s.sandbox == giver), key=lambda s: s.since)
+                _end(newest)
+                self.unsubscribe(newest)
+        subscriber = Subscriber(wants, sandbox, since=next(self._made))
         self._subscribers.add(subscriber)
+        if sandbox[1] is not None:
+            self._shares.add(sandbox)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self._subscribers.discard(subscriber)
+        if subscriber in self._subscribers:
+            self._subscribers.discard(subscriber)
+            if subscriber.sandbox[1] is not None:
+                self._shares.remove(subscriber.sandbox)
 
     @property
     def subscribed(self) -> int:
@@ -123,6 +157,7 @@ class Stream:
         for subscriber in self._subscribers:
             _end(subscriber)
         self._subscribers.clear()
+        self._shares.clear()
 
 
 def _end(subscriber: Subscriber) -> None:

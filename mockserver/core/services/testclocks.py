@@ -4,6 +4,7 @@ What an attached sandbox does reads its clock; a sandbox with none follows the m
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -15,9 +16,11 @@ from mockserver.core.services.clock import (
     checked_advance,
     checked_moment,
 )
+from mockserver.core.services.shares import giver
 
 # any test may make clocks: a shared mock keeps at most this many at once, and a sandbox's credential
-# makes at most PER_SANDBOX of them (so one job cannot take every clock there is)
+# makes at most PER_SANDBOX of them; once all are made, they are shared out between sandboxes
+# (`core/services/shares.py`), so sandboxes that make many cannot leave another without one
 MAX_CLOCKS = 1_000
 PER_SANDBOX = 20
 
@@ -36,10 +39,15 @@ class SandboxClocks:
         sandboxes: Iterable[tuple[str, str]],
         owner: tuple[str, str] | None = None,
     ) -> SandboxClock:
-        if len(self.clocks) >= MAX_CLOCKS:
-            raise ValueError(f"{MAX_CLOCKS} test clocks exist already: delete some first")
-        if owner is not None and sum(c.owner == owner for c in self.clocks.values()) >= PER_SANDBOX:
+        owned = Counter(c.owner for c in self.clocks.values() if c.owner is not None)
+        if owner is not None and owned[owner] >= PER_SANDBOX:
             raise ValueError(f"this sandbox has {PER_SANDBOX} test clocks already: delete some first")
+        if len(self.clocks) >= MAX_CLOCKS:
+            # shared out: the sandbox with the most gives its newest clock up to one with fewer
+            gives = giver(owned, owner) if owner is not None else None
+            if gives is None:
+                raise ValueError(f"{MAX_CLOCKS} test clocks exist already: delete some first")
+            self.delete(next(c.id for c in reversed(self.clocks.values()) if c.owner == gives))
         now = self.clock.own_now()
         start = now if at is None else checked_moment(at)
         made = self.clocks[ident] = SandboxClock(ident, name, start, now, owner=owner)
