@@ -42,6 +42,7 @@ def keycloak_error(status: int, error: str, description: str | None = None) -> M
 # sessions a user keeps; a login past it ends the user's oldest, as Keycloak's user session limit does
 # with "terminate oldest session", so one user's logins in a loop cannot grow the mock without bound
 SESSIONS_PER_USER = 100
+REVOKED_KEPT = 1024  # revoked tokens kept before the expired ones among them are let go
 
 
 @dataclass
@@ -76,7 +77,9 @@ class IdentityProvider:
         self.sessions: dict[str, Session] = {}
         # (realm, username) → its session ids, oldest first
         self.of_user: dict[tuple[str, str], list[str]] = {}
-        self.revoked: set[str] = set()  # ids (jti) of access tokens revoked before they expired
+        # ids (jti) of access tokens revoked before they expired → their claims (those that have
+        # expired since are let go once there are REVOKED_KEPT: an expired token is refused anyway)
+        self.revoked: dict[str, dict[str, Any]] = {}
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
     def token(self, realm: str, form: dict[str, str], replaying: bool = False) -> dict[str, Any]:
@@ -169,7 +172,9 @@ class IdentityProvider:
         if claims.get("typ") == "Refresh":
             self.sessions[claims["sid"]].active = False
         else:
-            self.revoked.add(str(claims["jti"]))
+            if len(self.revoked) >= REVOKED_KEPT:
+                self.revoked = {j: c for j, c in self.revoked.items() if c["exp"] > self._now(c)}
+            self.revoked[str(claims["jti"])] = claims
 
     @staticmethod
     def check_realm(realm: str) -> None:
