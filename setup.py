@@ -1,4 +1,5 @@
-"""The wheel carries the specs, fixtures and keys the mock serves, under mockserver/_data/.
+"""The wheel carries the specs, fixtures and keys the mock serves, and the README (whose features
+table is the MCP server's fact sheets), under mockserver/_data/.
 
 The repository keeps specs/ and fixtures/ at the top, where they are read and edited; an installed
 mock finds them inside the package (mockserver/paths.py), with no environment variable.
@@ -26,6 +27,7 @@ class BuildWithData(build_py):
             shutil.copytree(
                 HERE / name, target / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
             )
+        shutil.copy2(HERE / "README.md", target / "README.md")  # the MCP server's fact sheets
 
 
 setup(cmdclass={"build_py": BuildWithData})

@@ -167,6 +167,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         from mockserver.forward import main as forward
 
         forward(args[1:])
+    if args[:1] == ["mcp"]:  # `mockserver mcp`: an MCP server for coding agents (mockserver.agent)
+        try:
+            from mockserver.agent import main as mcp
+        except ModuleNotFoundError as missing:
+            if (missing.name or "").partition(".")[0] not in ("mcp", "mcp_types"):
+                raise
+            _fail("the MCP server needs the mcp extra: pip install 'latam-einvoicing-sandbox[mcp]'")
+        mcp(args[1:])
+        raise SystemExit(0)
     if args[:1] == ["cluster"]:  # `mockserver cluster …`: workers behind HAProxy (mockserver.cluster)
         from mockserver.cluster.cli import main as cluster
 

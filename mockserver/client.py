@@ -76,7 +76,7 @@ class Client:
         `headers`: a sandbox's own credential (with `X-Mock-Provider`) instead of the admin token."""
         data = json.dumps(body).encode() if body is not None else None
         if headers is None:
-            headers = {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
+            headers = self.admin_headers()
         sent = {"Content-Type": "application/json", **headers}
         if self.worker:
             sent["X-Mock-Worker"] = self.worker
@@ -87,15 +87,26 @@ class Client:
         reason = payload.get("error") if isinstance(payload, dict) else payload
         raise AdminCallFailed(f"mockserver {method} /__admin{path} → {status}: {reason}", status)
 
+    def admin_headers(self) -> dict[str, str]:
+        """What a control-plane call made for the whole mock sends: the admin token, if any."""
+        return {"X-Mock-Admin-Token": self.admin_token} if self.admin_token else {}
+
     def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
-        """One request to the mock on this thread's kept-alive connection: its status and body. A
-        connection the mock closed while it was idle is opened again, once."""
+        """One request to the mock on this thread's kept-alive connection: its status and body."""
+        status, raw, _ = self.exchange(method, path, body, headers)
+        return status, raw
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """`send`, with the answer's headers too. A connection the mock closed while it was idle is
+        opened again, once."""
         for attempt in (1, 2):
             connection = self._connection()
             try:
                 connection.request(method, self._prefix + path, body=body, headers=headers)
                 response = connection.getresponse()
-                return response.status, response.read()
+                return response.status, response.read(), dict(response.getheaders())
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self._drop(connection)
                 if attempt == 2:

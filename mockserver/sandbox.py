@@ -124,12 +124,12 @@ class Sandbox:
         """A control-plane call made with `provider`'s sandbox credential: it acts on this sandbox only."""
         self._check(provider)
         try:
-            return self.client.admin(method, path, body, headers=self._control_headers(provider))
+            return self.client.admin(method, path, body, headers=self.control_headers(provider))
         except AdminCallFailed as refused:
             if provider not in TOKENS or refused.status != 401:
                 raise
             self._fetch_token(provider)  # it expired on the test's clock: a new one, as a client would
-            return self.client.admin(method, path, body, headers=self._control_headers(provider))
+            return self.client.admin(method, path, body, headers=self.control_headers(provider))
 
     def requests(self, provider: str, **filters: Any) -> list[dict[str, Any]]:
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
@@ -185,7 +185,8 @@ class Sandbox:
         if provider not in self.providers:
             raise KeyError(f"{provider!r} is not enabled; enabled: {', '.join(self.providers)}")
 
-    def _control_headers(self, provider: str) -> dict[str, str]:
+    def control_headers(self, provider: str) -> dict[str, str]:
+        """The headers of a control-plane call made as this sandbox of `provider`."""
         if provider in TOKENS:
             token = self._tokens.get(provider) or self._fetch_token(provider)
             return {"X-Mock-Provider": provider, "Authorization": f"Bearer {token}"}
@@ -259,6 +260,10 @@ class SandboxClock:
 
     def speed(self, factor: float) -> None:
         self._call("POST", {"speed": factor})
+
+    def move(self, **change: Any) -> list[dict[str, Any]]:
+        """Several moves in one call (`advance`, `set`, `freeze`, `speed`); the clocks as they are after."""
+        return self._call("POST", change)
 
     def delete(self, *, reset: bool = False) -> None:
         """The clock goes (its sandboxes follow the mock's clock again); with `reset`, what they hold too.

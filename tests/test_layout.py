@@ -135,6 +135,7 @@ LAYERS = (
             "mockserver.inprocess",
             "mockserver.pytest_plugin",
             "mockserver.forward",
+            "mockserver.agent",
             "mockserver.cluster",
             "mockserver.__main__",
         ),

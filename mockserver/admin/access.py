@@ -24,6 +24,7 @@ from mockserver.core.errors import MockError
 from mockserver.core.pipeline import CALL, Call
 from mockserver.core.pipeline.call import ADMIN_SCOPE, REPLAYED
 from mockserver.core.runtime import Runtime, guessable
+from mockserver.core.services.masking import tenant_label
 
 PROVIDER_HEADER = "X-Mock-Provider"
 TOKEN_HEADER = "X-Mock-Admin-Token"
@@ -83,7 +84,9 @@ class Scope:
         when it names another."""
         if self.whole:
             return provider, tenant
-        if provider not in (None, self.provider) or tenant not in (None, self.tenant):
+        # its own sandbox may be named by the key that opens it, as the admin's filters may
+        own = tenant in (None, self.tenant) or tenant_label(str(tenant)) == self.tenant
+        if provider not in (None, self.provider) or not own:
             raise Forbidden(f"this credential reaches only its own sandbox ({self.provider} {self.tenant})")
         return self.provider, self.tenant
 

@@ -95,7 +95,7 @@ def inbox_delivery(box: Sandbox, provider: str, seen: Seen) -> None:
     kind = next(e["type"] for e in catalogue["events"] if e["provider"] == provider)
     name = f"inbox-{provider}-{uuid.uuid4().hex[:8]}"
     box.trigger(provider, kind, url=box.client.inbox_url(name))
-    headers = box._control_headers(provider)
+    headers = box.control_headers(provider)
     deadline = time.monotonic() + 10
     while True:
         answer = seen(httpx.get(box.client.inbox_url(name), headers=headers))
@@ -123,7 +123,7 @@ def test_a_sandbox_of_each_provider_lands_on_one_worker_for_every_request(cluste
     headers = box.headers("bsale")
     document = seen(httpx.post(box.url("bsale") + "/v1/documents.json", json=BOLETA, headers=headers)).json()
     seen(httpx.get(box.url("bsale") + "/v1/documents.json", headers=headers))
-    seen(httpx.get(cluster.url + "/__admin/requests", headers=box._control_headers("bsale")))
+    seen(httpx.get(cluster.url + "/__admin/requests", headers=box.control_headers("bsale")))
     seen.follow(links(document))
     inbox_delivery(box, "bsale", seen)
     landed["bsale"] = seen.one()

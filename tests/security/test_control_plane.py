@@ -234,3 +234,15 @@ async def test_a_mock_listening_beyond_loopback_makes_an_admin_token_and_shows_i
     assert admin_token(Settings(host="0.0.0.0", admin_token="mine")) == "mine"
     made = admin_token(Settings(host="0.0.0.0"))
     assert made and len(made) >= 24 and made != admin_token(Settings(host="0.0.0.0"))
+
+
+async def test_a_sandboxs_credential_may_name_its_own_sandbox_by_its_key(guarded: Mock) -> None:
+    await create(guarded, "job-a")
+    own = await guarded.client.get(
+        "/__admin/entities?provider=tuimprenta&tenant=job-a", headers=sandbox("job-a")
+    )
+    assert own.status == 200 and len((await own.json())["entities"]) == 1
+    other = await guarded.client.get(
+        "/__admin/entities?provider=tuimprenta&tenant=job-b", headers=sandbox("job-a")
+    )
+    assert other.status == 403
