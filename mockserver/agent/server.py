@@ -53,6 +53,8 @@ def build(sessions: Sessions) -> MCPServer:
                 return fn(**arguments)
             except ToolFailed as failed:
                 raise ToolError(str(failed)) from None
+            except OSError as unreachable:  # the mock stopped, or the URL was wrong
+                raise ToolError(f"the mock at {sessions.url} cannot be reached: {unreachable}") from None
             finally:
                 CURRENT.reset(token)
 

@@ -358,3 +358,15 @@ def test_without_the_extra_the_command_names_it(monkeypatch: pytest.MonkeyPatch,
         cli.main(["mcp"])
     assert stopped.value.code == 2
     assert "pip install 'latam-einvoicing-sandbox[mcp]'" in capsys.readouterr().err
+
+
+async def test_a_mock_that_went_away_is_a_tool_error_that_says_so(tmp_path: Path) -> None:
+    port = free_ports()
+    flags = ["--port", str(port), "--providers", "bsale"]
+    with running(flags, tmp_path / "mock.log", health=f"http://127.0.0.1:{port}/__admin/health") as mock:
+        async with stdio("--mockserver-url", f"http://127.0.0.1:{port}") as session:
+            await ok(session, "open_sandbox", name="short-lived")
+            mock.terminate()
+            mock.wait(10)
+            message = await refused(session, "list_requests", sandbox="short-lived", provider="bsale")
+            assert f"the mock at http://127.0.0.1:{port} cannot be reached" in message
