@@ -5,6 +5,7 @@ the page moves an entity's state, and a document's PDF opens. Screenshots land i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -39,12 +40,19 @@ def _call(base: str, method: str, path: str, body: Any = None, headers: dict[str
         return json.loads(response.read() or b"null")
 
 
-@pytest.fixture
-def mock(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(tmp_path: Path, providers: str) -> Iterator[str]:
+    """A mock of `providers` on loopback, no admin token (a developer's); its base URL."""
     port = free_ports()
     base = f"http://127.0.0.1:{port}"
-    flags = ["--port", str(port), "--providers", "bsale,tuimprenta", "--rate-limits", "off"]
+    flags = ["--port", str(port), "--providers", providers, "--rate-limits", "off"]
     with running(flags, tmp_path / "mock.log", health=f"{base}/__admin/health"):
+        yield base
+
+
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[str]:
+    with serving(tmp_path, "bsale,tuimprenta") as base:
         yield base
 
 

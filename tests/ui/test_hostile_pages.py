@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.process import free_ports, running
-from tests.ui.test_dashboard import INVOICE, KEY, _call, _wait
+from tests.ui.test_dashboard import INVOICE, KEY, _call, _wait, serving
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("chromium") and shutil.which("chromedriver")),
@@ -64,10 +63,7 @@ attack();
 
 @pytest.fixture
 def mock(tmp_path: Any) -> Iterator[str]:
-    port = free_ports()
-    base = f"http://127.0.0.1:{port}"
-    flags = ["--port", str(port), "--providers", "tuimprenta", "--rate-limits", "off"]
-    with running(flags, tmp_path / "mock.log", health=f"{base}/__admin/health"):
+    with serving(tmp_path, "tuimprenta") as base:
         yield base
 
 
