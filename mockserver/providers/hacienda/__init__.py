@@ -49,6 +49,14 @@ PROVIDER = Provider(
             "status of an accepted POST /recepcion: 201 as documented, 202 as the live service answers",
             choices=(201, 202),
         ),
+        Option(
+            "content_range",
+            str,
+            "limit",
+            "a paged listing's Content-Range: `limit` for offset-limit/count_all as the seed words it "
+            "(0-10/100), `last` for offset-last/count_all (0-9/100)",
+            choices=("limit", "last"),
+        ),
         Option("access_token_ttl", int, 300, "access token lifetime in seconds (Keycloak's expires_in)"),
         Option("refresh_token_ttl", int, 1800, "refresh token lifetime in seconds (refresh_expires_in)"),
         Option("processing_delay", float, 1.0, "seconds from recibido to procesando"),

@@ -135,8 +135,11 @@ async def get_comprobantes(call: Call) -> web.StreamResponse:
     headers = {"Accept-Range": f"resource {MAX_PAGE}"}
     if len(items) == total:
         return json_response(items, headers=headers)
-    last = offset + len(items) - 1 if items else offset
-    headers["Content-Range"] = f"{offset}-{last}/{total}"
+    if call.provider.options["content_range"] == "limit":  # the seed: "offset-limit/count_all"
+        end = limit
+    else:  # the last item's position, as HTTP's own byte ranges count
+        end = offset + len(items) - 1 if items else offset
+    headers["Content-Range"] = f"{offset}-{end}/{total}"
     return json_response(items, status=206, headers=headers)
 
 

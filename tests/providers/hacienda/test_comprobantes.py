@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from mockserver.providers.hacienda import sample
 from tests.providers.hacienda.conftest import API, Hacienda
@@ -85,3 +86,17 @@ async def test_unknown_comprobante_returns_404_with_error_cause(hacienda: Hacien
     response = await hacienda.mock.client.get(f"{API}/comprobantes/{clave}", headers=hacienda.headers)
     assert response.status == 404
     assert response.headers["X-Error-Cause"] == f"No existe el recurso con Clave = [{clave}]"
+
+
+async def test_content_range_is_offset_limit_count_as_the_seed_words_it_and_last_is_a_switch(
+    make_mock: Any,
+) -> None:
+    from tests.providers.hacienda.conftest import login
+
+    for options, expected in (({}, "0-2/3"), ({"hacienda": {"content_range": "last"}}, "0-1/3")):
+        mock = await make_mock(providers=("hacienda",), provider_options=options)
+        hacienda = Hacienda(mock, (await login(mock))["access_token"])
+        for n in range(1, 4):
+            await hacienda.submit(sample.Sample(numero=n))
+        status, headers, _ = await _list(hacienda, "?offset=0&limit=2")
+        assert (status, headers["Content-Range"]) == (206, expected)
