@@ -11,7 +11,9 @@ import json
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +283,54 @@ async def test_a_whole_flow_as_an_agent_runs_it(tmp_path: Path) -> None:
         assert "open_sandbox first" in await refused(session, "read_clock", sandbox="agent-flow")
 
 
+@contextlib.contextmanager
+def mcp_http(tmp_path: Path, *args: str) -> Iterator[str]:
+    """`mockserver mcp --http` on a free port; its endpoint's URL once it takes connections."""
+    port = free_ports()
+    with running(["mcp", "--http", str(port), *args], tmp_path / "mcp.log", expect_exit=None):
+        deadline = time.monotonic() + 20
+        while True:  # the SDK's server has no health URL: it is up once it takes a connection
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+def test_a_web_page_cannot_drive_the_http_endpoint(tmp_path: Path) -> None:
+    """The HTTP endpoint acts with the mock's powers: a page on another site, or one reached through
+    DNS rebinding, must not reach it (the SDK's own Host and Origin checks, on 127.0.0.1)."""
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "page", "version": "1"},
+        },
+    }
+    kinds = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+
+    def post(url: str, **headers: str) -> int:
+        sent = {**kinds, **headers}
+        request = urllib.request.Request(url, data=json.dumps(hello).encode(), headers=sent, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as refused:
+            return int(refused.code)
+
+    with mcp_http(tmp_path) as url:
+        assert post(url) == 200  # an agent's client on this machine
+        assert post(url, Host="evil.test") == 421  # DNS rebinding: another name for this address
+        assert post(url, Origin="http://evil.test") == 403  # a page on another site
+        assert post(url, **{"Content-Type": "text/plain"}) == 400  # a form or text a page sends freely
+
+
 @pytest.fixture
 def shared_mock(tmp_path: Path) -> Any:
     port = free_ports()
@@ -292,19 +342,7 @@ def shared_mock(tmp_path: Path) -> Any:
 async def test_over_streamable_http_a_session_reaches_only_what_its_credential_does(
     shared_mock: str, tmp_path: Path
 ) -> None:
-    port = free_ports()
-    args = ["mcp", "--http", str(port), "--mockserver-url", shared_mock]
-    with running(args, tmp_path / "mcp.log", expect_exit=None):
-        url = f"http://127.0.0.1:{port}/mcp"
-        deadline = time.monotonic() + 20
-        while True:  # the SDK's server has no health URL: it is up once it takes a connection
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with mcp_http(tmp_path, "--mockserver-url", shared_mock) as url:
         async with (
             streamable_http_client(url) as (read, write),
             ClientSession(read, write) as one,
