@@ -83,13 +83,14 @@ class Inboxes:
             self.receive(name, message)
 
     def _remove(self, name: str, message: Message) -> None:
+        """Remove that very message (found by identity: a flood of equal messages compares fast)."""
         box = self._boxes[name]
-        box.remove(message)
+        del box[next(n for n, m in enumerate(box) if m is message)]
         if not box:
             del self._boxes[name]
         sender = _sender(message)
         held = self._by_sender[sender]
-        held.remove((name, message))
+        del held[next(n for n, (_, m) in enumerate(held) if m is message)]
         if not held:
             del self._by_sender[sender]
         self._space.remove(sender, _cost(message))
