@@ -168,8 +168,7 @@ class Client:
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journal, newest first: `requests(provider="bsale", operation="createDocument", status=201)`."""
-        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
-        entries: list[dict[str, Any]] = self.admin("GET", f"/requests?{query}")["requests"]
+        entries: list[dict[str, Any]] = self.admin("GET", f"/requests{query_string(**filters)}")["requests"]
         return entries
 
     def verify(self, **criteria: Any) -> dict[str, Any]:
@@ -204,6 +203,12 @@ class Client:
         query = f"?{urllib.parse.urlencode(given)}" if given else ""
         found: list[dict[str, Any]] = self.admin("GET", f"/coverage{query}")["reports"]
         return found
+
+
+def query_string(**filters: Any) -> str:
+    """`?a=1&b=2` of the filters that are given (None: not given); empty when none is."""
+    kept = {k: v for k, v in filters.items() if v is not None}
+    return f"?{urllib.parse.urlencode(kept)}" if kept else ""
 
 
 def _close_all(connections: list[http.client.HTTPConnection]) -> None:

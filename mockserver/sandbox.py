@@ -30,7 +30,7 @@ import secrets
 import urllib.parse
 from typing import Any
 
-from mockserver.client import AdminCallFailed, Client
+from mockserver.client import AdminCallFailed, Client, query_string
 
 # what the mock's sandboxes accept: any user, client, token or key opens a sandbox of its own
 HACIENDA_REALM = "rut-stag"
@@ -132,8 +132,9 @@ class Sandbox:
             return self.client.admin(method, path, body, headers=self.control_headers(provider))
 
     def requests(self, provider: str, **filters: Any) -> list[dict[str, Any]]:
-        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
-        entries: list[dict[str, Any]] = self.admin(provider, "GET", f"/requests?{query}")["requests"]
+        entries: list[dict[str, Any]] = self.admin(provider, "GET", f"/requests{query_string(**filters)}")[
+            "requests"
+        ]
         return entries
 
     def verify(self, provider: str, **criteria: Any) -> dict[str, Any]:

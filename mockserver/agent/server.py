@@ -20,11 +20,11 @@ from mockserver.agent.sessions import (
     ToolFailed,
     _Current,
     add_resources,
+    given,
     operations,
-    query_string,
     resolve,
 )
-from mockserver.client import AdminCallFailed, Client
+from mockserver.client import AdminCallFailed, Client, query_string
 from mockserver.sandbox import Sandbox
 
 INSTRUCTIONS = """\
@@ -51,7 +51,7 @@ def build(sessions: Sessions) -> MCPServer:
             token = CURRENT.set(sessions.of(ctx))
             try:
                 return fn(**arguments)
-            except ToolFailed as failed:
+            except (ToolFailed, AdminCallFailed) as failed:  # the control plane's refusal, as it words it
                 raise ToolError(str(failed)) from None
             except OSError as unreachable:  # the mock stopped, or the URL was wrong
                 raise ToolError(f"the mock at {sessions.url} cannot be reached: {unreachable}") from None
@@ -78,10 +78,7 @@ def build(sessions: Sessions) -> MCPServer:
         box = session.sandboxes.get(name)
         if box is None:
             box = Sandbox(session.client, name, salt=session.salt)
-            try:
-                box.clock.create()
-            except AdminCallFailed as refused:
-                raise ToolFailed(str(refused)) from None
+            box.clock.create()
             session.sandboxes[name] = box
         return {
             "name": name,
@@ -99,10 +96,7 @@ def build(sessions: Sessions) -> MCPServer:
     @tool
     def close_sandbox(name: str) -> dict[str, Any]:
         """Close a sandbox opened here: its clock goes, with its state, journal and controls."""
-        try:
-            session.box(name).close()
-        except AdminCallFailed as refused:
-            raise ToolFailed(str(refused)) from None
+        session.box(name).close()
         del session.sandboxes[name]
         return {"closed": name}
 
@@ -236,17 +230,16 @@ def build(sessions: Sessions) -> MCPServer:
     ) -> dict[str, Any]:
         """Whether the journal holds such calls (times, at_least or at_most), with the near misses when
         it does not."""
-        criteria = {
-            "provider": provider,
-            "operation": operation,
-            "method": method,
-            "path": path,
-            "status": status,
-            "times": times,
-            "at_least": at_least,
-            "at_most": at_most,
-        }
-        body = {k: v for k, v in criteria.items() if v is not None}
+        body = given(
+            provider=provider,
+            operation=operation,
+            method=method,
+            path=path,
+            status=status,
+            times=times,
+            at_least=at_least,
+            at_most=at_most,
+        )
         return dict(session.admin(sandbox, provider, "POST", "/verify", body))
 
     # --- what the mock holds ----------------------------------------------------------------------------
@@ -281,9 +274,7 @@ def build(sessions: Sessions) -> MCPServer:
     def create_clock(name: str, frozen_time: float | None = None, frozen: bool = True) -> dict[str, Any]:
         """A test clock of its own (frozen at `frozen_time`, epoch seconds, else now). A sandbox opened
         here already has one: move it with move_clock(sandbox=…)."""
-        body = {"name": name, "frozen": frozen} | (
-            {"frozen_time": frozen_time} if frozen_time is not None else {}
-        )
+        body = given(name=name, frozen=frozen, frozen_time=frozen_time)
         return dict(session.admin(None, None, "POST", "/clocks", body))
 
     @tool
@@ -297,16 +288,9 @@ def build(sessions: Sessions) -> MCPServer:
     ) -> dict[str, Any]:
         """Move a sandbox's clock (or a clock by id): `advance` seconds, `set` to an epoch time,
         `freeze`, `speed`. Work due on it (processing, batches, retries) runs before this answers."""
-        change = {
-            k: v
-            for k, v in {"advance": advance, "set": set, "freeze": freeze, "speed": speed}.items()
-            if v is not None
-        }
+        change = given(advance=advance, set=set, freeze=freeze, speed=speed)
         if sandbox is not None:
-            try:
-                return {"clocks": session.box(sandbox).clock.move(**change)}
-            except AdminCallFailed as refused:
-                raise ToolFailed(str(refused)) from None
+            return {"clocks": session.box(sandbox).clock.move(**change)}
         if clock_id is None:
             raise ToolFailed("name the sandbox whose clock to move, or its clock_id")
         return dict(session.admin(None, None, "POST", f"/clocks/{urllib.parse.quote(clock_id)}", change))
@@ -363,20 +347,16 @@ def build(sessions: Sessions) -> MCPServer:
     ) -> dict[str, Any]:
         """A fault or scenario rule: the next `times` calls of `operation` answer `status` (in the
         provider's envelope), a named `scenario`, or wait `delay_ms` first."""
-        rule = {
-            "provider": provider,
-            "operation": operation,
-            "status": status,
-            "error": error,
-            "delay_ms": delay_ms,
-            "times": times,
-            "scenario": scenario,
-        }
-        return dict(
-            session.admin(
-                sandbox, provider, "POST", "/scenarios", {k: v for k, v in rule.items() if v is not None}
-            )
+        rule = given(
+            provider=provider,
+            operation=operation,
+            status=status,
+            error=error,
+            delay_ms=delay_ms,
+            times=times,
+            scenario=scenario,
         )
+        return dict(session.admin(sandbox, provider, "POST", "/scenarios", rule))
 
     @tool
     def remove_rule(rule_id: str, provider: str | None = None, sandbox: str | None = None) -> dict[str, Any]:
@@ -395,6 +375,7 @@ def build(sessions: Sessions) -> MCPServer:
 
     # --- resources ---------------------------------------------------------------------------------------
 
-    for name in Client(sessions.url, admin_token=sessions.admin_token).providers:
-        add_resources(server, Session(Client(sessions.url)), name)
+    reader = Session(Client(sessions.url))  # the specs are open: one client reads them all
+    for name in reader.client.providers:
+        add_resources(server, reader, name)
     return server

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
-from mockserver.client import AdminCallFailed, Client
+from mockserver.client import Client
 from mockserver.paths import ROOT
 from mockserver.sandbox import Sandbox
 
@@ -38,15 +38,13 @@ class Session:
         self, sandbox: str | None, provider: str | None, method: str, path: str, body: Any = None
     ) -> Any:
         """A control-plane call: as the sandbox's credential when one is named, else as the session."""
+        if sandbox is None:
+            return self.client.admin(method, path, body)
+        if provider is None:
+            raise ToolFailed("name the provider whose sandbox this is (provider)")
         try:
-            if sandbox is None:
-                return self.client.admin(method, path, body)
-            if provider is None:
-                raise ToolFailed("name the provider whose sandbox this is (provider)")
             return self.box(sandbox).admin(provider, method, path, body)
-        except AdminCallFailed as refused:
-            raise ToolFailed(str(refused)) from None
-        except KeyError as unknown:
+        except KeyError as unknown:  # a provider this mock does not serve
             raise ToolFailed(str(unknown.args[0])) from None
 
     def spec(self, provider: str) -> dict[str, Any]:
@@ -64,9 +62,10 @@ class ToolFailed(Exception):
     """A tool's refusal: the agent sees its message as the tool's error."""
 
 
-def query_string(**filters: Any) -> str:
-    kept = {k: v for k, v in filters.items() if v is not None}
-    return f"?{urllib.parse.urlencode(kept)}" if kept else ""
+def given(**fields: Any) -> dict[str, Any]:
+    """The fields of a control-plane body that were given (None: left out, as the control plane's
+    defaults apply)."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def resolve(spec: dict[str, Any], node: Any, depth: int = 0) -> Any:
@@ -77,7 +76,7 @@ def resolve(spec: dict[str, Any], node: Any, depth: int = 0) -> Any:
         if "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/"):
             target: Any = spec
             for part in node["$ref"][2:].split("/"):
-                target = target[part]
+                target = target[part.replace("~1", "/").replace("~0", "~")]  # JSON Pointer's escapes
             return resolve(spec, target, depth + 1)
         return {k: resolve(spec, v, depth + 1) for k, v in node.items()}
     if isinstance(node, list):
@@ -108,15 +107,18 @@ def server_path(server: dict[str, Any]) -> str:
 
 def facts(provider: str) -> str:
     """The README's "Features and limitations" rows for a provider and for all: its quirks and the
-    mock's choices where the sources are silent."""
+    mock's choices where the sources are silent. The first column names the providers a row is about
+    (`hacienda`, `Tu Pana`, `bsale, tupana`, `all`)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.partition("## Features and limitations")[2].partition("\n## ")[0]
-    label = {"hacienda": "Hacienda", "avenio": "Avenio", "bsale": "Bsale", "tupana": "Tu Pana"}.get(
-        provider, "tuimprenta"
-    )
-    rows = [line for line in table.splitlines() if line.startswith((f"| {label} |", "| all |"))]
+
+    def about(line: str) -> set[str]:
+        first = line.split("|")[1] if line.startswith("| ") else ""
+        return {name.replace(" ", "").lower() for name in first.split(",")}
+
+    rows = [line for line in table.splitlines() if about(line) & {provider, "all"}]
     header = (
-        f"# {label}: features, quirks and limitations of the mock\n\n"
+        f"# {provider}: features, quirks and limitations of the mock\n\n"
         "| provider | topic | what it does | source |\n|---|---|---|---|\n"
     )
     return header + "\n".join(rows) + "\n"

@@ -105,6 +105,10 @@ async def test_the_tools_and_resources_an_agent_finds(tmp_path: Path) -> None:
         assert spec["openapi"].startswith("3") and "/v1/documents.json" in spec["paths"]
         quirks = (await session.read_resource("mockserver://facts/hacienda")).contents[0].text  # type: ignore[union-attr]
         assert "| Hacienda |" in quirks and "| all |" in quirks and "| Bsale |" not in quirks
+        assert "| hacienda | listing |" in quirks and "| bsale |" not in quirks  # the column in any case
+        assert (
+            "| bsale, tupana |" in (await session.read_resource("mockserver://facts/tupana")).contents[0].text
+        )  # type: ignore[union-attr]
         # bad arguments are tool errors, with what was wrong
         assert "open_sandbox first" in await refused(
             session, "list_requests", sandbox="nobody", provider="bsale"
