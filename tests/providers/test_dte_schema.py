@@ -1,31 +1,38 @@
 """Every DTE the Chilean providers serve (Bsale's urlXml, Tu Pana's document XML) passes the SII's own
 schema (DTE_v10.xsd, shipped by the `cl-sii` package), carries an enveloped XMLDSig signature over
 Documento by the mock's key, and a TED whose FRMT verifies with its CAF's key and whose CAF's FRMA
-verifies with the mock's. The signatures are checked here with cryptography and lxml alone.
+verifies with the mock's.
 
-Every type each provider emits that DTE_v10 covers is checked: 33, 34, 46, 52, 56 and 61 as
-`Documento`, Bsale's 43 as `Liquidacion`, the exports 110 (both) and 111, 112 (Tu Pana) as
-`Exportaciones`. Boletas (39, 41) have a schema of their own, which `cl-sii` does not ship."""
+The XMLDSig signature is checked as receivers check it: with signxml's XMLVerifier and with
+python-xmlsec (libxmlsec1), each against the certificate the file carries, and both must refuse the
+file once one byte of the signed Documento changes. The timbre's signatures are checked with
+cryptography and lxml alone.
+
+Every type each provider emits is checked: 33, 34, 46, 52, 56 and 61 as `Documento`, Bsale's 43 as
+`Liquidacion`, the exports 110 (both) and 111, 112 (Tu Pana) as `Exportaciones`, and the boletas 39
+and 41 of both. DTE_v10.xsd does not admit the boletas' TipoDTE (they have a schema of their own,
+EnvioBOLETA_v11.xsd, which `cl-sii` does not ship), so for them the schema is the one check left out."""
 
 from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 from importlib import resources
 from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 
 from tests.conftest import Mock, MockFactory
 from tests.providers.bsale.conftest import Bsale, boleta
 from tests.providers.tupana.conftest import Tupana, factura
 
 cl_sii = pytest.importorskip("cl_sii")
+xmlsec = pytest.importorskip("xmlsec")
 SII = "{http://www.sii.cl/SiiDte}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 SCHEMAS = "data/ref/factura_electronica/schemas-xml"
@@ -58,9 +65,53 @@ def _verify(key: rsa.RSAPublicKey, signature: str, data: bytes) -> None:
     key.verify(base64.b64decode(signature), data, padding.PKCS1v15(), hashes.SHA1())  # raises if it does not
 
 
+BOLETAS = ("39", "41")
+# the SII's profile: RSA-SHA1 and SHA1, which signxml accepts only when asked
+SII_PROFILE = SignatureConfiguration(
+    signature_methods=frozenset({SignatureMethod.RSA_SHA1}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA1}),
+)
+
+
+def _carried(xml: bytes) -> x509.Certificate:
+    text = etree.fromstring(xml).findtext(f"{DS}Signature/{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")
+    return x509.load_der_x509_certificate(base64.b64decode(text or ""))
+
+
+def _signxml_verifies(xml: bytes) -> bool:
+    try:
+        XMLVerifier().verify(xml, x509_cert=_carried(xml), expect_config=SII_PROFILE)
+    except Exception:  # signxml's InvalidSignature, InvalidDigest, InvalidInput
+        return False
+    return True
+
+
+def _xmlsec_verifies(xml: bytes) -> bool:
+    root = etree.fromstring(xml)
+    context = xmlsec.SignatureContext()
+    pem = _carried(xml).public_bytes(serialization.Encoding.PEM)
+    context.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
+    xmlsec.tree.add_ids(root, ["ID"])
+    try:
+        context.verify(xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature))
+    except xmlsec.Error:
+        return False
+    return True
+
+
+def _one_byte_changed(xml: bytes) -> bytes:
+    """The file with one digit of the Documento's TmstFirma changed: still well formed, no longer signed."""
+    at = xml.index(b"<TmstFirma>") + len(b"<TmstFirma>") + 3
+    return xml[:at] + (b"7" if xml[at : at + 1] != b"7" else b"8") + xml[at + 1 :]
+
+
 def _check(schema: etree.XMLSchema, xml: bytes, mock: Mock, tipo: str) -> None:
     root = etree.fromstring(xml)
-    assert schema.validate(root), [str(e) for e in schema.error_log][:3]
+    if tipo not in BOLETAS:
+        assert schema.validate(root), [str(e) for e in schema.error_log][:3]
+    assert _signxml_verifies(xml) and _xmlsec_verifies(xml)
+    changed = _one_byte_changed(xml)
+    assert not _signxml_verifies(changed) and not _xmlsec_verifies(changed)
     layout = (
         "Exportaciones" if tipo in ("110", "111", "112") else "Liquidacion" if tipo == "43" else "Documento"
     )
@@ -71,19 +122,16 @@ def _check(schema: etree.XMLSchema, xml: bytes, mock: Mock, tipo: str) -> None:
     assert signature is not None
     reference = signature.find(f"{DS}SignedInfo/{DS}Reference")
     assert reference is not None and reference.get("URI") == f"#{documento.get('ID')}"
-    digest = base64.b64encode(hashlib.sha1(etree.tostring(documento, method="c14n")).digest()).decode()
-    assert reference.findtext(f"{DS}DigestValue") == digest
-    certificate = x509.load_der_x509_certificate(
-        base64.b64decode(signature.findtext(f"{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate") or "")
-    )
-    public = certificate.public_key()
+    # the SII's layout: one C14N transform, then the digest; KeyValue, then the certificate
+    assert [etree.QName(e).localname for e in reference] == ["Transforms", "DigestMethod", "DigestValue"]
+    assert [t.get("Algorithm") for t in reference.iter(f"{DS}Transform")] == [
+        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+    ]
+    key_info = signature.find(f"{DS}KeyInfo")
+    assert key_info is not None and [etree.QName(e).localname for e in key_info] == ["KeyValue", "X509Data"]
+    public = _carried(xml).public_key()
     assert isinstance(public, rsa.RSAPublicKey)
     assert public.public_numbers() == mock.runtime.keys.private_key.public_key().public_numbers()
-    signed_info = signature.find(f"{DS}SignedInfo")
-    assert signed_info is not None
-    _verify(
-        public, signature.findtext(f"{DS}SignatureValue") or "", etree.tostring(signed_info, method="c14n")
-    )
     # the timbre: FRMT by the CAF's key over DD, FRMA by the SII's (the mock's) over DA
     dd = documento.find(f"{SII}TED/{SII}DD")
     assert dd is not None
@@ -111,7 +159,7 @@ async def _xml_at(mock: Mock, url: str) -> bytes:
     return await response.read()
 
 
-@pytest.mark.parametrize("code", [33, 34, 43, 46, 52, 56, 61, 110])
+@pytest.mark.parametrize("code", [33, 34, 39, 41, 43, 46, 52, 56, 61, 110])
 async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
     mock: Mock, schema: etree.XMLSchema, code: int
 ) -> None:
@@ -155,7 +203,7 @@ async def test_every_bsale_dte_passes_the_sii_schema_and_its_signatures_verify(
         assert b"<CodClauVenta>1</CodClauVenta>" in xml and b"<TotBultos>480</TotBultos>" in xml
 
 
-@pytest.mark.parametrize("code", ["33", "34", "46", "52", "56", "61", "110", "111", "112"])
+@pytest.mark.parametrize("code", ["33", "34", "39", "41", "46", "52", "56", "61", "110", "111", "112"])
 async def test_every_tupana_dte_passes_the_sii_schema_and_its_signatures_verify(
     mock: Mock, schema: etree.XMLSchema, code: str
 ) -> None:

@@ -1,7 +1,7 @@
 """A Chilean DTE as the SII's schema (DTE_v10.xsd) has it: Encabezado, Detalle, Referencia, the TED
-(timbre) with its CAF, TmstFirma, and an enveloped XMLDSig signature over Documento, for the providers'
-XML files. One builder for Bsale and Tu Pana: the element order, the lengths and the signatures are the
-SII's, whatever each provider's records look like.
+(timbre) with its CAF, TmstFirma, and an XMLDSig signature over Documento (signed with signxml), for
+the providers' XML files. One builder for Bsale and Tu Pana: the element order, the lengths and the
+signatures are the SII's, whatever each provider's records look like.
 
 The SII signs with RSA-SHA1 over inclusive C14N (its xmldsignature_v10.xsd allows nothing else), and
 the timbre's FRMT/FRMA are SHA1withRSA too. The mock's own key stands in for the CAF's and the SII's.
@@ -10,7 +10,6 @@ the timbre's FRMT/FRMA are SHA1withRSA too. The mock's own key stands in for the
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -260,7 +259,9 @@ def build(dte: Dte, signer: Signer, signed_at: str, encoding: str = "ISO-8859-1"
     timbre = dte.ted or ted(signer.private_key, _facts(dte), _caf_of(dte, signer), signed_at)
     doc.append(_in_namespace(etree.fromstring(timbre)))
     etree.SubElement(doc, f"{{{SII_NS}}}TmstFirma").text = signed_at
-    _sign_into(root, doc, ident, signer)
+    # signxml signs a copy read back from the serialised tree, so the digest is over the file's own
+    # canonical form (the timbre came in without a namespace and was moved into the SII's)
+    root = _signed(root, ident, signer)
     serialized = etree.tostring(root, xml_declaration=True, encoding=encoding)
     assert isinstance(serialized, bytes)  # an encoding was given, so lxml answers bytes
     return serialized
@@ -303,33 +304,61 @@ def _in_namespace(node: etree._Element) -> etree._Element:
     return node
 
 
-def _sign_into(root: etree._Element, doc: etree._Element, ident: str, signer: Signer) -> None:
-    """An XMLDSig Signature over Documento (Reference URI="#<ID>"), in the SII's profile, after it."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-    from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
+class _SiiSigner:
+    """signxml, made on first use (it is imported then), told the two things the SII's profile needs that
+    it does not do by itself:
 
-    def ds(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
-        node = etree.SubElement(parent, f"{{{DS_NS}}}{name}", attrib=attrs)
-        if text is not None:
-            node.text = text
-        return node
+    - RSA-SHA1 and SHA1: the SII's `xmldsignature_v10.xsd` allows nothing else, and signxml refuses
+      SHA1 unless told;
+    - one Transform, C14N 1.0, as the SII's examples have it: the schema allows a single Transform, and
+      signxml would write the enveloped-signature transform before it (a no-op here anyway: the
+      Signature is the Documento's sibling, not inside it).
 
-    digest = base64.b64encode(hashlib.sha1(etree.tostring(doc, method="c14n")).digest()).decode()
-    signature = etree.SubElement(root, f"{{{DS_NS}}}Signature", nsmap={None: DS_NS})  # type: ignore[dict-item]
-    info = ds(signature, "SignedInfo")
-    ds(info, "CanonicalizationMethod", Algorithm=C14N)
-    ds(info, "SignatureMethod", Algorithm=f"{DS_NS}rsa-sha1")
-    reference = ds(info, "Reference", URI=f"#{ident}")
-    ds(reference, "DigestMethod", Algorithm=f"{DS_NS}sha1")
-    ds(reference, "DigestValue", digest)
-    # canonicalised where it stands: its namespace context is the one a verifier sees
-    signed = signer.private_key.sign(etree.tostring(info, method="c14n"), padding.PKCS1v15(), hashes.SHA1())
-    ds(signature, "SignatureValue", base64.b64encode(signed).decode())
-    key_info = ds(signature, "KeyInfo")
-    rsa = ds(ds(key_info, "KeyValue"), "RSAKeyValue")
-    numbers = signer.private_key.public_key().public_numbers()
-    modulus = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
-    ds(rsa, "Modulus", base64.b64encode(modulus).decode())
-    ds(rsa, "Exponent", base64.b64encode(numbers.e.to_bytes(3, "big")).decode())
-    ds(ds(key_info, "X509Data"), "X509Certificate", base64.b64encode(signer.certificate_der).decode())
+    The Signature is written with the `ds:` prefix rather than as the SII's examples (a default
+    namespace): the SII accepts either, and in a default namespace lxml's canonical form of a subtree
+    (which signxml's verifier uses) adds `xmlns=""` to the grandchildren of SignedInfo, so no signxml
+    user could verify it (signxml issue 275)."""
+
+    made: Any = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.made is None:
+            from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+            from signxml.signer import XMLSigner
+
+            class Signer(XMLSigner):
+                def check_deprecated_methods(self) -> None:
+                    pass
+
+                def _build_transforms_for_reference(self, *, transforms_node: Any, **_: Any) -> None:
+                    from lxml import etree
+
+                    etree.SubElement(transforms_node, f"{{{DS_NS}}}Transform", Algorithm=C14N)
+
+            cls.made = Signer(
+                signature_algorithm=SignatureMethod.RSA_SHA1,
+                digest_algorithm=DigestAlgorithm.SHA1,
+                c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
+            )
+        return cls.made
+
+
+def _signed(root: etree._Element, ident: str, signer: Signer) -> etree._Element:
+    """`root` with an XMLDSig Signature after its Documento, referencing it by its ID (`#T33F5`), laid
+    out as the SII's schema has it: SignedInfo (C14N 1.0, rsa-sha1, one Reference with one Transform,
+    sha1), SignatureValue, KeyInfo with KeyValue then X509Data. The Signature is built where it will
+    stand (signxml fills a placeholder), so SignedInfo's canonical form is the one a verifier computes
+    there, namespaces inherited from DTE included."""
+    from cryptography import x509
+    from lxml import etree
+
+    etree.SubElement(root, f"{{{DS_NS}}}Signature", Id="placeholder", nsmap={"ds": DS_NS})
+    signed: etree._Element = _SiiSigner.get().sign(
+        root,
+        key=signer.private_key,
+        cert=[x509.load_der_x509_certificate(signer.certificate_der)],
+        reference_uri=f"#{ident}",
+        always_add_key_value=True,
+    )
+    return signed
