@@ -21,18 +21,16 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 
 from tests.conftest import Mock, MockFactory
 from tests.providers.bsale.conftest import Bsale, boleta
 from tests.providers.tupana.conftest import Tupana, factura
+from tests.providers.verifiers import carried, signxml_verifies, xmlsec_verifies
 
 cl_sii = pytest.importorskip("cl_sii")
-xmlsec = pytest.importorskip("xmlsec")
 SII = "{http://www.sii.cl/SiiDte}"
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 SCHEMAS = "data/ref/factura_electronica/schemas-xml"
@@ -66,37 +64,6 @@ def _verify(key: rsa.RSAPublicKey, signature: str, data: bytes) -> None:
 
 
 BOLETAS = ("39", "41")
-# the SII's profile: RSA-SHA1 and SHA1, which signxml accepts only when asked
-SII_PROFILE = SignatureConfiguration(
-    signature_methods=frozenset({SignatureMethod.RSA_SHA1}),
-    digest_algorithms=frozenset({DigestAlgorithm.SHA1}),
-)
-
-
-def _carried(xml: bytes) -> x509.Certificate:
-    text = etree.fromstring(xml).findtext(f"{DS}Signature/{DS}KeyInfo/{DS}X509Data/{DS}X509Certificate")
-    return x509.load_der_x509_certificate(base64.b64decode(text or ""))
-
-
-def _signxml_verifies(xml: bytes) -> bool:
-    try:
-        XMLVerifier().verify(xml, x509_cert=_carried(xml), expect_config=SII_PROFILE)
-    except Exception:  # signxml's InvalidSignature, InvalidDigest, InvalidInput
-        return False
-    return True
-
-
-def _xmlsec_verifies(xml: bytes) -> bool:
-    root = etree.fromstring(xml)
-    context = xmlsec.SignatureContext()
-    pem = _carried(xml).public_bytes(serialization.Encoding.PEM)
-    context.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
-    xmlsec.tree.add_ids(root, ["ID"])
-    try:
-        context.verify(xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature))
-    except xmlsec.Error:
-        return False
-    return True
 
 
 def _one_byte_changed(xml: bytes) -> bytes:
@@ -109,9 +76,9 @@ def _check(schema: etree.XMLSchema, xml: bytes, mock: Mock, tipo: str) -> None:
     root = etree.fromstring(xml)
     if tipo not in BOLETAS:
         assert schema.validate(root), [str(e) for e in schema.error_log][:3]
-    assert _signxml_verifies(xml) and _xmlsec_verifies(xml)
+    assert signxml_verifies(xml, sii=True) and xmlsec_verifies(xml)
     changed = _one_byte_changed(xml)
-    assert not _signxml_verifies(changed) and not _xmlsec_verifies(changed)
+    assert not signxml_verifies(changed, sii=True) and not xmlsec_verifies(changed)
     layout = (
         "Exportaciones" if tipo in ("110", "111", "112") else "Liquidacion" if tipo == "43" else "Documento"
     )
@@ -129,7 +96,7 @@ def _check(schema: etree.XMLSchema, xml: bytes, mock: Mock, tipo: str) -> None:
     ]
     key_info = signature.find(f"{DS}KeyInfo")
     assert key_info is not None and [etree.QName(e).localname for e in key_info] == ["KeyValue", "X509Data"]
-    public = _carried(xml).public_key()
+    public = carried(xml).public_key()
     assert isinstance(public, rsa.RSAPublicKey)
     assert public.public_numbers() == mock.runtime.keys.private_key.public_key().public_numbers()
     # the timbre: FRMT by the CAF's key over DD, FRMA by the SII's (the mock's) over DA

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from mockserver.core.services.keys import SigningKey
+from mockserver.providers.hacienda.clave import format_fecha
 from mockserver.providers.hacienda.documents import NS_BASE
 
 SANDBOX_PREFIX = (
@@ -37,11 +41,32 @@ class Respuesta:
     version: str = "v4.4"
 
 
-def build(respuesta: Respuesta, key: SigningKey) -> bytes:
-    """The MensajeHacienda XML, enveloped-signed (RSA-SHA256) with the mock's own certificate."""
+def build(respuesta: Respuesta, key: SigningKey, signed_at: datetime) -> bytes:
+    """The MensajeHacienda XML, signed XAdES-EPES with the mock's own certificate: an enveloped RSA-SHA256
+    signature over the document and its SignedProperties (SigningTime `signed_at`, on the sandbox's
+    clock; the certificate's digest; Hacienda's signature policy). The seed's XAdES-XL adds a
+    time-stamping authority's token and the certificate's revocation data; a mock has neither."""
     from lxml import etree  # on first use: lxml costs ~5 MB and 6 ms at start
     from signxml.algorithms import CanonicalizationMethod
-    from signxml.signer import XMLSigner
+    from signxml.xades.xades import XAdESSigner
+
+    from mockserver.providers.hacienda.sample import POLICY
+
+    class Signer(XAdESSigner):
+        def add_signing_time(
+            self, signed_signature_properties: Any, sig_root: Any, signing_settings: Any
+        ) -> None:
+            from signxml.util import namespaces
+
+            when = etree.SubElement(signed_signature_properties, f"{{{namespaces.xades}}}SigningTime")
+            when.text = format_fecha(signed_at)  # Costa Rica's time, as Hacienda writes it
+
+        def _get_token(self, length: int = 4) -> str:
+            # the Ids signxml draws at random, drawn from the clave: the same answer gives the same bytes
+            # (a restart that replays the log rebuilds the respuesta it served before)
+            self.drawn = getattr(self, "drawn", 0) + 1
+            seed = f"{respuesta.clave}:{respuesta.mensaje}:{self.drawn}".encode()
+            return hashlib.sha256(seed).hexdigest()[: 2 * length].upper()
 
     ns = f"{NS_BASE}{respuesta.version}/mensajeHacienda"
     # a default namespace is keyed None in lxml; its stubs only allow str keys
@@ -63,6 +88,6 @@ def build(respuesta: Respuesta, key: SigningKey) -> bytes:
     add("DetalleMensaje", respuesta.detalle)
     add("MontoTotalImpuesto", respuesta.monto_total_impuesto)
     add("TotalFactura", respuesta.total_factura)
-    signer = XMLSigner(c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0)
+    signer = Signer(signature_policy=POLICY, c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0)
     signed = signer.sign(root, key=key.private_key, cert=[key.certificate])
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))

@@ -264,6 +264,7 @@ class HaciendaState(ProviderState):
                 version=r.version if r.version in ("v4.3", "v4.4") else "v4.4",
             ),
             self.keys,
+            self.clock.utcnow(),
         )
 
     def get(self, tenant: str, key: str) -> Comprobante:
