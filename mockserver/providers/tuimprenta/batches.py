@@ -143,6 +143,8 @@ def validate_invoice(body: dict[str, Any], rows: list[BatchRow]) -> list[dict[st
 
     if not str(body.get("series") or "").strip():
         error(first_row, "E1001", "series", "El campo series es requerido")
+    if body.get("status") not in (None, "issued", "draft"):
+        error(first_row, "E1002", "status", "El campo status debe ser issued o draft")
     customer: dict[str, Any] = body["customer"] if isinstance(body.get("customer"), dict) else {}
     for key in ("name", "tax_id"):
         if not str(customer.get(key) or "").strip():

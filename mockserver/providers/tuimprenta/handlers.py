@@ -13,7 +13,7 @@ from mockserver.core.pipeline import Call
 from mockserver.core.plugin import json_response
 from mockserver.core.services.multipart import Upload
 from mockserver.providers.tuimprenta import artifacts, batches, results
-from mockserver.providers.tuimprenta.models import Account, Invoice, Problem
+from mockserver.providers.tuimprenta.models import Account, Invoice, Problem, drafted
 from mockserver.providers.tuimprenta.state import TuimprentaState
 
 
@@ -111,8 +111,20 @@ async def list_invoices(call: Call) -> web.StreamResponse:
     )
 
 
-async def get_invoice_pdf(call: Call) -> web.StreamResponse:
+async def issue_invoice(call: Call) -> web.StreamResponse:
+    invoice = _state(call).issue_draft(_account(call), _invoice(call))
+    return json_response(invoice.as_json(call.base_url()))
+
+
+def _issued(call: Call) -> Invoice:
     invoice = _invoice(call)
+    if invoice.status == "draft":
+        raise drafted(invoice, "no tiene PDF ni XML hasta que se emita")
+    return invoice
+
+
+async def get_invoice_pdf(call: Call) -> web.StreamResponse:
+    invoice = _issued(call)
     return web.Response(
         body=artifacts.pdf(invoice),
         content_type="application/pdf",
@@ -121,7 +133,7 @@ async def get_invoice_pdf(call: Call) -> web.StreamResponse:
 
 
 async def get_invoice_xml(call: Call) -> web.StreamResponse:
-    return web.Response(body=artifacts.xml(_invoice(call)), content_type="application/xml")
+    return web.Response(body=artifacts.xml(_issued(call)), content_type="application/xml")
 
 
 async def create_batch(call: Call) -> web.StreamResponse:

@@ -39,6 +39,13 @@ def too_many_invoices() -> MockError:
     )
 
 
+def drafted(invoice: Any, what: str) -> MockError:
+    """409 for what a draft cannot do until it is issued (`POST /v1/invoices/{id}/issue`)."""
+    return MockError(
+        Kind.CONFLICT, f"La factura {invoice.id} es un borrador y {what}", code="E3004", field="id"
+    )
+
+
 CENT = Decimal("0.01")
 
 
@@ -72,8 +79,8 @@ def money(value: Decimal) -> Decimal:
 class Invoice:
     id: str
     series: str
-    number: int
-    control_number: str
+    number: int | None  # a draft has none until it is issued
+    control_number: str | None
     issue_date: str
     customer: dict[str, Any]
     items: list[dict[str, Any]]
@@ -87,8 +94,10 @@ class Invoice:
     canceled_at: float | None = None
     cancel_reason: str | None = None
     batch_id: str | None = None
+    dated: bool = True  # the issue_date was given; a draft without one takes the day it is issued
 
     def as_json(self, base: str) -> dict[str, Any]:
+        files = self.status != "draft"  # a draft has no PDF or XML until it is issued
         out = {
             "id": self.id,
             "series": self.series,
@@ -101,7 +110,10 @@ class Invoice:
             "status": self.status,
             "totals": self.totals,
             "tax_breakdown": self.tax_breakdown,
-            "links": {"pdf": f"{base}/v1/invoices/{self.id}/pdf", "xml": f"{base}/v1/invoices/{self.id}/xml"},
+            "links": {
+                "pdf": f"{base}/v1/invoices/{self.id}/pdf" if files else None,
+                "xml": f"{base}/v1/invoices/{self.id}/xml" if files else None,
+            },
             "metadata": self.metadata,
             "send_email": self.send_email,
             "created_at": iso(self.created_at),

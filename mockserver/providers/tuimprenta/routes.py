@@ -13,6 +13,7 @@ OPERATIONS: Mapping[str, Handler | Unsupported] = {
     "listInvoices": h.list_invoices,
     "getInvoice": h.get_invoice,
     "cancelInvoice": h.cancel_invoice,
+    "issueInvoice": h.issue_invoice,
     "getInvoicePdf": h.get_invoice_pdf,
     "getInvoiceXml": h.get_invoice_xml,
     "createBatch": h.create_batch,

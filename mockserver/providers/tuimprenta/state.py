@@ -25,6 +25,7 @@ from mockserver.providers.tuimprenta.models import (
     BatchRow,
     Invoice,
     Problem,
+    drafted,
     money,
     too_many_invoices,
 )
@@ -122,14 +123,12 @@ class TuimprentaState(ProviderState):
             for rate, base in sorted(by_rate.items())
         ]
         tax = sum((money(base * rate) for rate, base in by_rate.items()), Decimal(0))
-        series = body["series"]
-        account.numbers[series] = number = account.numbers.get(series, 0) + 1
-        account.control += 1
+        draft = body.get("status") == "draft"
         invoice = Invoice(
             id="inv_" + self.ids.hex(16),
-            series=series,
-            number=number,
-            control_number=f"00-{account.control:08d}",
+            series=body["series"],
+            number=None,
+            control_number=None,
             issue_date=body.get("issue_date") or self.today(),
             customer=body["customer"],
             items=items,
@@ -139,10 +138,27 @@ class TuimprentaState(ProviderState):
             metadata=body.get("metadata") or {},
             send_email=bool(body.get("send_email")),
             created_at=self.clock.now(),
+            status="draft",
             batch_id=batch_id,
+            dated=bool(body.get("issue_date")),
         )
         account.invoices[invoice.id] = invoice
         account.order.append(invoice.id)
+        return invoice if draft else self.issue_draft(account, invoice)
+
+    def issue_draft(self, account: Account, invoice: Invoice) -> Invoice:
+        """The draft gets its number in its series and the key's next control number, and is issued:
+        dated today if it was not dated, emailed if asked, announced by `invoice.issued`."""
+        if invoice.status != "draft":
+            raise MockError(
+                Kind.CONFLICT, f"La factura {invoice.id} no es un borrador", code="E3003", field="id"
+            )
+        account.numbers[invoice.series] = invoice.number = account.numbers.get(invoice.series, 0) + 1
+        account.control += 1
+        invoice.control_number = f"00-{account.control:08d}"
+        invoice.status = "issued"
+        if not invoice.dated:
+            invoice.issue_date = self.today()
         if invoice.send_email:
             account.emails.append(
                 {"invoice_id": invoice.id, "to": invoice.customer.get("email"), "at": iso(self.clock.now())}
@@ -167,6 +183,8 @@ class TuimprentaState(ProviderState):
         return found
 
     def cancel(self, account: Account, invoice: Invoice, reason: str) -> Invoice:
+        if invoice.status == "draft":
+            raise drafted(invoice, "no se anula: emítala primero")
         if invoice.status == "canceled":
             raise MockError(
                 Kind.CONFLICT, f"La factura {invoice.id} ya está anulada", code="E3002", field="id"
@@ -274,7 +292,7 @@ class TuimprentaState(ProviderState):
                 else:
                     batch.processed += 1
                     for row in rows:
-                        row.invoice_id, row.status = invoice.id, "issued"
+                        row.invoice_id, row.status = invoice.id, invoice.status
                     continue
             batch.failed += 1
             for row in rows:

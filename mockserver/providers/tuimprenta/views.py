@@ -20,8 +20,10 @@ def entities(pr: ProviderRuntime, sandbox: str | None, base: str) -> list[dict[s
             out.append({"tenant": tenant, "kind": "batch", "id": batch.id, "state": batch.status})
         for ident in account.order[-LATEST:][::-1]:
             invoice = account.invoices[ident]
-            label = f"{invoice.series}-{invoice.number}"
-            links = {ext: admin_file("tuimprenta", tenant, invoice.id, ext) for ext in ("pdf", "xml")}
+            draft = invoice.status == "draft"  # no number and no files until it is issued
+            label = f"{invoice.series} (borrador)" if draft else f"{invoice.series}-{invoice.number}"
+            files = () if draft else ("pdf", "xml")
+            links = {ext: admin_file("tuimprenta", tenant, invoice.id, ext) for ext in files}
             out.append(
                 {
                     "tenant": tenant,
@@ -40,7 +42,7 @@ def entity_file(pr: ProviderRuntime, sandbox: str, ident: str, extension: str) -
 
     account = pr.state.accounts.get(sandbox)
     invoice = account.invoices.get(ident) if account else None
-    if invoice is None or extension not in ("pdf", "xml"):
+    if invoice is None or invoice.status == "draft" or extension not in ("pdf", "xml"):
         return None
     if extension == "pdf":
         return "application/pdf", artifacts.pdf(invoice)
