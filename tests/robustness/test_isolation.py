@@ -333,6 +333,7 @@ async def test_tuimprenta_invoices_and_batches_are_per_api_key(mock: Mock) -> No
             "getInvoicePdf": ("GET", f"{i}/pdf", None),
             "getInvoiceXml": ("GET", f"{i}/xml", None),
             "cancelInvoice": ("POST", f"{i}/cancel", {"reason": "x"}),
+            "issueInvoice": ("POST", f"{i}/issue", None),
             "getBatch": ("GET", b, None),
             "getBatchResultCsv": ("GET", f"{b}/result.csv", None),
             "getBatchResult": ("GET", f"{b}/result", None),
