@@ -31,7 +31,7 @@ def _run(snippet: str, where: Path) -> None:
     here = os.getcwd()
     os.chdir(where)
     try:
-        exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - the README's own code
+        exec(compile(snippet, "README.md", "exec"), {})  # the README's own code
     finally:
         os.chdir(here)
 
@@ -65,6 +65,6 @@ async def test_each_readme_snippet_verifies_what_the_mock_serves_and_refuses_a_c
                 continue
             _run(snippet, tmp_path)  # as served: no exception
             (tmp_path / name).write_bytes(content.replace(*change))
-            with pytest.raises(Exception):  # noqa: B017, PT011 - signxml's or xmlsec's own error
+            with pytest.raises(Exception):  # noqa: B017 - signxml's or xmlsec's own error
                 _run(snippet, tmp_path)
             (tmp_path / name).write_bytes(content)

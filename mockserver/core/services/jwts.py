@@ -1,13 +1,49 @@
-"""RS256 JWTs with the mock's key: signed once, verified once per token (a bounded cache)."""
+"""RS256 JWTs with the mock's key: signed once, on worker threads, verified once per token (a bounded
+cache)."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import math
+import os
 from collections import OrderedDict
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from mockserver.core.services.keys import SigningKey
+
+_signers: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that sign: OpenSSL lets go of the GIL while it signs (an RSA-2048 signature is ~0.3 ms
+    here, most of a token request), so the loop serves other requests meanwhile, on another core."""
+    global _signers
+    if _signers is None:
+        _signers = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="mockserver-rs256")
+    return _signers
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def signing_input(claims: dict[str, Any], kid: str) -> bytes:
+    """A JWS's header and payload, base64url'd, exactly as PyJWT writes them (its header's keys sorted,
+    compact JSON): the token is the one `jwt.encode` gives, with the signature made elsewhere."""
+    header = json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode()
+    return _b64(header) + b"." + _b64(json.dumps(claims, separators=(",", ":")).encode())
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    """A token an answer carries, as its claims: `Jwts.sign_answer` signs it when the answer goes out."""
+
+    claims: dict[str, Any]
 
 
 class Jwts:
@@ -26,10 +62,28 @@ class Jwts:
         self._cache_size = cache_size
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        import jwt  # with cryptography, on first use: ~8 MB and ~50 ms that start-up does not pay
+    async def sign_answer(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """`answer` with each `Unsigned` value replaced by its token, in its place; the tokens are
+        signed at once, each on a worker thread."""
+        from cryptography.hazmat.primitives import hashes  # on first use: ~50 ms start-up does not pay
+        from cryptography.hazmat.primitives.asymmetric import padding
 
-        return jwt.encode(claims, self.key.private_key, algorithm="RS256", headers={"kid": self.key.kid})
+        # the key is read here, on the loop: the first read makes it (and keeps it) exactly once
+        key, kid = self.key.private_key, self.key.kid
+        fields = [name for name, value in answer.items() if isinstance(value, Unsigned)]
+        inputs = [signing_input(answer[name].claims, kid) for name in fields]
+        loop = asyncio.get_running_loop()
+        # only OpenSSL's work goes to the thread: Python work there would wait on the loop for the GIL
+        signatures = await asyncio.gather(
+            *(
+                loop.run_in_executor(_pool(), key.sign, data, padding.PKCS1v15(), hashes.SHA256())
+                for data in inputs
+            )
+        )
+        tokens = [
+            (data + b"." + _b64(signed)).decode() for data, signed in zip(inputs, signatures, strict=True)
+        ]
+        return {**answer, **dict(zip(fields, tokens, strict=True))}
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """The claims of a token this mock signed for these issuers and audiences; None otherwise."""

@@ -26,10 +26,9 @@ def _reply(call: Call, data: Any, status: int = 200) -> web.Response:
 
 
 async def create_token(call: Call) -> web.StreamResponse:
-    token = _state(call).authority.token(
-        call.body or {}, call.request.headers.get("Authorization"), replay=call.replaying
-    )
-    response = _reply(call, token)
+    authority = _state(call).authority
+    token = authority.token(call.body or {}, call.request.headers.get("Authorization"), replay=call.replaying)
+    response = _reply(call, await authority.jwts.sign_answer(token))
     response.headers["Cache-Control"] = "no-store"
     return response
 

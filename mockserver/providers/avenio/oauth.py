@@ -16,7 +16,7 @@ from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import CALL
 from mockserver.core.plugin import Principal, credential
 from mockserver.core.services.ids import Ids
-from mockserver.core.services.jwts import Jwts
+from mockserver.core.services.jwts import Jwts, Unsigned
 from mockserver.core.services.keys import SigningKey
 from mockserver.core.services.masking import DIGEST_PREFIX, digest_stand_in, presented_digest, salted_digest
 from mockserver.core.specs import Operation
@@ -103,7 +103,8 @@ class Authority:
         return client_id, secret
 
     def token(self, form: dict[str, str], authorization: str | None, replay: bool = False) -> dict[str, Any]:
-        """`replay`: the request comes from the write log, whose client secrets are digests."""
+        """The token answer, its token `Unsigned` (`Jwts.sign_answer` signs it). `replay`: the request
+        comes from the write log, whose client secrets are digests."""
         grant = form.get("grant_type")
         if not grant:
             raise oauth_error(400, "invalid_request", "grant_type is required")
@@ -148,9 +149,8 @@ class Authority:
             "exp": now + self.ttl,
             "jti": self.ids.uuid(),
         }
-        token = self.jwts.sign(claims)
         return {
-            "accessToken": token,
+            "accessToken": Unsigned(claims),
             "tokenType": "Bearer",
             "expiresIn": self.ttl,
             "scope": " ".join(granted),

@@ -18,7 +18,8 @@ def _state(call: Call) -> HaciendaState:
 
 
 async def create_token(call: Call) -> web.StreamResponse:
-    tokens = _state(call).idp.token(call.path["realm"], call.body or {}, call.replaying)
+    idp = _state(call).idp
+    tokens = await idp.jwts.sign_answer(idp.token(call.path["realm"], call.body or {}, call.replaying))
     return json_response(tokens, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from mockserver.core.errors import Kind, MockError
 from mockserver.core.pipeline import CALL
 from mockserver.core.plugin import Principal, credential
-from mockserver.core.services.jwts import Jwts
+from mockserver.core.services.jwts import Jwts, Unsigned
 from mockserver.core.services.keys import SigningKey
 from mockserver.core.services.masking import presented_digest
 from mockserver.core.specs import Operation
@@ -83,6 +83,7 @@ class IdentityProvider:
         self.jwts = Jwts(key, issuers=[issuer(r) for r in REALMS])
 
     def token(self, realm: str, form: dict[str, str], replaying: bool = False) -> dict[str, Any]:
+        """The token answer, its tokens `Unsigned` (`Jwts.sign_answer` signs them)."""
         client = self._client(realm, form)
         grant = form.get("grant_type")
         if not grant:
@@ -218,10 +219,10 @@ class IdentityProvider:
             "preferred_username": session.username,
         }
         return {
-            "access_token": self.jwts.sign(access),
+            "access_token": Unsigned(access),
             "expires_in": self.access_ttl,
             "refresh_expires_in": self.refresh_ttl,
-            "refresh_token": self.jwts.sign(refresh),
+            "refresh_token": Unsigned(refresh),
             "token_type": "bearer",
             "not-before-policy": 0,
             "session_state": session.id,
