@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from mockserver.admin import add_admin_routes
-from mockserver.core.pipeline import VIOLATIONS, entry
-from mockserver.core.routing import build_provider_app
+from mockserver.core.dispatch import DISPATCH, Dispatcher, entry
+from mockserver.core.pipeline import VIOLATIONS
+from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import RUNTIME, Runtime
 from mockserver.settings import Settings
 
@@ -31,16 +32,20 @@ def create_app(
     app[RUNTIME] = runtime
     app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)
-    # aiohttp tries resources in order: the mounts first, so a mounted request never parses the Host
+    # provider requests are routed by the dispatcher, ahead of aiohttp's router (the control plane's)
+    dispatcher = app[DISPATCH] = Dispatcher()
     for pr in runtime.providers.values():
-        app.add_subapp(pr.provider.mount, build_provider_app(pr, pr.provider.mount))
-    for pr in runtime.providers.values():
-        for host in pr.provider.hosts:
-            host_app = build_provider_app(pr, "")
-            # a Host-routed app takes every path of that host, so it carries the control plane too
-            add_admin_routes(host_app)
-            app.add_domain(host, host_app)
-    app.router.add_get("/", _home)  # after the hosts' apps, which take their own `/`
+        mount = pr.provider.mount
+        dispatcher.mounts[mount] = build_provider_table(pr, mount)
+        # aiohttp's router still resolves the request before the dispatcher sees it: a catch-all per
+        # mount costs it one dictionary lookup, where a miss would cost it a 404 made in advance
+        app.router.add_route("*", mount, _routed)
+        app.router.add_route("*", mount + "/{path:.*}", _routed)
+        if pr.provider.hosts:
+            own = build_provider_table(pr, "")
+            # every path of a provider's real host is its own, except the control plane's
+            dispatcher.hosts.update({host.lower(): own for host in pr.provider.hosts})
+    app.router.add_get("/", _home)
     if background:
         app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_end_streams)
@@ -69,13 +74,18 @@ async def _end_streams(app: web.Application) -> None:
     app[RUNTIME].stream.close()
 
 
+async def _routed(request: web.Request) -> web.StreamResponse:
+    raise RuntimeError("a provider's requests are answered by the dispatcher's routes")
+
+
 def _replay_app(runtime: Runtime) -> web.Application:
     return create_app(runtime.settings, runtime=runtime, background=False)
 
 
 def create_provider_port_app(runtime: Runtime, name: str) -> web.Application:
     """A provider alone on its own port, at the root of the URL space as on its real host."""
-    app = build_provider_app(runtime.providers[name], "", root=True)
+    app = web.Application(client_max_size=runtime.settings.max_body_bytes, middlewares=[entry])
+    app[DISPATCH] = Dispatcher(everything=build_provider_table(runtime.providers[name], ""))
     app[RUNTIME] = runtime
     app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)

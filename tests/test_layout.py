@@ -122,7 +122,7 @@ LAYERS = (
     ("services", ("mockserver.core.services",)),
     ("platform", ("mockserver.core",)),
     ("pipeline", ("mockserver.core.pipeline",)),
-    ("routing", ("mockserver.core.routing",)),
+    ("routing", ("mockserver.core.routing", "mockserver.core.dispatch")),
     ("providers", ("mockserver.providers",)),
     ("admin", ("mockserver.admin",)),
     (

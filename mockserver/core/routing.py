@@ -1,5 +1,5 @@
-"""Builds each provider's aiohttp application from its spec: one route per operation and prefix, each
-with its pipeline chain compiled once, here."""
+"""Builds each provider's routing table from its spec: one route per operation and prefix, each with its
+pipeline chain compiled once, here (see `dispatch` for how a request finds its route)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,9 @@ import re
 
 from aiohttp import web
 
+from mockserver.core.dispatch import Table, Target
 from mockserver.core.errors import Kind, MockError
-from mockserver.core.pipeline import (
-    FALLBACK,
-    PREFIX,
-    PROVIDER,
-    AiohttpHandler,
-    Call,
-    aiohttp_handler,
-    attach,
-    entry,
-    route_for,
-)
+from mockserver.core.pipeline import Call, aiohttp_handler, route_for
 from mockserver.core.plugin import Handler, Unsupported
 from mockserver.core.runtime import ProviderRuntime
 
@@ -30,21 +21,14 @@ def unsupported(reason: Unsupported) -> Handler:
     return answer
 
 
-def build_provider_app(pr: ProviderRuntime, prefix: str, *, root: bool = False) -> web.Application:
-    """`prefix` is the mount ("/hacienda") or "" for an app reached through the provider's real host
-    or alone on its own port (`root`: the app served itself, so it runs `pipeline.entry`; otherwise
-    the app that holds it does)."""
-    app = web.Application(
-        client_max_size=pr.runtime.settings.max_body_bytes, middlewares=[entry] if root else []
-    )
-    app[PROVIDER] = pr
-    app[PREFIX] = prefix
-    app[FALLBACK] = route_for(pr, prefix, None, aiohttp_handler)
-    seen: set[tuple[str, str]] = set()
+def build_provider_table(pr: ProviderRuntime, prefix: str) -> Table:
+    """`prefix` is the mount ("/hacienda"), or "" for the provider's real hosts and its own port."""
+    table = Table(prefix, route_for(pr, prefix, None, aiohttp_handler))
     routes = [(path, op) for op in pr.spec.operations.values() for path in op.routes]
-    # aiohttp tries routes in order: literal paths before parameterised ones (count.json before {id}.json),
-    # and the longer literal tail first ({token}.pdf before {token})
+    # tried in this order within one part of the URL: literal paths before parameterised ones (count.json
+    # before {id}.json), and the longer literal tail first ({token}.pdf before {token})
     routes.sort(key=lambda item: (item[0].count("{"), -len(re.sub(r"{[^}]*}", "", item[0]))))
+    seen: set[tuple[str, str]] = set()
     for path, op in routes:
         declared = pr.provider.operations[op.id]
         route = route_for(
@@ -52,10 +36,9 @@ def build_provider_app(pr: ProviderRuntime, prefix: str, *, root: bool = False) 
         )
         # clients of these APIs add or drop a trailing slash freely
         for variant in {path.rstrip("/") or "/", path.rstrip("/") + "/"}:
-            if (op.method, variant) not in seen:
+            if (op.method, variant) not in seen:  # the first operation to claim a path keeps it
                 seen.add((op.method, variant))
-                # one aiohttp handler per route: it carries the route for the entry middleware
-                app.router.add_route(op.method, variant, attach(_handler(), route))
+                table.add(op.method, variant, Target(route, _unreachable))
 
     async def spec_json(request: web.Request) -> web.Response:
         return web.Response(body=pr.spec.as_json, content_type="application/json")
@@ -64,18 +47,14 @@ def build_provider_app(pr: ProviderRuntime, prefix: str, *, root: bool = False) 
         return web.Response(body=pr.spec.as_yaml, content_type="application/yaml")
 
     served = route_for(pr, prefix, None, aiohttp_handler, journaled=False)
-    app.router.add_get("/openapi.json", attach(spec_json, served))
-    app.router.add_get("/openapi.yaml", attach(spec_yaml, served))
-    for alias in pr.provider.spec_aliases:
-        app.router.add_get(alias, spec_yaml)
-    return app
+    files = [("/openapi.json", Target(served, spec_json)), ("/openapi.yaml", Target(served, spec_yaml))]
+    files += [(alias, Target(table.fallback, spec_yaml)) for alias in pr.provider.spec_aliases]
+    for path, target in files:
+        for method in ("GET", "HEAD"):  # as aiohttp's add_get
+            table.add(method, path, target)
+    return table
 
 
-def _handler() -> AiohttpHandler:
-    """A route's own aiohttp handler (one per route: it carries the route); `pipeline.entry` runs
-    the route's chain in its place."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        raise RuntimeError("a provider's routes are served through mockserver.core.pipeline.entry")
-
-    return handle
+async def _unreachable(request: web.Request) -> web.StreamResponse:
+    """What an operation's route would hand to aiohttp: its chain ends in the provider's handler."""
+    raise RuntimeError("a provider's operations are answered by their chains")

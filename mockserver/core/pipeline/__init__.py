@@ -1,5 +1,6 @@
-"""The request pipeline: one aiohttp middleware builds each request's `Call` once, then runs the chain
-of steps compiled for its route at start-up, so an operation never pays for a step it does not need.
+"""The request pipeline: the entry middleware (`mockserver.core.dispatch`) builds each request's `Call`
+once, then runs the chain of steps compiled for its route at start-up, so an operation never pays for
+a step it does not need.
 
 The steps, outermost first, and which chains carry them:
 
@@ -25,14 +26,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from mockserver.core.persistence import READS
 from mockserver.core.pipeline.auth import authenticate
 from mockserver.core.pipeline.body import body
-from mockserver.core.pipeline.call import CALL, PREFIX, PROVIDER, AiohttpHandler, Call, Exchange, Next, Step
+from mockserver.core.pipeline.call import CALL, AiohttpHandler, Call, Exchange, Next, Route, Step
 from mockserver.core.pipeline.commit import commit
 from mockserver.core.pipeline.due import due
 from mockserver.core.pipeline.envelope import envelope
@@ -43,40 +43,23 @@ from mockserver.core.pipeline.record import record
 from mockserver.core.pipeline.scenarios import scenarios
 from mockserver.core.pipeline.strict import strict
 from mockserver.core.pipeline.validate import validate
-from mockserver.core.runtime import RUNTIME, ProviderRuntime
+from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.specs import Operation
 
 __all__ = [
     "CALL",
-    "FALLBACK",
-    "PREFIX",
-    "PROVIDER",
     "VIOLATIONS",
     "AiohttpHandler",
     "Call",
     "Exchange",
     "Route",
-    "entry",
+    "aiohttp_handler",
+    "record",
     "route_for",
 ]
 
-ADMIN_PREFIX = "/__admin"
-COMPRESSED_LIMIT = 2 * 1024 * 1024  # bytes a compressed request body may inflate to
-ROUTE_ATTR = "mockserver_route"
 # the answers that broke the spec, in strict mode (tests fail on any): the runtime's list
 VIOLATIONS = web.AppKey("violations", list)
-
-
-@dataclass(frozen=True)
-class Route:
-    """One provider route's compiled chain: an operation's, or the provider's other paths (the specs it
-    serves, a 404 or 405 in its envelope)."""
-
-    provider: ProviderRuntime
-    prefix: str
-    op: Operation | None
-    run: Next
-    steps: tuple[str, ...]  # the names of the steps on its chain, outermost first
 
 
 Wanted = Callable[[ProviderRuntime, Operation | None], bool]
@@ -119,58 +102,6 @@ def route_for(
     return Route(pr, prefix, op, run, tuple(s.__name__ for s in chosen))
 
 
-def attach(handler: AiohttpHandler, route: Route) -> AiohttpHandler:
-    setattr(handler, ROUTE_ATTR, route)
-    return handler
-
-
 async def aiohttp_handler(call: Exchange) -> web.StreamResponse:
     """The end of a chain whose answer comes from aiohttp's own route (the control plane, a 404)."""
     return await call.handler(call.request)
-
-
-# a provider app's route for the paths none of its operations has (a 404 or 405 in its envelope)
-FALLBACK = web.AppKey("fallback", Route)
-
-
-def _route(request: web.Request) -> Route | None:
-    if request.path.startswith(ADMIN_PREFIX + "/"):
-        return None
-    info = request.match_info
-    try:
-        route = getattr(info.handler, ROUTE_ATTR, None)
-    except Exception:  # aiohttp raises the routing error (404/405) here
-        route = None
-    if isinstance(route, Route):
-        return route
-    for app in reversed(info.apps):
-        if FALLBACK in app:
-            return app[FALLBACK]
-    return None
-
-
-@web.middleware
-async def entry(request: web.Request, handler: AiohttpHandler) -> web.StreamResponse:
-    """The only middleware: the `Call` is made here, once, and the route's chain runs it."""
-    if request.headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
-        # aiohttp inflates in chunks as large as the body may be: a 1 MB gzip bomb would cost tens of MB
-        request = request.clone(client_max_size=min(request.client_max_size, COMPRESSED_LIMIT))
-    route = _route(request)
-    if route is None:  # the control plane, or a path no provider serves: only the write log applies
-        runtime = request.config_dict[RUNTIME]
-        return await record(Exchange(request=request, runtime=runtime, handler=handler), aiohttp_handler)
-    pr = route.provider
-    call = Call(
-        request=request, runtime=pr.runtime, handler=handler, prefix=route.prefix, provider=pr, op=route.op
-    )
-    header = pr.provider.correlation_header
-    if header:
-        call.correlation_id = request.headers.get(header) or call.trace_id
-        call.extra_headers[header] = call.correlation_id
-    request[CALL] = call
-    try:
-        return await route.run(call)
-    finally:
-        # the request and its call refer to each other: parted here, both are freed as the answer
-        # goes out, not at the next collection of cycles (a pause of tens of ms at a few thousand)
-        del request[CALL]

@@ -3,7 +3,7 @@ provider's request adds to it (its operation, its caller, its parsed parameters 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -97,6 +97,9 @@ class Call(Exchange):
 
     provider: ProviderRuntime
     op: Operation | None
+    params: Mapping[str, str] = field(
+        default_factory=dict
+    )  # the path's parameters as routed, before validation
     path: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
@@ -192,6 +195,15 @@ class Step(Protocol):
 
 
 CALL = web.RequestKey("call", Call)
-# the mount or "" of a provider's app, and the provider it serves
-PROVIDER = web.AppKey("provider", ProviderRuntime)
-PREFIX = web.AppKey("prefix", str)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One provider route's compiled chain: an operation's, or the provider's other paths (the specs it
+    serves, a 404 or 405 in its envelope)."""
+
+    provider: ProviderRuntime
+    prefix: str
+    op: Operation | None
+    run: Next
+    steps: tuple[str, ...]  # the names of the steps on its chain, outermost first

@@ -17,7 +17,7 @@ from mockserver.core.validation import absent_nulls, read_params, violations
 async def validate(call: Call, next: Next) -> web.StreamResponse:
     op, request = call.op, call.request
     assert op is not None  # on the chains of operations only
-    call.path, problems = read_params(op, request.match_info, "path")
+    call.path, problems = read_params(op, call.params, "path")
     call.query, more = read_params(op, request.query, "query")
     problems += more
     if (request.body_exists or op.bodies) and await call.read() is None:

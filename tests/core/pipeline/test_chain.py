@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from mockserver.core import runtime as runtime_module
-from mockserver.core.pipeline import ROUTE_ATTR, STEPS, Route
-from mockserver.core.routing import build_provider_app
+from mockserver.core.dispatch import DISPATCH
+from mockserver.core.pipeline import STEPS, Route
+from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import Runtime
 from tests.conftest import Mock, make_settings
 
@@ -23,13 +24,12 @@ async def toy_mock(make_mock: Any, monkeypatch: pytest.MonkeyPatch) -> Mock:
 
 
 def _routes(mock: Mock) -> dict[tuple[str, str], Route]:
-    found = {}
-    for app in [mock.app, *(r._app for r in mock.app.router.resources() if hasattr(r, "_app"))]:
-        for route in app.router.routes():
-            compiled = getattr(route.handler, ROUTE_ATTR, None)
-            if isinstance(compiled, Route):
-                found[(route.method, route.resource.canonical if route.resource else "")] = compiled
-    return found
+    """Every provider route of the mock's tables, by method and path (the mount's included)."""
+    return {
+        (method, path): route
+        for table in mock.app[DISPATCH].tables()
+        for method, path, route in table.routes()
+    }
 
 
 async def test_an_operation_carries_auth_body_and_idempotency_only_when_its_spec_asks(toy_mock: Mock) -> None:
@@ -77,10 +77,8 @@ async def test_the_served_spec_is_not_journaled_and_strict_only_checks_operation
 
 def test_a_mock_not_strict_compiles_no_strict_step() -> None:
     runtime = Runtime.build(make_settings(strict=False, providers=("bsale",)))
-    app = build_provider_app(runtime.providers["bsale"], "/bsale")
-    steps = {
-        getattr(r.handler, ROUTE_ATTR).steps for r in app.router.routes() if hasattr(r.handler, ROUTE_ATTR)
-    }
+    table = build_provider_table(runtime.providers["bsale"], "/bsale")
+    steps = {route.steps for _, _, route in table.routes()}
     assert steps and not any("strict" in s for s in steps)
 
 

@@ -1,0 +1,85 @@
+"""The dispatcher routes as aiohttp's router would: for every provider's table, every path it serves
+(with parameters of every shape, with and without its trailing slash, under every method) and paths it
+does not, the route, the path parameters and the 404 or 405 (with its methods) are what an aiohttp
+router given the same routes in the same order answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
+from aiohttp.web_urldispatcher import UrlDispatcher
+
+from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, Target
+from mockserver.core.routing import build_provider_table
+from mockserver.core.runtime import Runtime
+from mockserver.settings import ALL_PROVIDERS
+from tests.conftest import Mock, make_settings
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+VALUES = ("123", "abc.json", "a%2Fb%25c", "ñandú")  # what a client may put where a parameter is
+
+
+def _aiohttp_router(table: Table) -> tuple[UrlDispatcher, dict[Any, Target]]:
+    router = UrlDispatcher()
+    targets: dict[Any, Target] = {}
+    for method, path, target in table.added:
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            raise AssertionError("not called")
+
+        router.add_route(method, path, handler)
+        targets[handler] = target
+    return router, targets
+
+
+def _probes(table: Table) -> set[str]:
+    paths = {"/", "/nothing-here", "/v1", "/v1/", "/openapi.json/", "/%7Bid%7D"}
+    for _, path, _ in table.added:
+        for value in VALUES:
+            concrete = re.sub(r"{[^}]*}", value, path)
+            paths |= {concrete, concrete.rstrip("/") + "/", concrete.rstrip("/") or "/", concrete + "x"}
+    return paths
+
+
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_every_table_answers_what_aiohttp_s_router_answers(provider: str) -> None:
+    runtime = Runtime.build(make_settings(providers=(provider,)))
+    table = build_provider_table(runtime.providers[provider], "")
+    router, targets = _aiohttp_router(table)
+    probes = _probes(table)
+    assert len(probes) > 50
+    for path in sorted(probes):
+        for method in METHODS:
+            request = make_mocked_request(method, path)
+            expected = await router.resolve(request)
+            target, params = table.resolve(method, request.rel_url.path_safe)
+            error = expected.http_exception
+            if error is None:
+                assert targets[expected.handler] is target, (method, path)
+                assert dict(params) == dict(expected), (method, path)
+                continue
+            assert target.route is table.fallback and not params, (method, path)
+            with pytest.raises(web.HTTPException) as raised:
+                await target.handler(request)
+            assert type(raised.value) is type(error), (method, path)
+            assert raised.value.headers.get("Allow") == error.headers.get("Allow"), (method, path)
+
+
+def test_the_control_plane_is_never_a_provider_s_and_hosts_come_before_mounts(mock: Mock) -> None:
+    dispatcher: Dispatcher = mock.app[DISPATCH]
+
+    def where(path: str, host: str = "127.0.0.1:8080") -> tuple[str, str] | None:
+        found = dispatcher.table_for(make_mocked_request("GET", path, headers={"Host": host}))
+        return (found[0].prefix, found[1]) if found else None
+
+    assert where("/__admin/health") is None
+    assert where("/__admin/health", host="api.bsale.io") is None
+    assert where("/bsale/v1/documents.json") == ("/bsale", "/v1/documents.json")
+    assert where("/bsale") == ("/bsale", "")
+    assert where("/bsalex/v1") is None and where("/") is None
+    assert where("/v1/documents.json", host="API.BSALE.IO:443") == ("", "/v1/documents.json")
+    assert where("/bsale/v1/documents.json", host="api.bsale.io") == ("", "/bsale/v1/documents.json")
