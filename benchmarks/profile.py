@@ -1,7 +1,8 @@
 """Where a request's time goes: py-spy samples a live mockserver while wrk drives one scenario of the
 suite (get, list, create or token), and each sample is counted as the handler's (a frame of a
 provider's code), the chain's (any other frame of mockserver's: the pipeline's steps and the
-services they call) or aiohttp's and the event loop's (no frame of mockserver's at all).
+services they call), aiohttp's and the event loop's (no frame of mockserver's at all), or the worker
+threads' (the pool that signs tokens, beside the loop).
 
 usage: python benchmarks/profile.py [get|list|create|token ...] [--seconds 8] [--loop uvloop] [--top 25]
        [--json PATH]
@@ -44,8 +45,11 @@ def _ours(path: str) -> bool:
 
 
 def owner(stack: list[str]) -> str:
-    """Whose a sample is: the handler's, the chain's or aiohttp's (frames root first, file in each)."""
+    """Whose a sample is: a worker thread's (the token signatures), the handler's, the chain's or
+    aiohttp's (frames root first, file in each)."""
     files = [_file(frame) for frame in stack]
+    if any(f.endswith("concurrent/futures/thread.py") for f in files):
+        return "worker threads"
     if any(f.startswith(PROVIDERS) for f in files):
         return "handler"
     if any(_ours(f) for f in files):
