@@ -15,6 +15,7 @@ from mockserver.core.dispatch import DISPATCH, Dispatcher, entry
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import RUNTIME, Runtime
+from mockserver.core.snapshots import Snapshots
 from mockserver.settings import Settings
 
 log = logging.getLogger("mockserver")
@@ -26,6 +27,9 @@ def create_app(
     """`background`: run the clock's timers and webhook delivery (a replay drives them itself)."""
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
+    if settings.state_file and runtime.snapshots is None:
+        path = settings.state_file.with_name(f"{settings.state_file.name}-snapshot")
+        runtime.snapshots = Snapshots(runtime, path)
     # a replay (restart, import, fixtures) runs the writes through a private app made the same way
     runtime.app_factory = _replay_app
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[entry])

@@ -18,7 +18,7 @@ from mockserver.admin.common import (
     reply,
     runtime_of,
 )
-from mockserver.core import feed
+from mockserver.admin.stream import clock_moved
 from mockserver.core.runtime import Runtime
 from mockserver.core.services.clock import SandboxClock
 
@@ -129,7 +129,7 @@ async def move(request: web.Request) -> web.Response:
     runtime.testclocks.attach(clock.id, attach)
     runtime.testclocks.detach(clock.id, detach)
     runtime.scheduler.run_due()
-    feed.clock_moved(runtime, clock)
+    clock_moved(runtime, clock)
     return reply(_shown(runtime, clock))
 
 

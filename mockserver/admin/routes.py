@@ -23,7 +23,7 @@ from mockserver.admin.common import (
 )
 from mockserver.admin.contract import contract
 from mockserver.admin.guard import guard, secure_headers
-from mockserver.core import feed, persistence
+from mockserver.core import persistence
 from mockserver.core.errors import MockError
 from mockserver.core.services.clock import check_change
 from mockserver.core.services.lifecycle import Mode
@@ -109,7 +109,7 @@ async def clock_set(request: web.Request) -> web.Response:
     if "advance" in change:
         clock.advance(float(change["advance"]))
     runtime.scheduler.run_due()
-    feed.clock_moved(runtime)
+    stream.clock_moved(runtime)
     return reply(clock.snapshot())
 
 

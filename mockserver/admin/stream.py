@@ -16,6 +16,8 @@ from aiohttp import web
 
 from mockserver.admin.access import sandbox_of
 from mockserver.admin.common import AdminError, check_keys, check_provider, runtime_of
+from mockserver.core.runtime import Runtime
+from mockserver.core.services.clock import SandboxClock
 from mockserver.core.services.stream import KINDS, Event, Stream, TooManyReaders
 
 KEEP_ALIVE = 15.0
@@ -90,6 +92,18 @@ async def stream(request: web.Request) -> web.StreamResponse:
     finally:
         feed.unsubscribe(subscriber)
     return response
+
+
+def clock_moved(runtime: Runtime, clock: SandboxClock | None = None) -> None:
+    """The stream's news of a clock that moved: the mock's (told to everyone), or a test clock (told to
+    each sandbox on it)."""
+    now = runtime.clock.own_now()
+    if clock is None:
+        runtime.stream.publish("clock", None, None, now, {"clock": "mock", **runtime.clock.snapshot()})
+        return
+    shown = {"clock": clock.id, **clock.snapshot(now)}
+    for provider, tenant in runtime.testclocks.sandboxes(clock.id):
+        runtime.stream.publish("clock", provider, tenant, now, shown)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

@@ -7,17 +7,18 @@ import base64
 import functools
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.services.clock import SandboxClock
-
 if TYPE_CHECKING:
-    from mockserver.core.runtime import Runtime
-    from mockserver.core.services.journal import Entry
-    from mockserver.core.services.lifecycle import Track
-    from mockserver.core.services.webhooks import Attempt, Delivery
+    from mockserver.core.services.clock import Clock
+    from mockserver.core.services.journal import Entry, Journal
+    from mockserver.core.services.lifecycle import Lifecycles, Track
+    from mockserver.core.services.stream import Stream
+    from mockserver.core.services.webhooks import Attempt, Delivery, WebhookDispatcher
 
 
-def connect(runtime: Runtime) -> None:
-    stream, clock = runtime.stream, runtime.clock
+def connect(
+    stream: Stream, clock: Clock, journal: Journal, lifecycles: Lifecycles, webhooks: WebhookDispatcher
+) -> None:
+    """Each service tells the stream what it did: a request journaled, a state entered, an attempt."""
 
     def request(entry: Entry) -> None:
         stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json, entry.summary)
@@ -37,9 +38,9 @@ def connect(runtime: Runtime) -> None:
             functools.partial(_attempt_summary, delivery, attempt),
         )
 
-    runtime.journal.recorded = request
-    runtime.lifecycles.entered = state
-    runtime.webhooks.attempted = attempted
+    journal.recorded = request
+    lifecycles.entered = state
+    webhooks.attempted = attempted
 
 
 def _attempt(delivery: Delivery, attempt: Attempt, headers: dict[str, str]) -> dict[str, Any]:
@@ -70,14 +71,3 @@ def _attempt_summary(delivery: Delivery, attempt: Attempt) -> dict[str, Any]:
     return {k: v for k, v in shown.items() if k not in ("headers", "body", "body_encoding")} | {
         "trimmed": True
     }
-
-
-def clock_moved(runtime: Runtime, clock: SandboxClock | None = None) -> None:
-    """The mock's clock moved (told to everyone), or a test clock (told to each sandbox on it)."""
-    now = runtime.clock.own_now()
-    if clock is None:
-        runtime.stream.publish("clock", None, None, now, {"clock": "mock", **runtime.clock.snapshot()})
-        return
-    shown = {"clock": clock.id, **clock.snapshot(now)}
-    for provider, tenant in runtime.testclocks.sandboxes(clock.id):
-        runtime.stream.publish("clock", provider, tenant, now, shown)

@@ -17,12 +17,15 @@ from mockserver.core.services.ratelimit import Bucket
 from mockserver.paths import SPECS
 
 if TYPE_CHECKING:
-    from mockserver.core.pipeline import Call
-    from mockserver.core.runtime import ProviderRuntime
     from mockserver.core.services.webhooks import Attempt, Delivery
     from mockserver.core.specs import Operation
 
-Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+# A handler's `Call` (core.pipeline) and a provider's `ProviderRuntime` (core.runtime) are named here
+# only loosely: both modules stand on this one, which must not reach back up to them. Each provider
+# annotates its own handlers and hooks with the real types.
+CallOf = Any
+ProviderRuntimeOf = Any
+Handler = Callable[[CallOf], Awaitable[web.StreamResponse]]
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -99,7 +102,7 @@ class Authenticator(Protocol):
 
 
 class ErrorRenderer(Protocol):
-    def render(self, error: MockError, call: Call) -> web.Response: ...
+    def render(self, error: MockError, call: CallOf) -> web.Response: ...
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ class Provider:
     hosts: tuple[str, ...]
     operations: Mapping[str, Handler | Unsupported]
     errors: ErrorRenderer
-    make_state: Callable[[ProviderRuntime], Any]
+    make_state: Callable[[ProviderRuntimeOf], Any]
     auth: Authenticator | None = None
     # the sandbox is opened by an API key or token: it is named by masking.tenant_label, not the key
     tenant_is_credential: bool = False
@@ -176,8 +179,8 @@ class Provider:
     )
     rate_limits: RateLimitPolicy | None = None
     options: Sequence[Option] = ()
-    webhook_signer: Callable[[ProviderRuntime, Delivery, float], dict[str, str]] | None = None
-    webhook_observer: Callable[[ProviderRuntime, Delivery, Attempt], None] | None = None
+    webhook_signer: Callable[[ProviderRuntimeOf, Delivery, float], dict[str, str]] | None = None
+    webhook_observer: Callable[[ProviderRuntimeOf, Delivery, Attempt], None] | None = None
     spec_file: Path | None = None
     # echoed on every response (one is made up when the client sent none) and written to the log
     correlation_header: str | None = None
@@ -188,16 +191,16 @@ class Provider:
     # sends a triggered event of any type the spec's `webhooks` lists, built and signed as a real one is,
     # and answers its deliveries; raises LookupError for an entity the sandbox lacks, ValueError when
     # nothing would receive it
-    trigger_event: Callable[[ProviderRuntime, Trigger], list[Delivery]] | None = None
+    trigger_event: Callable[[ProviderRuntimeOf, Trigger], list[Delivery]] | None = None
     # its entities for the dashboard, newest first, at most LATEST of a kind: (runtime, sandbox or None
     # for all, the provider's base URL) → [{tenant, kind, id, state, label?, links?: {pdf?, xml?}}]
-    entities: Callable[[ProviderRuntime, str | None, str], list[dict[str, Any]]] | None = None
+    entities: Callable[[ProviderRuntimeOf, str | None, str], list[dict[str, Any]]] | None = None
     # a file of an entity that its provider serves only with a credential, for the dashboard's links
     # (`/__admin/files/<provider>/<id>.<pdf|xml>?tenant=`): (runtime, sandbox, id, extension) →
     # (content type, bytes), or None when the sandbox has no such file
-    entity_file: Callable[[ProviderRuntime, str, str, str], tuple[str, bytes] | None] | None = None
+    entity_file: Callable[[ProviderRuntimeOf, str, str, str], tuple[str, bytes] | None] | None = None
     # mock-only actions under POST /__admin/actions/<provider>/<name>: (runtime, JSON body) → JSON answer
-    admin_actions: Mapping[str, Callable[[ProviderRuntime, dict[str, Any]], dict[str, Any]]] = field(
+    admin_actions: Mapping[str, Callable[[ProviderRuntimeOf, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict
     )
 

@@ -11,7 +11,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -34,7 +34,6 @@ from mockserver.core.services.store import Store
 from mockserver.core.services.stream import Stream
 from mockserver.core.services.testclocks import SandboxClocks
 from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
-from mockserver.core.snapshots import Snapshots
 from mockserver.core.specs import Spec, load_spec
 from mockserver.settings import Settings
 
@@ -49,6 +48,17 @@ PROVIDERS: dict[str, str] = {
 
 class SpecMismatch(Exception):
     """A provider's handlers and its spec disagree: start-up stops here."""
+
+
+class Snapshotting(Protocol):
+    """What the request path and a restore ask of the snapshots (`core/snapshots.py`, which stands on
+    this module: `app.create_app` makes them for a runtime with a state file)."""
+
+    def load(self) -> int: ...
+    async def admit(self) -> None: ...
+    def done(self) -> None: ...
+    async def run_when_idle(self) -> None: ...
+    def close(self) -> None: ...
 
 
 def load_provider(name: str) -> Provider:
@@ -149,7 +159,7 @@ class Runtime:
     boot: int = 0  # starts so far with this store: request tokens never repeat across restarts
     replay_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     admin_token: str | None = None  # None: the control plane is open (loopback, or --admin-token off)
-    snapshots: Snapshots | None = None  # with a state file: restarts replay only what came after one
+    snapshots: Snapshotting | None = None  # with a state file: restarts replay only what came after one
     _salt: bytes | None = None
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: Inboxes = field(default_factory=Inboxes)
@@ -196,7 +206,7 @@ class Runtime:
             d.provider, d.tenant, d.event, outcome
         )
         runtime.lifecycles.ended = runtime.coverage.ended
-        feed.connect(runtime)
+        feed.connect(runtime.stream, clock, runtime.journal, runtime.lifecycles, runtime.webhooks)
         runtime.testclocks = SandboxClocks(clock)
         scheduler.clock_of = lambda ident: runtime.testclocks.clocks.get(ident)
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
@@ -218,10 +228,6 @@ class Runtime:
             if provider.webhook_observer:
                 runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
             runtime.providers[name] = pr
-        if settings.state_file:
-            runtime.snapshots = Snapshots(
-                runtime, settings.state_file.with_name(f"{settings.state_file.name}-snapshot")
-            )
         return runtime
 
     def secret_salt(self) -> bytes:
