@@ -10,6 +10,7 @@ the timbre's FRMT/FRMA are SHA1withRSA too. The mock's own key stands in for the
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +305,8 @@ def _in_namespace(node: etree._Element) -> etree._Element:
     return node
 
 
-class _SiiSigner:
+@functools.cache
+def _sii_signer() -> Any:
     """signxml, made on first use (it is imported then), told the two things the SII's profile needs that
     it does not do by itself:
 
@@ -319,29 +321,23 @@ class _SiiSigner:
     (which signxml's verifier uses) adds `xmlns=""` to the grandchildren of SignedInfo, so no signxml
     user could verify it (signxml issue 275)."""
 
-    made: Any = None
+    from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+    from signxml.signer import XMLSigner
 
-    @classmethod
-    def get(cls) -> Any:
-        if cls.made is None:
-            from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
-            from signxml.signer import XMLSigner
+    class Signer(XMLSigner):
+        def check_deprecated_methods(self) -> None:
+            pass
 
-            class Signer(XMLSigner):
-                def check_deprecated_methods(self) -> None:
-                    pass
+        def _build_transforms_for_reference(self, *, transforms_node: Any, **_: Any) -> None:
+            from lxml import etree
 
-                def _build_transforms_for_reference(self, *, transforms_node: Any, **_: Any) -> None:
-                    from lxml import etree
+            etree.SubElement(transforms_node, f"{{{DS_NS}}}Transform", Algorithm=C14N)
 
-                    etree.SubElement(transforms_node, f"{{{DS_NS}}}Transform", Algorithm=C14N)
-
-            cls.made = Signer(
-                signature_algorithm=SignatureMethod.RSA_SHA1,
-                digest_algorithm=DigestAlgorithm.SHA1,
-                c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
-            )
-        return cls.made
+    return Signer(
+        signature_algorithm=SignatureMethod.RSA_SHA1,
+        digest_algorithm=DigestAlgorithm.SHA1,
+        c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
+    )
 
 
 def _signed(root: etree._Element, ident: str, signer: Signer) -> etree._Element:
@@ -354,7 +350,7 @@ def _signed(root: etree._Element, ident: str, signer: Signer) -> etree._Element:
     from lxml import etree
 
     etree.SubElement(root, f"{{{DS_NS}}}Signature", Id="placeholder", nsmap={"ds": DS_NS})
-    signed: etree._Element = _SiiSigner.get().sign(
+    signed: etree._Element = _sii_signer().sign(
         root,
         key=signer.private_key,
         cert=[x509.load_der_x509_certificate(signer.certificate_der)],

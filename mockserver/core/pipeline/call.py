@@ -97,9 +97,8 @@ class Call(Exchange):
 
     provider: ProviderRuntime
     op: Operation | None
-    params: Mapping[str, str] = field(
-        default_factory=dict
-    )  # the path's parameters as routed, before validation
+    # the path's parameters as routed, before validation
+    params: Mapping[str, str] = field(default_factory=dict)
     path: dict[str, Any] = field(default_factory=dict)
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None

@@ -4,7 +4,6 @@ cache)."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import math
 import os
@@ -14,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.core.services.keys import SigningKey
+from mockserver.core.services.keys import SigningKey, b64url
 
 _signers: ThreadPoolExecutor | None = None
 
@@ -28,15 +27,11 @@ def _pool() -> ThreadPoolExecutor:
     return _signers
 
 
-def _b64(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
 def signing_input(claims: dict[str, Any], kid: str) -> bytes:
     """A JWS's header and payload, base64url'd, exactly as PyJWT writes them (its header's keys sorted,
     compact JSON): the token is the one `jwt.encode` gives, with the signature made elsewhere."""
     header = json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode()
-    return _b64(header) + b"." + _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{b64url(header)}.{b64url(json.dumps(claims, separators=(',', ':')).encode())}".encode()
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ class Jwts:
             )
         )
         tokens = [
-            (data + b"." + _b64(signed)).decode() for data, signed in zip(inputs, signatures, strict=True)
+            f"{data.decode()}.{b64url(signed)}" for data, signed in zip(inputs, signatures, strict=True)
         ]
         return {**answer, **dict(zip(fields, tokens, strict=True))}
 

@@ -18,9 +18,13 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
 
+def b64url(data: bytes) -> str:
+    """base64url without padding, as JOSE writes it (JWK members, thumbprints, JWS segments)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
 
 class SigningKey:
@@ -62,7 +66,7 @@ class SigningKey:
         thumb = json.dumps(
             {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}, separators=(",", ":")
         )
-        return base64.urlsafe_b64encode(hashlib.sha256(thumb.encode()).digest()).rstrip(b"=").decode()
+        return b64url(hashlib.sha256(thumb.encode()).digest())
 
     @cached_property
     def certificate(self) -> x509.Certificate:
