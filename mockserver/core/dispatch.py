@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -26,6 +27,8 @@ COMPRESSED_LIMIT = 2 * 1024 * 1024  # bytes a compressed request body may inflat
 
 PARAMETER = re.compile(r"\{(?P<var>[_a-zA-Z][_a-zA-Z0-9]*)\}")
 SEGMENT = r"[^{}/]+"  # aiohttp's match for `{name}`
+REMEMBERED = 1024  # (method, path) pairs a table keeps the resolution of; past it, it starts again
+REMEMBERED_PATH = 256  # the longest path it keeps one for (a flood of long random paths stays small)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Table:
         self.added: list[tuple[str, str, Target]] = []  # (method, path, target), in the order added
         self._resources: list[_Resource] = []
         self._index: dict[str, list[_Resource]] = {}
+        self._resolved: dict[tuple[str, str], tuple[Target, Mapping[str, str]]] = {}
 
     def routes(self) -> Iterator[tuple[str, str, Route]]:
         """(method, path with the prefix, route) for every path and method added."""
@@ -106,8 +110,22 @@ class Table:
             self._index.setdefault(_index_key(path), []).append(resource)
         resource.methods.setdefault(method, target)
         self.added.append((method, path, target))
+        self._resolved.clear()
 
     def resolve(self, method: str, path: str) -> tuple[Target, Mapping[str, str]]:
+        """The target and path parameters of a request, remembered for the paths asked for again (a
+        client reading the same resource): what is remembered is only ever read, never changed."""
+        key = (method, path)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(method, path)
+            if len(path) <= REMEMBERED_PATH:
+                if len(self._resolved) >= REMEMBERED:
+                    self._resolved.clear()
+                self._resolved[key] = found
+        return found
+
+    def _resolve(self, method: str, path: str) -> tuple[Target, Mapping[str, str]]:
         allowed: set[str] = set()
         part = path
         while part:
@@ -123,13 +141,13 @@ class Table:
                 break
             part = part.rpartition("/")[0] or "/"
         if allowed:
-            return Target(self.fallback, _refuse(web.HTTPMethodNotAllowed(method, allowed))), {}
-        return Target(self.fallback, _refuse(web.HTTPNotFound())), {}
+            return Target(self.fallback, _refuse(web.HTTPMethodNotAllowed, method, allowed)), {}
+        return Target(self.fallback, _refuse(web.HTTPNotFound)), {}
 
 
-def _refuse(error: web.HTTPException) -> AiohttpHandler:
+def _refuse(error: type[web.HTTPException], *args: Any) -> AiohttpHandler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        raise error
+        raise error(*args)  # a new one each time: an exception raised again keeps its old traceback
 
     return handler
 

@@ -3,8 +3,9 @@
 The mock is deterministic given its writes, their mock times and the ids seed: each request reseeds
 the ids from its own token and each timer from its own key. So the write log in `Store` is the
 whole state: a restart, an import and a fixtures directory all replay writes through the same
-pipeline, on loopback, with the clock frozen at each write's time. Webhooks are not sent during a
-replay; their recorded outcomes are put back and whatever was still pending is sent afterwards.
+pipeline, on loopback (`core/services/loopback.py` sends them), with the clock frozen at each write's
+time. Webhooks are not sent during a replay; their recorded outcomes are put back and whatever was
+still pending is sent afterwards.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from mockserver.core.runtime import Runtime
+from mockserver.core.services.loopback import Loopback
 from mockserver.core.services.store import Write
 from mockserver.core.services.webhooks import Attempt
 from mockserver.core.validation import violations
@@ -60,27 +60,20 @@ async def replay(runtime: Runtime, writes: Sequence[Write], *, record: bool = Fa
     runtime.webhooks.muted = True
     was_frozen = runtime.clock.frozen
     statuses = []
+    client = Loopback("127.0.0.1", server.port or 0)
     try:
-        async with aiohttp.ClientSession() as session:
-            for write in writes:
-                runtime.clock.freeze(write.at)
-                runtime.scheduler.run_due()
-                headers = [*write.headers, (REPLAY, f"{write.token} {runtime.replay_secret}")]
-                if write.base:
-                    headers.append((REPLAY_BASE_HEADER, write.base))
-                mount = runtime.providers[write.provider].provider.mount if write.provider else ""
-                url = server.make_url(mount + write.target)
-                try:
-                    async with session.request(
-                        write.method, url, headers=headers, data=write.body, allow_redirects=False
-                    ) as response:
-                        await response.read()
-                        statuses.append(response.status)
-                except aiohttp.ClientError:  # a dropped-connection scenario, replayed
-                    statuses.append(0)
-                if record:
-                    runtime.store.append(write, runtime.clock.state())
+        for write in writes:
+            runtime.clock.freeze(write.at)
+            runtime.scheduler.run_due()
+            headers = [*write.headers, (REPLAY, f"{write.token} {runtime.replay_secret}")]
+            if write.base:
+                headers.append((REPLAY_BASE_HEADER, write.base))
+            mount = runtime.providers[write.provider].provider.mount if write.provider else ""
+            statuses.append(await client.request(write.method, mount + write.target, headers, write.body))
+            if record:
+                runtime.store.append(write, runtime.clock.state())
     finally:
+        client.close()
         runtime.webhooks.muted = False
         if not was_frozen:
             runtime.clock.unfreeze()  # it runs on from the last write's time (a restore puts back the rest)

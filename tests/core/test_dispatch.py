@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from aiohttp.web_urldispatcher import UrlDispatcher
 
-from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, Target
+from mockserver.core.dispatch import DISPATCH, REMEMBERED, REMEMBERED_PATH, Dispatcher, Table, Target
 from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import Runtime
 from mockserver.settings import ALL_PROVIDERS
@@ -52,7 +52,8 @@ async def test_every_table_answers_what_aiohttp_s_router_answers(provider: str) 
     router, targets = _aiohttp_router(table)
     probes = _probes(table)
     assert len(probes) > 50
-    for path in sorted(probes):
+    # the second time round, each answer is the one the table remembered
+    for path in [*sorted(probes), *sorted(probes)]:
         for method in METHODS:
             request = make_mocked_request(method, path)
             expected = await router.resolve(request)
@@ -83,3 +84,22 @@ def test_the_control_plane_is_never_a_provider_s_and_hosts_come_before_mounts(mo
     assert where("/bsalex/v1") is None and where("/") is None
     assert where("/v1/documents.json", host="API.BSALE.IO:443") == ("", "/v1/documents.json")
     assert where("/bsale/v1/documents.json", host="api.bsale.io") == ("", "/bsale/v1/documents.json")
+
+
+async def test_what_a_table_remembers_stays_bounded_and_a_refusal_is_raised_anew() -> None:
+    runtime = Runtime.build(make_settings(providers=("bsale",)))
+    table = build_provider_table(runtime.providers["bsale"], "")
+    for n in range(REMEMBERED + 50):
+        table.resolve("GET", f"/v1/documents/{n}.json")
+    assert 0 < len(table._resolved) <= REMEMBERED
+    table.resolve("GET", "/v1/documents/" + "9" * REMEMBERED_PATH + ".json")
+    assert all(len(path) <= REMEMBERED_PATH for _, path in table._resolved)
+    first, _ = table.resolve("GET", "/nothing-here")
+    again, _ = table.resolve("GET", "/nothing-here")
+    assert again is first
+    raised = []
+    for _ in range(2):
+        with pytest.raises(web.HTTPNotFound) as error:
+            await again.handler(make_mocked_request("GET", "/nothing-here"))
+        raised.append(error.value)
+    assert raised[0] is not raised[1]  # a shared one would carry every earlier request's traceback
