@@ -42,7 +42,7 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
             tenant=tenant,
             method=request.method,
             path=request.path,
-            query=mask_query(request.query),
+            query=mask_query(request.query) if request.query_string else {},
             status=response.status,
             duration_ms=ms,
             request_headers=request.headers,
@@ -88,7 +88,8 @@ def _response_body(response: web.StreamResponse) -> bytes | str | None:
     body = getattr(response, "body", None)
     if not isinstance(body, bytes) or not body:
         return None
-    kind = response.content_type
+    # the header as set (aiohttp's `content_type` parses it again on every read)
+    kind = response.headers.get("Content-Type", "application/octet-stream").partition(";")[0].strip().lower()
     if kind.startswith("text/") or kind.endswith(("json", "xml")):
         return body[:RESPONSE_KEPT]
     return f"{len(body)} bytes of {kind}"

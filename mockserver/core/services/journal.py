@@ -123,6 +123,9 @@ class Journal:
         if held is None:
             held = self._entries[sandbox] = deque()
         held.append(entry)
+        if self._shares.total >= self.size and self._shares.replaces(sandbox):
+            held.popleft()  # full, and the sandbox holding the most is this one: its oldest goes
+            return
         self._shares.add(sandbox)
         if self._shares.total > self.size:
             self._drop_oldest(self._shares.largest())

@@ -36,6 +36,17 @@ class Shares(Generic[K]):
         while self._top and not self._holding.get(self._top):
             self._top -= 1
 
+    def replaces(self, holder: K) -> bool:
+        """What `add(holder)` then `remove(largest())` does, in one step, when `holder` holds the most:
+        its count stays, and it now reached that count last. Whether it held the most."""
+        had = self.counts.get(holder, 0)
+        if not had or had != self._top:
+            return False
+        tied = self._holding[had]
+        del tied[holder]
+        tied[holder] = None
+        return True
+
     def largest(self) -> K | None:
         """The holder with the most (of those tied, the one that reached that many first)."""
         return next(iter(self._holding[self._top])) if self._top else None

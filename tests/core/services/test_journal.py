@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+from collections import deque
 from typing import Any
 
 from mockserver.core.services.journal import Entry, Journal
 from mockserver.core.services.masking import tenant_label
+from mockserver.core.services.shares import Shares
 
 
 def _entry(journal: Journal, **fields: Any) -> Entry:
@@ -63,3 +66,22 @@ def test_shown_entries_mask_credentials_in_headers() -> None:
     shown = entry.as_json()
     assert shown["request_headers"] == {"Authorization": "Bearer ***", "Accept": "*/*"}
     assert "s3cret" not in str(shown)
+
+
+def test_a_full_journal_keeps_what_the_max_min_rule_keeps_whichever_sandbox_writes() -> None:
+    """The journal's shortcut (a full journal whose largest holder writes drops that holder's oldest
+    without recounting) keeps exactly what adding, then dropping the largest holder's oldest, keeps."""
+    rng = random.Random(7)
+    journal = Journal(size=20)
+    shares: Shares[str | None] = Shares()
+    kept: dict[str | None, deque[int]] = {}
+    for _ in range(3000):
+        tenant = rng.choice([None, "a", "a", "a", "b", "c"])
+        entry = _entry(journal, tenant=tenant)
+        kept.setdefault(tenant, deque()).append(entry.id)
+        shares.add(tenant)
+        if shares.total > 20:
+            largest = shares.largest()
+            kept[largest].popleft()
+            shares.remove(largest)
+        assert sorted(e.id for e in journal.query()) == sorted(i for ids in kept.values() for i in ids)
