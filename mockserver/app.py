@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from mockserver.admin import add_admin_routes
-from mockserver.core.dispatch import DISPATCH, Dispatcher, entry
+from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, entry
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import RUNTIME, Runtime
@@ -38,17 +39,14 @@ def create_app(
     add_admin_routes(app)
     # provider requests are routed by the dispatcher, ahead of aiohttp's router (the control plane's)
     dispatcher = app[DISPATCH] = Dispatcher()
-    for pr in runtime.providers.values():
-        mount = pr.provider.mount
-        dispatcher.mounts[mount] = build_provider_table(pr, mount)
+    for name, listing in runtime.providers.listings.items():
+        mount = listing.mount
+        # the provider and its tables are made on its first request (at its mount or one of its hosts)
+        dispatcher.defer(listing, functools.partial(_tables, runtime, name))
         # aiohttp's router still resolves the request before the dispatcher sees it: a catch-all per
         # mount costs it one dictionary lookup, where a miss would cost it a 404 made in advance
         app.router.add_route("*", mount, _routed)
         app.router.add_route("*", mount + "/{path:.*}", _routed)
-        if pr.provider.hosts:
-            own = build_provider_table(pr, "")
-            # every path of a provider's real host is its own, except the control plane's
-            dispatcher.hosts.update({host.lower(): own for host in pr.provider.hosts})
     app.router.add_get("/", _home)
     if background:
         app.cleanup_ctx.append(_background)
@@ -60,9 +58,9 @@ async def _home(request: web.Request) -> web.Response:
     """`GET /`: where things are, for a person who opens the mock in a browser."""
     runtime = request.config_dict[RUNTIME]
     rows = "".join(
-        f'<li><a href="{pr.provider.mount}/openapi.yaml">{html.escape(pr.provider.title)}</a> '
-        f"at <code>{pr.provider.mount}</code></li>"
-        for pr in runtime.providers.values()
+        f'<li><a href="{listing.mount}/openapi.yaml">{html.escape(listing.title)}</a> '
+        f"at <code>{listing.mount}</code></li>"
+        for listing in runtime.providers.listings.values()
     )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockserver</title></head>'
@@ -80,6 +78,14 @@ async def _end_streams(app: web.Application) -> None:
 
 async def _routed(request: web.Request) -> web.StreamResponse:
     raise RuntimeError("a provider's requests are answered by the dispatcher's routes")
+
+
+def _tables(runtime: Runtime, name: str) -> tuple[Table, Table | None]:
+    """A provider's table at its mount and, when it has real hosts, the one every path there goes to
+    (except the control plane's)."""
+    pr = runtime.providers[name]
+    mount = pr.provider.mount
+    return build_provider_table(pr, mount), build_provider_table(pr, "") if pr.provider.hosts else None
 
 
 def _replay_app(runtime: Runtime) -> web.Application:

@@ -48,7 +48,7 @@ async def serve(settings: Settings) -> None:
     ports = [settings.port, *settings.provider_ports.values()]
     context = None
     if settings.tls:
-        hosts = [h for pr in runtime.providers.values() for h in pr.provider.hosts]
+        hosts = [h for listing in runtime.providers.listings.values() for h in listing.hosts]
         directory = settings.tls_dir or Path(tempfile.mkdtemp(prefix="mockserver-tls-"))
         from mockserver.core.services import tls  # only with --tls: it loads cryptography
 
@@ -136,10 +136,10 @@ def _banner(runtime: Runtime, scheme: str) -> None:
     base = f"{scheme}://{host}:{settings.port}"
     loop = type(asyncio.get_running_loop()).__module__.partition(".")[0]  # "uvloop" or "asyncio"
     say("mockserver %s listening on %s://%s:%d (%s)", __version__, scheme, settings.host, settings.port, loop)
-    for pr in runtime.providers.values():
-        alone = settings.provider_ports.get(pr.name)
+    for name, listing in runtime.providers.listings.items():
+        alone = settings.provider_ports.get(name)
         extra = f" (alone on {scheme}://{host}:{alone})" if alone else ""
-        say("  %-10s %s%s%s", pr.name, base, pr.provider.mount, extra)
+        say("  %-10s %s%s%s", name, base, listing.mount, extra)
     say("  %-10s %s/__admin (health: %s/__admin/health)", "control", base, base)
     if runtime.admin_token is not None and not settings.admin_token:  # made now: the user must be told
         say("  %-10s %s (X-Mock-Admin-Token; set --admin-token to choose it)", "admin", runtime.admin_token)

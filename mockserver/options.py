@@ -25,7 +25,7 @@ from mockserver.arguments import (
     state_file_path,
     whole_number,
 )
-from mockserver.core.runtime import PROVIDERS, load_provider
+from mockserver.core.runtime import PROVIDERS, listing_of
 from mockserver.logs import FORMATS
 from mockserver.settings import ALL_PROVIDERS, LOOPS, Settings
 
@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text (readable), json (JSON lines with timestamps), or auto: text on a terminal, else json",
     )
     for name in PROVIDERS:
-        provider = load_provider(name)
+        provider = listing_of(name)  # without loading its package
         group = p.add_argument_group(provider.title)
         for option in provider.options:
             flag = f"--{name}-{option.name.replace('_', '-')}"

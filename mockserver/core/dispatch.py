@@ -14,13 +14,14 @@ methods, a 404 otherwise. The control plane and the mock's home page are still a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from mockserver.core.pipeline import CALL, AiohttpHandler, Call, Exchange, Route, aiohttp_handler, record
+from mockserver.core.plugin import Listing
 from mockserver.core.runtime import RUNTIME
 
 COMPRESSED_LIMIT = 2 * 1024 * 1024  # bytes a compressed request body may inflate to
@@ -160,6 +161,29 @@ class Dispatcher:
         self.everything = everything
         self.hosts: dict[str, Table] = {}
         self.mounts: dict[str, Table] = {}
+        # a provider not built yet: its mount and hosts, to the maker of its tables (mount, hosts)
+        self._deferred: dict[str, Callable[[], tuple[Table, Table | None]]] = {}
+        self._keys: dict[Callable[[], tuple[Table, Table | None]], Listing] = {}
+
+    def defer(self, listing: Listing, make: Callable[[], tuple[Table, Table | None]]) -> None:
+        """Route to a provider whose tables `make` builds, the first time a request is for it."""
+        self._keys[make] = listing
+        self._deferred[listing.mount] = make
+        self._deferred.update({host.lower(): make for host in listing.hosts})
+
+    def _made(self, key: str) -> bool:
+        """Build the deferred provider `key` (a mount or host) names; whether there was one."""
+        make = self._deferred.get(key)
+        if make is None:
+            return False
+        listing = self._keys.pop(make)
+        for name in (listing.mount, *(host.lower() for host in listing.hosts)):
+            del self._deferred[name]
+        mount, own = make()
+        self.mounts[listing.mount] = mount
+        if own is not None:
+            self.hosts.update({host.lower(): own for host in listing.hosts})
+        return True
 
     def table_for(self, request: web.BaseRequest) -> tuple[Table, str] | None:
         """The table a request is for and its path within it; None for the control plane and the rest."""
@@ -169,16 +193,25 @@ class Dispatcher:
         if self.everything is not None:
             return self.everything, path
         host = request.headers.get("Host")
-        if host and self.hosts:
+        if host and (self.hosts or self._deferred):
             host = host.lower()  # as aiohttp matches a domain: with or without the request's port
-            table = self.hosts.get(host) or self.hosts.get(host.partition(":")[0])
+            name = host.partition(":")[0]
+            table = self.hosts.get(host) or self.hosts.get(name)
+            if table is None and self._deferred and (self._made(host) or self._made(name)):
+                table = self.hosts.get(host) or self.hosts.get(name)
             if table is not None:
                 return table, path
         end = path.find("/", 1)
-        table = self.mounts.get(path if end < 0 else path[:end])
+        mount = path if end < 0 else path[:end]
+        table = self.mounts.get(mount)
+        if table is None and self._deferred and self._made(mount):
+            table = self.mounts.get(mount)
         return (table, path[len(table.prefix) :]) if table is not None else None
 
     def tables(self) -> Iterator[Table]:
+        """Every table, the deferred providers' built now."""
+        for make in list(self._keys):
+            self._made(self._keys[make].mount)
         every = (self.everything, *self.hosts.values(), *self.mounts.values())
         yield from {id(table): table for table in every if table is not None}.values()
 

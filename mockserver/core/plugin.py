@@ -93,6 +93,28 @@ class Option:
     choices: Sequence[Any] | None = None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What is known of a provider without loading its package (`mockserver/providers/listings.py`):
+    enough to parse its options, route to it and check a Host names it."""
+
+    name: str
+    title: str
+    mount: str
+    hosts: tuple[str, ...]
+    options: Sequence[Option] = ()
+
+    def declared(self) -> dict[str, Any]:
+        """The `Provider` fields it gives: its package declares the rest."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "mount": self.mount,
+            "hosts": self.hosts,
+            "options": self.options,
+        }
+
+
 class Authenticator(Protocol):
     async def authenticate(self, request: web.Request, op: Operation) -> Principal: ...
 
@@ -203,6 +225,10 @@ class Provider:
     admin_actions: Mapping[str, Callable[[ProviderRuntimeOf, dict[str, Any]], dict[str, Any]]] = field(
         default_factory=dict
     )
+
+    @property
+    def listing(self) -> Listing:
+        return Listing(self.name, self.title, self.mount, self.hosts, tuple(self.options))
 
     @property
     def spec_path(self) -> Path:

@@ -9,14 +9,14 @@ import itertools
 import logging
 import secrets
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from mockserver.core import feed
-from mockserver.core.plugin import Provider, Unsupported
+from mockserver.core.plugin import Listing, Provider, Unsupported
 from mockserver.core.services import callbacks, shards
 from mockserver.core.services.clock import Clock
 from mockserver.core.services.coverage import Coverage
@@ -68,6 +68,46 @@ def load_provider(name: str) -> Provider:
     return provider
 
 
+def listing_of(name: str) -> Listing:
+    """A provider's name, mount, hosts and options without loading its package (one the listings do
+    not have, a test's own, is loaded)."""
+    listings: dict[str, Listing] = importlib.import_module("mockserver.providers.listings").LISTINGS
+    listing = listings.get(name)
+    return listing if listing is not None else load_provider(name).listing
+
+
+class Providers(Mapping[str, "ProviderRuntime"]):
+    """The running providers, each built (its package imported, its spec read, its state made) the first
+    time something asks for it, so start-up and an idle mock pay only for what is used. Their names,
+    listings and membership are known without building any."""
+
+    def __init__(self, names: tuple[str, ...], build: Callable[[str], ProviderRuntime]) -> None:
+        self.listings = {name: listing_of(name) for name in names}
+        self._build = build
+        self._built: dict[str, ProviderRuntime] = {}
+
+    def __getitem__(self, name: str) -> ProviderRuntime:
+        pr = self._built.get(name)
+        if pr is None:
+            if name not in self.listings:
+                raise KeyError(name)
+            pr = self._built[name] = self._build(name)
+        return pr
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.listings
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.listings)
+
+    def __len__(self) -> int:
+        return len(self.listings)
+
+    def built(self) -> list[ProviderRuntime]:
+        """Those built so far."""
+        return list(self._built.values())
+
+
 def check_coverage(provider: Provider, spec: Spec) -> None:
     """Every operationId has a handler or an `Unsupported` reason, no handler lacks an operation, and
     the events the spec documents can be triggered."""
@@ -85,6 +125,25 @@ def check_coverage(provider: Provider, spec: Spec) -> None:
         problems.append("the spec documents webhooks and nothing triggers them (trigger_event)")
     if problems:
         raise SpecMismatch(f"{provider.name} ({spec.path}): " + "; ".join(problems))
+
+
+def _provider_runtime(runtime: Runtime, name: str) -> ProviderRuntime:
+    settings = runtime.settings
+    provider = load_provider(name)
+    spec = load_spec(provider.spec_path)
+    check_coverage(provider, spec)
+    options = {
+        o.name: settings.provider_options.get(name, {}).get(o.name, o.default) for o in provider.options
+    }
+    scale = settings.rate_limits.get(name, settings.rate_limits.get("*", 1.0))
+    pr = ProviderRuntime(provider, spec, runtime, RateLimiter(runtime.clock, scale), options)
+    pr.state = provider.make_state(pr)
+    if provider.webhook_signer:
+        runtime.webhooks.signers[name] = functools.partial(provider.webhook_signer, pr)
+    runtime.scenarios.catalogues[name] = dict(provider.scenarios)
+    if provider.webhook_observer:
+        runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
+    return pr
 
 
 @dataclass
@@ -163,7 +222,7 @@ class Runtime:
     _salt: bytes | None = None
     _requests: itertools.count[int] = field(default_factory=itertools.count)
     inboxes: Inboxes = field(default_factory=Inboxes)
-    providers: dict[str, ProviderRuntime] = field(default_factory=dict)
+    providers: Providers = field(default_factory=lambda: Providers((), _no_provider))
     violations: list[str] = field(default_factory=list)  # answers that broke the spec (--strict)
     # makes an app serving this runtime: a replay runs the write log through one (set by create_app)
     app_factory: Callable[[Runtime], web.Application] | None = None
@@ -211,23 +270,18 @@ class Runtime:
         scheduler.clock_of = lambda ident: runtime.testclocks.clocks.get(ident)
         # each timer draws its ids from its own stream, named by its work: a replay repeats them
         scheduler.job_context = lambda job: ids.stream(f"job:{job.when!r}:{job.key or job.seq}")
-        for name in settings.providers:
-            provider = load_provider(name)
-            spec = load_spec(provider.spec_path)
-            check_coverage(provider, spec)
-            options = {
-                o.name: settings.provider_options.get(name, {}).get(o.name, o.default)
-                for o in provider.options
-            }
-            scale = settings.rate_limits.get(name, settings.rate_limits.get("*", 1.0))
-            pr = ProviderRuntime(provider, spec, runtime, RateLimiter(clock, scale), options)
-            pr.state = provider.make_state(pr)
-            if provider.webhook_signer:
-                runtime.webhooks.signers[name] = functools.partial(provider.webhook_signer, pr)
-            runtime.scenarios.catalogues[name] = dict(provider.scenarios)
-            if provider.webhook_observer:
-                runtime.webhooks.observers[name] = functools.partial(provider.webhook_observer, pr)
-            runtime.providers[name] = pr
+        runtime.providers = Providers(settings.providers, functools.partial(_provider_runtime, runtime))
+        for name, given in settings.provider_options.items():  # a mistyped option stops the start
+            if name not in PROVIDERS:
+                raise ValueError(f"options for an unknown provider {name!r}; known: {', '.join(PROVIDERS)}")
+            if name not in runtime.providers:
+                continue  # not running (the command line gives every provider's defaults)
+            known = {o.name for o in runtime.providers.listings[name].options}
+            unknown = sorted(set(given) - known)
+            if unknown:
+                has = ", ".join(sorted(known)) or "none"
+                raise ValueError(f"{name} has no option {', '.join(unknown)}; its options: {has}")
+        runtime.scenarios.load = runtime.providers.get  # a provider's own scenarios come with it
         return runtime
 
     def secret_salt(self) -> bytes:
@@ -319,6 +373,10 @@ def admin_token(settings: Settings) -> str | None:
     except ValueError:
         loopback = settings.host == "localhost"
     return None if loopback else secrets.token_urlsafe(24)
+
+
+def _no_provider(name: str) -> ProviderRuntime:
+    raise KeyError(name)
 
 
 # every app serving this runtime (the main one, a provider alone on its port, the control plane) holds it

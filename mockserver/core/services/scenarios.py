@@ -77,6 +77,7 @@ class Scenarios:
         self.ids = ids
         self.rules: list[Rule] = []
         self.catalogues: dict[str, dict[str, dict[str, Any]]] = {}
+        self.load: Callable[[str], object] = lambda provider: None  # builds a provider (the runtime's)
         # how a delay or a slow body waits: real time, so a client's own timeout sees it (tests swap it)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
@@ -88,6 +89,8 @@ class Scenarios:
         self.rules = saved
 
     def catalogue(self, provider: str) -> dict[str, dict[str, Any]]:
+        if provider not in self.catalogues:
+            self.load(provider)  # a provider not built yet brings its own scenarios when it is
         return {**COMMON_CATALOGUE, **self.catalogues.get(provider, {})}
 
     def add(self, spec: Mapping[str, Any]) -> Rule:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from mockserver.core.plugin import Option, Provider
+from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
 from mockserver.providers.avenio import events, views
@@ -15,6 +15,7 @@ from mockserver.providers.avenio.ratelimits import AvenioLimits
 from mockserver.providers.avenio.routes import OPERATIONS
 from mockserver.providers.avenio.state import WRONG_PASSWORD, AvenioState
 from mockserver.providers.avenio.triggers import trigger
+from mockserver.providers.listings import LISTINGS
 
 
 def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[str, Any]:
@@ -25,10 +26,7 @@ def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[
 
 
 PROVIDER = Provider(
-    name="avenio",
-    title="Avenio Cloud (Chile) — Boletas de honorarios",
-    mount="/avenio",
-    hosts=("api.uat.aveniocloud.com", "api.sandbox.aveniocloud.com"),
+    **LISTINGS["avenio"].declared(),
     operations=OPERATIONS,
     errors=AvenioErrors(),
     make_state=AvenioState,
@@ -52,17 +50,4 @@ PROVIDER = Provider(
         "confirm-annulment": lambda pr, body: _settle(pr, body, True),
         "reject-annulment": lambda pr, body: _settle(pr, body, False),
     },
-    options=(
-        Option("token_ttl", int, 3600, "access token lifetime in seconds (expiresIn)"),
-        Option("processing_delay", float, 1.0, "seconds from pending to processing"),
-        Option("decision_delay", float, 2.0, "seconds from processing to completed/failed"),
-        Option("slow_delay", float, 60.0, "processing time for the slow magic receptor 88888888-8"),
-        Option("download_ttl", int, 900, "seconds a signed pdfUrl/xmlUrl stays valid"),
-        Option(
-            "receptor_confirmation_delay",
-            float,
-            3 * 86400.0,
-            "seconds until the receptor confirms a late annulment on its own",
-        ),
-    ),
 )

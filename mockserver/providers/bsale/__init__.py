@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.plugin import Option, Provider
+from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.providers.bsale import views
 from mockserver.providers.bsale.auth import AccessToken
@@ -13,6 +13,7 @@ from mockserver.providers.bsale.ratelimits import BsaleLimits
 from mockserver.providers.bsale.routes import OPERATIONS
 from mockserver.providers.bsale.state import BsaleState
 from mockserver.providers.bsale.triggers import trigger
+from mockserver.providers.listings import LISTINGS
 
 
 def _configure_webhook(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
@@ -26,10 +27,7 @@ def _emails(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 PROVIDER = Provider(
-    name="bsale",
-    title="Bsale (Chile) — documents API v1",
-    mount="/bsale",
-    hosts=("api.bsale.io", "api.bsale.cl"),
+    **LISTINGS["bsale"].declared(),
     operations=OPERATIONS,
     errors=BsaleErrors(),
     make_state=BsaleState,
@@ -45,5 +43,4 @@ PROVIDER = Provider(
         # what sendEmail would have sent: {"tenant": <access_token>}
         "emails": _emails,
     },
-    options=(Option("sii_delay", float, 2.0, "seconds until an electronic document's informedSii leaves 1"),),
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.plugin import Option, Provider
+from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
+from mockserver.providers.listings import LISTINGS
 from mockserver.providers.tuimprenta import views
 from mockserver.providers.tuimprenta.auth import BearerKey
 from mockserver.providers.tuimprenta.errors import TuimprentaErrors
@@ -32,10 +33,7 @@ def _emails(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 PROVIDER = Provider(
-    name="tuimprenta",
-    title="tuimprenta.digital (Venezuela)",
-    mount="/tuimprenta",
-    hosts=("api.tuimprenta.digital",),
+    **LISTINGS["tuimprenta"].declared(),
     operations=OPERATIONS,
     errors=TuimprentaErrors(),
     make_state=TuimprentaState,
@@ -54,13 +52,4 @@ PROVIDER = Provider(
     trigger_event=trigger,
     entities=views.entities,
     entity_file=views.entity_file,
-    options=(
-        Option("processing_delay", float, 1.0, "seconds a batch waits queued before it is processed"),
-        Option(
-            "seconds_per_invoice",
-            float,
-            0.01,
-            "seconds a batch stays processing per invoice (at least one second, unless this is 0)",
-        ),
-    ),
 )

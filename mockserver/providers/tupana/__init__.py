@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from mockserver.core.plugin import Option, Provider
+from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
+from mockserver.providers.listings import LISTINGS
 from mockserver.providers.tupana import charges, events, views
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors
@@ -23,10 +24,7 @@ def _pay(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:
 
 
 PROVIDER = Provider(
-    name="tupana",
-    title="Tu Pana (Chile) — API de Facturación",
-    mount="/tupana",
-    hosts=("api.tupana.ai",),
+    **LISTINGS["tupana"].declared(),
     operations=OPERATIONS,
     errors=TupanaErrors(),
     make_state=TupanaState,
@@ -46,14 +44,4 @@ PROVIDER = Provider(
         "rejected-by-tax-authority": {"description": "every document of the batch is rejected by the SII"},
         "tax-authority-down": {"description": "every document of the batch ends temporary_error"},
     },
-    options=(
-        Option("processing_delay", float, 1.0, "seconds from created to processing"),
-        Option("sii_delay", float, 2.0, "seconds from processing to the SII's answer"),
-        Option(
-            "download_ttl",
-            int,
-            7200,
-            "seconds a presigned PDF/XML URL stays valid (2 hours, as the SDK says)",
-        ),
-    ),
 )
