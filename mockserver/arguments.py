@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.cluster.workers import parse_workers
+from mockserver.core.listings import PROVIDERS
 from mockserver.core.plugin import Option
-from mockserver.core.runtime import PROVIDERS
 from mockserver.paths import DEFAULT_SIGNING_KEY
 
 

@@ -25,7 +25,8 @@ from mockserver.arguments import (
     state_file_path,
     whole_number,
 )
-from mockserver.core.runtime import PROVIDERS, listing_of
+from mockserver.core.listings import PROVIDERS
+from mockserver.core.runtime import listing_of
 from mockserver.logs import FORMATS
 from mockserver.settings import ALL_PROVIDERS, LOOPS, Settings
 

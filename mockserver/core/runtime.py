@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from mockserver.core import feed
+from mockserver.core.listings import LISTINGS, PROVIDERS
 from mockserver.core.plugin import Listing, Provider, Unsupported
 from mockserver.core.services import callbacks, shards
 from mockserver.core.services.clock import Clock
@@ -36,14 +37,6 @@ from mockserver.core.services.testclocks import SandboxClocks
 from mockserver.core.services.webhooks import Delivery, WebhookDispatcher
 from mockserver.core.specs import Spec, load_spec
 from mockserver.settings import Settings
-
-PROVIDERS: dict[str, str] = {
-    "hacienda": "mockserver.providers.hacienda",
-    "avenio": "mockserver.providers.avenio",
-    "bsale": "mockserver.providers.bsale",
-    "tupana": "mockserver.providers.tupana",
-    "tuimprenta": "mockserver.providers.tuimprenta",
-}
 
 
 class SpecMismatch(Exception):
@@ -71,8 +64,7 @@ def load_provider(name: str) -> Provider:
 def listing_of(name: str) -> Listing:
     """A provider's name, mount, hosts and options without loading its package (one the listings do
     not have, a test's own, is loaded)."""
-    listings: dict[str, Listing] = importlib.import_module("mockserver.providers.listings").LISTINGS
-    listing = listings.get(name)
+    listing = LISTINGS.get(name)
     return listing if listing is not None else load_provider(name).listing
 
 

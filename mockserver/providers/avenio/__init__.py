@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from mockserver.core.listings import LISTINGS
 from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
@@ -15,7 +16,6 @@ from mockserver.providers.avenio.ratelimits import AvenioLimits
 from mockserver.providers.avenio.routes import OPERATIONS
 from mockserver.providers.avenio.state import WRONG_PASSWORD, AvenioState
 from mockserver.providers.avenio.triggers import trigger
-from mockserver.providers.listings import LISTINGS
 
 
 def _settle(pr: ProviderRuntime, body: dict[str, Any], confirmed: bool) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.core.listings import LISTINGS
 from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.providers.bsale import views
@@ -13,7 +14,6 @@ from mockserver.providers.bsale.ratelimits import BsaleLimits
 from mockserver.providers.bsale.routes import OPERATIONS
 from mockserver.providers.bsale.state import BsaleState
 from mockserver.providers.bsale.triggers import trigger
-from mockserver.providers.listings import LISTINGS
 
 
 def _configure_webhook(pr: ProviderRuntime, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Costa Rica's Ministerio de Hacienda: Comprobantes Electrónicos API v1 (recepción) and its Keycloak IdP."""
 
+from mockserver.core.listings import LISTINGS
 from mockserver.core.plugin import Provider
 from mockserver.core.services.masking import REDACTED, digest_stand_in
 from mockserver.providers.hacienda import views
@@ -9,7 +10,6 @@ from mockserver.providers.hacienda.ratelimits import HaciendaLimits
 from mockserver.providers.hacienda.routes import OPERATIONS
 from mockserver.providers.hacienda.state import HaciendaState
 from mockserver.providers.hacienda.triggers import trigger
-from mockserver.providers.listings import LISTINGS
 
 PROVIDER = Provider(
     **LISTINGS["hacienda"].declared(),

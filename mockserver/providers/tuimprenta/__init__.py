@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.core.listings import LISTINGS
 from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
-from mockserver.providers.listings import LISTINGS
 from mockserver.providers.tuimprenta import views
 from mockserver.providers.tuimprenta.auth import BearerKey
 from mockserver.providers.tuimprenta.errors import TuimprentaErrors

@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from mockserver.core.listings import LISTINGS
 from mockserver.core.plugin import Provider
 from mockserver.core.runtime import ProviderRuntime
 from mockserver.core.services.masking import REDACTED
-from mockserver.providers.listings import LISTINGS
 from mockserver.providers.tupana import charges, events, views
 from mockserver.providers.tupana.auth import ApiKey
 from mockserver.providers.tupana.errors import TupanaErrors

@@ -1,12 +1,21 @@
-"""What the mock knows of each provider before loading it: its name, title, mount, real hosts and
-options. Start-up, the command line, the control plane's Host check and the dispatcher read these; a
-provider's package (its handlers, state and spec) is loaded on its first request
-(`core.runtime.Providers`). Each package declares its `Provider` with its listing here, so the two
-never disagree."""
+"""The providers the mock runs, and what it knows of each before loading its package: its name, title,
+mount, real hosts and options. Start-up, the command line, the control plane's Host check and the
+dispatcher read these; a provider's package (its handlers, state and spec) is loaded on its first
+request (`core.runtime.Providers`). Each package declares its `Provider` with its listing from here,
+so the two never disagree."""
 
 from __future__ import annotations
 
 from mockserver.core.plugin import Listing, Option
+
+# where each provider's package is (`core.runtime.load_provider` imports it)
+PROVIDERS: dict[str, str] = {
+    "hacienda": "mockserver.providers.hacienda",
+    "avenio": "mockserver.providers.avenio",
+    "bsale": "mockserver.providers.bsale",
+    "tupana": "mockserver.providers.tupana",
+    "tuimprenta": "mockserver.providers.tuimprenta",
+}
 
 LISTINGS: dict[str, Listing] = {
     "hacienda": Listing(
