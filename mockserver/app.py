@@ -16,7 +16,6 @@ from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, entry
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import RUNTIME, Runtime
-from mockserver.core.snapshots import Snapshots
 from mockserver.settings import Settings
 
 log = logging.getLogger("mockserver")
@@ -29,6 +28,8 @@ def create_app(
     settings = settings or Settings()
     runtime = runtime or Runtime.build(settings)
     if settings.state_file and runtime.snapshots is None:
+        from mockserver.core.snapshots import Snapshots  # only with a state file: it loads pickle
+
         path = settings.state_file.with_name(f"{settings.state_file.name}-snapshot")
         runtime.snapshots = Snapshots(runtime, path)
     # a replay (restart, import, fixtures) runs the writes through a private app made the same way
