@@ -48,7 +48,7 @@ async def serve(settings: Settings) -> None:
     ports = [settings.port, *settings.provider_ports.values()]
     context = None
     if settings.tls:
-        hosts = [h for listing in runtime.providers.listings.values() for h in listing.hosts]
+        hosts = runtime.providers.hosts()
         directory = settings.tls_dir or Path(tempfile.mkdtemp(prefix="mockserver-tls-"))
         from mockserver.core.services import tls  # only with --tls: it loads cryptography
 

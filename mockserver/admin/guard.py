@@ -73,7 +73,7 @@ def _is_ip(name: str) -> bool:
 
 def own_names(runtime: Runtime) -> set[str]:
     settings = runtime.settings
-    names = {h for listing in runtime.providers.listings.values() for h in listing.hosts}
+    names = set(runtime.providers.hosts())
     names |= set(settings.allowed_hosts) | {settings.host}
     names |= {address.rpartition(":")[0] for address in settings.cluster.values()}
     if settings.public_url:

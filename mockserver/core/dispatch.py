@@ -161,22 +161,21 @@ class Dispatcher:
         self.everything = everything
         self.hosts: dict[str, Table] = {}
         self.mounts: dict[str, Table] = {}
-        # a provider not built yet: its mount and hosts, to the maker of its tables (mount, hosts)
-        self._deferred: dict[str, Callable[[], tuple[Table, Table | None]]] = {}
-        self._keys: dict[Callable[[], tuple[Table, Table | None]], Listing] = {}
+        # a provider not built yet, by its mount and each of its hosts: its listing and its tables' maker
+        self._deferred: dict[str, tuple[Listing, Callable[[], tuple[Table, Table | None]]]] = {}
 
     def defer(self, listing: Listing, make: Callable[[], tuple[Table, Table | None]]) -> None:
-        """Route to a provider whose tables `make` builds, the first time a request is for it."""
-        self._keys[make] = listing
-        self._deferred[listing.mount] = make
-        self._deferred.update({host.lower(): make for host in listing.hosts})
+        """Route to a provider whose tables `make` builds (at its mount, at its hosts), the first time a
+        request is for it."""
+        for key in (listing.mount, *(host.lower() for host in listing.hosts)):
+            self._deferred[key] = (listing, make)
 
     def _made(self, key: str) -> bool:
         """Build the deferred provider `key` (a mount or host) names; whether there was one."""
-        make = self._deferred.get(key)
-        if make is None:
+        found = self._deferred.get(key)
+        if found is None:
             return False
-        listing = self._keys.pop(make)
+        listing, make = found
         for name in (listing.mount, *(host.lower() for host in listing.hosts)):
             del self._deferred[name]
         mount, own = make()
@@ -210,8 +209,8 @@ class Dispatcher:
 
     def tables(self) -> Iterator[Table]:
         """Every table, the deferred providers' built now."""
-        for make in list(self._keys):
-            self._made(self._keys[make].mount)
+        while self._deferred:
+            self._made(next(iter(self._deferred)))
         every = (self.everything, *self.hosts.values(), *self.mounts.values())
         yield from {id(table): table for table in every if table is not None}.values()
 

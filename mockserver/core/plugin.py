@@ -95,7 +95,7 @@ class Option:
 
 @dataclass(frozen=True)
 class Listing:
-    """What is known of a provider without loading its package (`mockserver/providers/listings.py`):
+    """What is known of a provider without loading its package (`core/listings.py`):
     enough to parse its options, route to it and check a Host names it."""
 
     name: str

@@ -95,6 +95,10 @@ class Providers(Mapping[str, "ProviderRuntime"]):
     def __len__(self) -> int:
         return len(self.listings)
 
+    def hosts(self) -> list[str]:
+        """Every real host of the running providers, built or not."""
+        return [host for listing in self.listings.values() for host in listing.hosts]
+
     def built(self) -> list[ProviderRuntime]:
         """Those built so far."""
         return list(self._built.values())
