@@ -1,8 +1,10 @@
 """The write log in SQLite: every acknowledged write, committed before its response is sent.
 
-State is rebuilt by replaying the log (see `persistence`), so the log is the state: a temporary
-database by default (deleted at exit), a file with `--state-file` (WAL, synchronous=FULL: a `kill -9`
-loses nothing that was acknowledged).
+State is rebuilt by replaying the log (see `persistence`), so the log is the state: a file with
+`--state-file` (WAL, synchronous=FULL: a `kill -9` loses nothing that was acknowledged), or by default
+a temporary database that nothing outlives. Without a file nothing can read the database but this
+class, so its writes are kept in memory and inserted `BATCH` at a time (one statement instead of one
+per write, the log's largest cost on a create), and before anything reads the log.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ INSERT_WRITE = (
     "INSERT INTO writes (token, at, provider, method, target, base, headers, body)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+INSERT_NUMBERED = (
+    "INSERT INTO writes (seq, token, at, provider, method, target, base, headers, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+BATCH = 64  # writes held in memory at most, without a state file
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class StateFileError(ValueError):
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        # without a state file: the writes not inserted yet (each row with its number), the clock after them
+        self._pending: list[tuple[Any, ...]] | None = None if path else []
+        self._pending_clock: dict[str, Any] | None = None
         # without a state file: SQLite's private temporary database, on disk beyond a 2 MB page cache
         # and deleted when closed, so a long-lived mock's memory stays flat however many writes it logs
         try:
@@ -112,13 +122,17 @@ class Store:
         return self.log_id
 
     def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._flush()
         self._db.close()
 
     def meta(self, key: str) -> Any:
+        self._flush()
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def set_meta(self, key: str, value: Any) -> None:
+        self._flush()
         encoded = json.dumps(value)
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, encoded))
         if key == "clock":
@@ -126,7 +140,9 @@ class Store:
 
     def append(self, write: Write, clock: dict[str, Any]) -> None:
         """The write and the clock after it, in one transaction: both or neither survive a crash. The
-        clock only changes when it is moved, so most writes are one INSERT, atomic on its own."""
+        clock only changes when it is moved, so most writes are one INSERT, atomic on its own. Without a
+        file the write waits in memory for the batch it goes in; when the batch cannot be inserted, this
+        write is refused (the error raised) and the earlier ones wait for the next try."""
         row = (
             write.token,
             write.at,
@@ -137,6 +153,19 @@ class Store:
             json.dumps(write.headers),
             write.body,
         )
+        pending = self._pending
+        if pending is not None:
+            pending.append((self.last_seq + 1, *row))
+            if len(pending) >= BATCH:
+                try:
+                    self._flush(clock)
+                except sqlite3.Error:
+                    pending.pop()
+                    raise
+            else:
+                self._pending_clock = clock
+            self.last_seq += 1
+            return
         if clock == self._clock:
             cursor = self._db.execute(INSERT_WRITE, row)
         else:
@@ -146,8 +175,23 @@ class Store:
             self._clock = dict(clock)
         self.last_seq = cursor.lastrowid or self.last_seq
 
+    def _flush(self, clock: dict[str, Any] | None = None) -> None:
+        """Insert the writes held in memory, in one transaction with the clock after the last of them."""
+        pending, clock = self._pending, clock or self._pending_clock
+        if not pending:
+            return
+        with self._transaction():
+            self._db.executemany(INSERT_NUMBERED, pending)
+            if clock is not None and clock != self._clock:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (json.dumps(clock),))
+        if clock is not None:
+            self._clock = dict(clock)
+        pending.clear()
+        self._pending_clock = None
+
     def writes(self, after: int = 0) -> list[Write]:
         """The writes in order; `after`: only those after that write (the last a snapshot includes)."""
+        self._flush()
         rows = self._db.execute(
             "SELECT token, at, provider, method, target, base, headers, body FROM writes WHERE seq > ?"
             " ORDER BY seq",
@@ -159,6 +203,7 @@ class Store:
         ]
 
     def count(self) -> int:
+        self._flush()
         row = self._db.execute("SELECT count(*) FROM writes").fetchone()
         return int(row[0])
 
@@ -176,6 +221,7 @@ class Store:
     def forget_provider_writes(self) -> None:
         """Before a full reset is recorded: nothing provider writes did survives it, nor earlier resets;
         the control plane's settings (lifecycle modes, inboxes, the clock, a pause) do."""
+        self._flush()
         with self._transaction():
             self._db.execute(
                 "DELETE FROM writes WHERE provider IS NOT NULL OR target LIKE '/__admin/actions/%'"
@@ -185,6 +231,7 @@ class Store:
             self._new_log()
 
     def clear(self) -> None:
+        self._flush()
         with self._transaction():
             self._db.execute("DELETE FROM writes")
             self._db.execute("DELETE FROM deliveries")
