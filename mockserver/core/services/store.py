@@ -122,9 +122,7 @@ class Store:
         return self.log_id
 
     def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._flush()
-        self._db.close()
+        self._db.close()  # without a file the database goes with it, and what waits in memory too
 
     def meta(self, key: str) -> Any:
         self._flush()
@@ -231,13 +229,14 @@ class Store:
             self._new_log()
 
     def clear(self) -> None:
-        self._flush()
+        if self._pending:
+            self._pending.clear()  # dropped with the rest, not inserted to be deleted
         with self._transaction():
             self._db.execute("DELETE FROM writes")
             self._db.execute("DELETE FROM deliveries")
             self._db.execute("DELETE FROM meta WHERE key = 'clock'")
             self._new_log()
-        self._clock = None
+        self._clock = self._pending_clock = None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

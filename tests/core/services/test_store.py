@@ -36,6 +36,16 @@ def test_without_a_state_file_writes_are_inserted_a_batch_at_a_time_and_every_re
     store.close()
 
 
+def test_without_a_state_file_a_clear_drops_the_writes_waiting_in_memory_too() -> None:
+    store = Store()
+    for n in range(3):
+        store.append(write(n), CLOCK)
+    store.clear()
+    assert store.count() == 0 and store.writes() == []
+    store.append(write(7), CLOCK)
+    assert [w.token for w in store.writes()] == ["t7"]
+
+
 def test_without_a_state_file_the_clock_after_the_last_write_is_kept() -> None:
     store = Store()
     store.append(write(0), CLOCK)
