@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockserver.core import persistence
+from mockserver.core.services import store
 from mockserver.core.services.masking import tenant_label
 from tests.conftest import Mock, MockFactory
 from tests.providers.tuimprenta.conftest import Tuimprenta, invoice_body
@@ -44,6 +45,18 @@ async def test_export_and_import_into_another_mock_gives_back_the_same_invoices(
     assert [i["status"] for i in after["data"]] == ["issued", "canceled", "issued"]
     again = await (await target.mock.client.get("/__admin/state")).json()
     assert again["writes"] == exported["writes"]
+
+
+async def test_an_export_holds_every_write_across_the_write_logs_batches(make_mock: MockFactory) -> None:
+    """Without a state file the log inserts its writes a batch at a time: an export in the middle of a
+    batch still has every write, in order."""
+    source = Tuimprenta(await _mock(make_mock, rate_limits={"*": None}))
+    customer = invoice_body()["customer"]
+    names = [f"Cliente {n}" for n in range(store.BATCH + 5)]
+    for name in names:
+        await source.invoice(customer={**customer, "name": name})
+    exported = await (await source.mock.client.get("/__admin/state")).json()
+    assert [json.loads(w["body"])["customer"]["name"] for w in exported["writes"]] == names
 
 
 async def test_import_refuses_what_is_not_an_export_and_keeps_the_state(make_mock: MockFactory) -> None:
