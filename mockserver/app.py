@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from mockserver.admin import add_admin_routes
-from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, entry
+from mockserver.core.dispatch import DISPATCH, Dispatcher, Table, entry, serve_ahead
 from mockserver.core.pipeline import VIOLATIONS
 from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import RUNTIME, Runtime
@@ -44,14 +44,15 @@ def create_app(
         mount = listing.mount
         # the provider and its tables are made on its first request (at its mount or one of its hosts)
         dispatcher.defer(listing, functools.partial(_tables, runtime, name))
-        # aiohttp's router still resolves the request before the dispatcher sees it: a catch-all per
-        # mount costs it one dictionary lookup, where a miss would cost it a 404 made in advance
+        # a provider request aiohttp's router does see (one that asks `Expect: 100-continue`) resolves
+        # to a catch-all per mount in one dictionary lookup, where a miss would cost it a 404 made anew
         app.router.add_route("*", mount, _routed)
         app.router.add_route("*", mount + "/{path:.*}", _routed)
     app.router.add_get("/", _home)
     if background:
         app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_end_streams)
+    serve_ahead(app)
     return app
 
 
@@ -101,6 +102,7 @@ def create_provider_port_app(runtime: Runtime, name: str) -> web.Application:
     app[VIOLATIONS] = runtime.violations
     add_admin_routes(app)
     app.on_shutdown.append(_end_streams)  # the stream is served here too
+    serve_ahead(app)
     return app
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mockserver.core.pipeline import CALL, AiohttpHandler, Call, Exchange, Route, aiohttp_handler, record
 from mockserver.core.plugin import Listing
@@ -216,21 +216,47 @@ class Dispatcher:
 
 
 ADMIN = "/__admin/"
+EXPECT = hdrs.EXPECT
 # where an app's provider requests go
 DISPATCH = web.AppKey("dispatch", Dispatcher)
 
 
 @web.middleware
 async def entry(request: web.Request, handler: AiohttpHandler) -> web.StreamResponse:
-    """The only middleware: the `Call` is made here, once, and the route's chain runs it."""
-    if request.headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
-        # aiohttp inflates in chunks as large as the body may be: a 1 MB gzip bomb would cost tens of MB
-        request = request.clone(client_max_size=min(request.client_max_size, COMPRESSED_LIMIT))
+    """The only middleware, for what aiohttp's router answers (the control plane, the home page, a
+    provider request that asks `Expect: 100-continue`): a provider's request goes on to its chain, the
+    rest get only the write log."""
+    request = _bounded(request)
     found = request.app[DISPATCH].table_for(request)
-    if found is None:  # the control plane, or a path no provider serves: only the write log applies
+    if found is None:
         runtime = request.config_dict[RUNTIME]
         return await record(Exchange(request=request, runtime=runtime, handler=handler), aiohttp_handler)
-    table, path = found
+    return await _serve(request, *found)
+
+
+def serve_ahead(app: web.Application) -> None:
+    """Answer provider requests ahead of aiohttp's application: its router would resolve them to a
+    catch-all only to reach `entry` through its middleware wrappers (a twelfth of a GET). Requests the
+    dispatcher does not take, and those that ask `Expect: 100-continue` (aiohttp's route answers the
+    expectation), go through the application as before; so would every request if aiohttp stopped
+    serving through `Application._handle`."""
+    through_app = app._handle
+    dispatcher = app[DISPATCH]
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if EXPECT not in request.headers:
+            found = dispatcher.table_for(request)
+            if found is not None:
+                return await _serve(_bounded(request), *found)
+        return await through_app(request)
+
+    # what aiohttp's server calls for each request; set in the instance's own dictionary (aiohttp's debug
+    # mode warns about any attribute set on an application the plain way)
+    vars(app)["_handle"] = handle
+
+
+async def _serve(request: web.Request, table: Table, path: str) -> web.StreamResponse:
+    """A provider request: the `Call` is made here, once, and the route's chain runs it."""
     target, params = table.resolve(request.method, path)
     route = target.route
     pr = route.provider
@@ -254,3 +280,11 @@ async def entry(request: web.Request, handler: AiohttpHandler) -> web.StreamResp
         # the request and its call refer to each other: parted here, both are freed as the answer
         # goes out, not at the next collection of cycles (a pause of tens of ms at a few thousand)
         del request[CALL]
+
+
+def _bounded(request: web.Request) -> web.Request:
+    """A compressed body may inflate to COMPRESSED_LIMIT at most: aiohttp inflates in chunks as large as
+    the body may be, so a 1 MB gzip bomb would cost tens of MB."""
+    if request.headers.get("Content-Encoding", "identity").lower() in ("identity", ""):
+        return request
+    return request.clone(client_max_size=min(request.client_max_size, COMPRESSED_LIMIT))

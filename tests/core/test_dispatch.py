@@ -5,6 +5,7 @@ router given the same routes in the same order answers."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -18,6 +19,7 @@ from mockserver.core.routing import build_provider_table
 from mockserver.core.runtime import Runtime
 from mockserver.settings import ALL_PROVIDERS
 from tests.conftest import Mock, make_settings
+from tests.providers.bsale.conftest import TOKEN
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 VALUES = ("123", "abc.json", "a%2Fb%25c", "ñandú")  # what a client may put where a parameter is
@@ -103,3 +105,46 @@ async def test_what_a_table_remembers_stays_bounded_and_a_refusal_is_raised_anew
             await again.handler(make_mocked_request("GET", "/nothing-here"))
         raised.append(error.value)
     assert raised[0] is not raised[1]  # a shared one would carry every earlier request's traceback
+
+
+async def test_a_provider_request_is_answered_ahead_of_aiohttp_s_router(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved: list[str] = []
+    real = UrlDispatcher.resolve
+
+    async def counted(self: UrlDispatcher, request: web.Request) -> Any:
+        resolved.append(request.path)
+        return await real(self, request)
+
+    monkeypatch.setattr(UrlDispatcher, "resolve", counted)
+    headers = {"access_token": TOKEN}
+    answer = await mock.client.get("/bsale/v1/documents.json", headers=headers)
+    assert answer.status == 200 and (await answer.json())["count"] >= 0
+    assert (await mock.client.get("/bsale/v1/nothing.json", headers=headers)).status == 404
+    assert (await mock.client.get("/__admin/health")).status == 200
+    # the control plane is still aiohttp's (its router, then the control plane's own)
+    assert resolved and set(resolved) == {"/__admin/health"}
+
+
+async def test_a_provider_request_that_expects_100_continue_gets_it_then_its_answer(mock: Mock) -> None:
+    body = b'{"documentTypeId": 8}'
+    head = (
+        "POST /bsale/v1/documents.json HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+        f"access_token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", mock.client.port)
+    try:
+        writer.write(head.encode())
+        await writer.drain()
+        continued = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert continued == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(body)
+        await writer.drain()
+        status = await reader.readline()
+        assert status.startswith(b"HTTP/1.1 400 "), status  # Bsale's own refusal of an incomplete document
+        rest = await reader.readuntil(b"\r\n\r\n")
+        assert b"application/json" in rest
+    finally:
+        writer.close()
+    assert [e.status for e in mock.runtime.journal.query(provider="bsale")] == [400]
