@@ -50,6 +50,11 @@ def absent_nulls(validator: LazyValidator, instance: Any) -> None:
     """JSON null where the schema takes no null is how clients say "not given" (Python's None, PHP's
     null, JavaScript's undefined turned null): such a member is dropped, as if it were never sent. A
     field the schema requires is then reported missing, in the provider's words."""
+    try:
+        if not _holds_null(instance):
+            return  # nothing to drop: the schema is not asked (a body without null is most bodies)
+    except RecursionError:
+        pass  # nested past the stack where no schema reaches: the schema's own walk decides
     for _ in range(8):  # a pass drops every null jsonschema names; nested ones may show on the next
         dropped = False
         for error in validator.iter_errors(instance):
@@ -62,6 +67,15 @@ def absent_nulls(validator: LazyValidator, instance: Any) -> None:
                 dropped = True
         if not dropped:
             return
+
+
+def _holds_null(value: Any) -> bool:
+    """Whether a null is anywhere in a decoded JSON value."""
+    if isinstance(value, dict):
+        return any(v is None or _holds_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(v is None or _holds_null(v) for v in value)
+    return value is None
 
 
 def _at(instance: Any, path: list[Any]) -> Any:

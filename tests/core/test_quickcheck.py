@@ -153,3 +153,23 @@ def test_over_every_schema_of_a_spec_it_never_vouches_for_what_jsonschema_refuse
                 errors = [e.message for e in validator.compiled.iter_errors(value)]
                 assert errors == [], f"{where}: vouched for {value!r}"
     assert judged > 100 and vouched > judged // 4  # it does take most of the load off jsonschema
+
+
+def test_a_body_without_null_is_not_walked_by_the_schema_for_nulls(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.core import validation
+
+    asked: list[Any] = []
+
+    class Validator:
+        def iter_errors(self, instance: Any) -> Any:
+            asked.append(instance)
+            return iter(())
+
+    validation.absent_nulls(Validator(), {"a": [1, {"b": "x"}]})  # type: ignore[arg-type]
+    assert asked == []
+    deep: Any = None
+    for _ in range(5000):
+        deep = [deep]
+    validation.absent_nulls(Validator(), {"a": [1, {"b": None}]})  # type: ignore[arg-type]
+    validation.absent_nulls(Validator(), {"deep": deep})  # type: ignore[arg-type]
+    assert len(asked) == 2  # a null, or nesting too deep to look through: the schema is asked
