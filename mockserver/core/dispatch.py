@@ -216,7 +216,6 @@ class Dispatcher:
 
 
 ADMIN = "/__admin/"
-EXPECT = hdrs.EXPECT
 # where an app's provider requests go
 DISPATCH = web.AppKey("dispatch", Dispatcher)
 
@@ -244,7 +243,7 @@ def serve_ahead(app: web.Application) -> None:
     dispatcher = app[DISPATCH]
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        if EXPECT not in request.headers:
+        if hdrs.EXPECT not in request.headers:
             found = dispatcher.table_for(request)
             if found is not None:
                 return await _serve(_bounded(request), *found)
