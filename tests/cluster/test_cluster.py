@@ -10,7 +10,9 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -68,6 +70,11 @@ class Seen:
         for url in urls:
             assert "/__shard/" in url, url
             self(httpx.get(url))
+
+
+def chile_today(now: str) -> str:
+    """The clock's date in Santiago, the day Avenio checks fechaEmision against (UTC runs ahead of it)."""
+    return datetime.fromisoformat(now).astimezone(ZoneInfo("America/Santiago")).date().isoformat()
 
 
 def emision(today: str) -> dict[str, Any]:
@@ -164,7 +171,7 @@ def test_a_sandbox_of_each_provider_lands_on_one_worker_for_every_request(cluste
     emitted = seen(
         httpx.post(
             box.url("avenio") + "/api/v1/bhe/emitir",
-            json=emision(box.clock.now()["now"][:10]),
+            json=emision(chile_today(box.clock.now()["now"])),
             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
         )
     ).json()
