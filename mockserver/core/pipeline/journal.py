@@ -12,8 +12,8 @@ from mockserver.core.errors import MockError
 from mockserver.core.pipeline.call import Call, Next
 from mockserver.core.plugin import Principal
 from mockserver.core.services import multipart
-from mockserver.core.services.journal import RESPONSE_KEPT, Entry
-from mockserver.core.services.masking import MASK, mask_query, mask_value, mentions_secret
+from mockserver.core.services.journal import Entry, kept_response
+from mockserver.core.services.masking import MASK, mask_value, mentions_secret
 
 log = logging.getLogger("mockserver.access")
 
@@ -42,14 +42,14 @@ async def journal(call: Call, next: Next) -> web.StreamResponse:
             tenant=tenant,
             method=request.method,
             path=request.path,
-            query=mask_query(request.query) if request.query_string else {},
+            query=request.query,
             status=response.status,
             duration_ms=ms,
             request_headers=request.headers,
             request_body=_journal_body(call),
             response_headers=response.headers,
             scenario=call.scenario,
-            response_body=_response_body(response),
+            response_body=kept_response(getattr(response, "body", None), response.headers),
         )
     )
     if log.isEnabledFor(logging.INFO):
@@ -80,19 +80,6 @@ async def _identify(call: Call) -> None:
     except MockError:
         return
     call.principal = Principal(call.provider.sandbox_of(principal.tenant), principal.scopes)
-
-
-def _response_body(response: web.StreamResponse) -> bytes | str | None:
-    """What the journal keeps of an answer: the first RESPONSE_KEPT bytes of a text one (JSON, XML, CSV),
-    the size and type of a file, nothing of a streamed one; masked when shown (`Entry.as_json`)."""
-    body = getattr(response, "body", None)
-    if not isinstance(body, bytes) or not body:
-        return None
-    # the header as set (aiohttp's `content_type` parses it again on every read)
-    kind = response.headers.get("Content-Type", "application/octet-stream").partition(";")[0].strip().lower()
-    if kind.startswith("text/") or kind.endswith(("json", "xml")):
-        return body[:RESPONSE_KEPT]
-    return f"{len(body)} bytes of {kind}"
 
 
 def _journal_body(call: Call) -> Any:

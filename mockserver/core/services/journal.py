@@ -14,6 +14,7 @@ from mockserver.core.services.masking import (
     MASK,
     mask_header,
     mask_headers,
+    mask_query,
     mask_value,
     mentions_secret,
     names_sandbox,
@@ -22,24 +23,14 @@ from mockserver.core.services.shares import Shares
 
 HEADERS = ("request_headers", "response_headers")
 RESPONSE_KEPT = 4096  # bytes of a text answer the journal keeps
-# an entry's fields in its summary: all but the headers and the bodies
-SUMMARY = (
-    "id",
-    "at",
-    "provider",
-    "operation",
-    "tenant",
-    "method",
-    "path",
-    "status",
-    "duration_ms",
-    "scenario",
-)
+OCTETS = "application/octet-stream"  # the type of an answer without one
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One request; its headers and query are kept as received and masked only when shown."""
+    """One request, kept as references to what the request and its answer already hold: its headers and
+    query as received, its answer's body as sent (a copy only of a long one); each masked, and the
+    answer's body read as text or as a file, only when the entry is shown."""
 
     id: int
     at: float
@@ -48,31 +39,38 @@ class Entry:
     tenant: str | None
     method: str
     path: str
-    query: Mapping[str, str]
+    query: Mapping[str, str]  # as received: `shown_query` masks it
     status: int
     duration_ms: float
     request_headers: Mapping[str, str]
     request_body: Any = None
     response_headers: Mapping[str, str] = field(default_factory=dict)
     scenario: str | None = None
-    response_body: bytes | str | None = None  # its first RESPONSE_KEPT bytes, or what file it was
+    # the answer's bytes (up to RESPONSE_KEPT of them), or what file it was; None for a streamed one
+    response_body: bytes | str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         """For a snapshot: the headers as plain pairs (a live request's are a view of it), credentials
-        masked (a snapshot is on disk, as the write log is)."""
-        state = dict(vars(self))
+        masked (a snapshot is on disk, as the write log is), the query and the answer as shown."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in HEADERS:
             state[name] = [(str(k), mask_header(str(k), str(v))) for k, v in state[name].items()]
+        state["query"] = self.shown_query()
+        state["response_body"] = self._kept_response()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name in HEADERS:
             state[name] = CIMultiDict(state[name])
-        vars(self).update(state)
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    def shown_query(self) -> dict[str, str]:
+        return mask_query(self.query) if self.query else {}
 
     def as_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["query"] = dict(self.query)
+        data["query"] = self.shown_query()
         data["request_headers"] = mask_headers(self.request_headers)
         data["response_headers"] = mask_headers(self.response_headers)
         data["response_body"] = self._shown_response()
@@ -80,12 +78,37 @@ class Entry:
 
     def summary(self) -> dict[str, Any]:
         """The entry without headers or bodies: what the event stream keeps of an older request."""
-        return {name: getattr(self, name) for name in SUMMARY} | {"query": dict(self.query), "trimmed": True}
+        return {
+            "id": self.id,
+            "at": self.at,
+            "provider": self.provider,
+            "operation": self.operation,
+            "tenant": self.tenant,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "scenario": self.scenario,
+            "query": self.shown_query(),
+            "trimmed": True,
+        }
+
+    def _kept_response(self) -> bytes | str | None:
+        """The answer's body as the journal keeps it: the bytes of a text one (JSON, XML, CSV), the size
+        and type of a file."""
+        body = self.response_body
+        if not isinstance(body, bytes):
+            return body
+        # the header as set (aiohttp's `content_type` parses it again on every read)
+        kind = self.response_headers.get("Content-Type", OCTETS).partition(";")[0].strip().lower()
+        if kind.startswith("text/") or kind.endswith(("json", "xml")):
+            return body
+        return f"{len(body)} bytes of {kind}"
 
     def _shown_response(self) -> Any:
         """The answer's body as the journal shows it: JSON with its secret fields masked (a token
         endpoint's tokens), text masked whole if it names a secret, a file by its size and type."""
-        body = self.response_body
+        body = self._kept_response()
         if not isinstance(body, bytes):
             return body
         text = body.decode("utf-8", "replace")
@@ -93,6 +116,19 @@ class Entry:
             return mask_value(json.loads(text))
         except ValueError:
             return MASK if mentions_secret(text) else mask_value(text)
+
+
+def kept_response(body: Any, headers: Mapping[str, str]) -> bytes | str | None:
+    """What an entry keeps of an answer's body: a reference to it, or for a long one its first
+    RESPONSE_KEPT bytes (a text) or its size and type (a file); nothing of a streamed one."""
+    if not isinstance(body, bytes) or not body:
+        return None
+    if len(body) <= RESPONSE_KEPT:
+        return body  # read as text or as a file when shown: most answers are never shown
+    kind = headers.get("Content-Type", OCTETS).partition(";")[0].strip().lower()
+    if kind.startswith("text/") or kind.endswith(("json", "xml")):
+        return body[:RESPONSE_KEPT]
+    return f"{len(body)} bytes of {kind}"
 
 
 class Journal:

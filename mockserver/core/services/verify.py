@@ -37,7 +37,7 @@ def _mismatches(entry: Entry, criteria: Mapping[str, Any]) -> list[str]:
     if "path" in criteria and not re.search(str(criteria["path"]), entry.path):
         out.append(f"path: {entry.path} does not match {criteria['path']!r}")
     if "query" in criteria:
-        out += _differences(entry.query, criteria["query"], "query")
+        out += _differences(entry.shown_query(), criteria["query"], "query")
     if "body" in criteria:
         out += _differences(entry.request_body, criteria["body"])
     return out

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections import deque
+from dataclasses import fields
 from typing import Any
 
-from mockserver.core.services.journal import Entry, Journal
+from multidict import MultiDict, MultiDictProxy
+
+from mockserver.core.services.journal import RESPONSE_KEPT, Entry, Journal, kept_response
 from mockserver.core.services.masking import tenant_label
 from mockserver.core.services.shares import Shares
 
@@ -85,3 +89,33 @@ def test_a_full_journal_keeps_what_the_max_min_rule_keeps_whichever_sandbox_writ
             kept[largest].popleft()
             shares.remove(largest)
         assert sorted(e.id for e in journal.query()) == sorted(i for ids in kept.values() for i in ids)
+
+
+def test_an_entry_refers_to_a_short_answer_and_reads_it_as_text_or_a_file_only_when_shown() -> None:
+    journal = Journal()
+    text, png = b'{"access_token": "t0k3n", "n": 1}', b"\x89PNG" + bytes(100)
+    long_text, long_file = b"x" * (RESPONSE_KEPT + 10), bytes(RESPONSE_KEPT + 10)
+    json_type = {"Content-Type": "application/json; charset=utf-8"}
+    assert kept_response(text, json_type) is text  # no copy, no parse, when it is made
+    assert kept_response(long_text, {"Content-Type": "text/csv"}) == long_text[:RESPONSE_KEPT]
+    assert kept_response(long_file, {}) == f"{RESPONSE_KEPT + 10} bytes of application/octet-stream"
+    shown = [
+        _entry(journal, response_body=kept_response(body, kind), response_headers=kind).as_json()
+        for body, kind in ((text, json_type), (png, {"Content-Type": "image/png"}))
+    ]
+    assert shown[0]["response_body"] == {"access_token": "***", "n": 1}
+    assert shown[1]["response_body"] == "104 bytes of image/png"
+
+
+def test_an_entry_keeps_its_query_as_received_and_masks_it_when_shown_or_snapshotted() -> None:
+    journal = Journal()
+    query = MultiDictProxy(MultiDict([("limit", "25"), ("access_token", "s3cret")]))
+    entry = _entry(journal, query=query)
+    assert entry.query is query
+    assert entry.as_json()["query"] == entry.summary()["query"] == {"limit": "25", "access_token": "***"}
+    again = pickle.loads(pickle.dumps(entry))
+    assert again.query == {"limit": "25", "access_token": "***"} and "s3cret" not in repr(vars_of(again))
+
+
+def vars_of(entry: Entry) -> dict[str, Any]:
+    return {f.name: getattr(entry, f.name) for f in fields(entry)}
