@@ -73,6 +73,7 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     for runner in reversed(runners):
         await runner.cleanup()
+    runtime.store.close()  # its last writes checkpointed into the file, not left to the exit's finalizers
 
 
 async def _load_state(runtime: Runtime) -> None:

@@ -71,3 +71,10 @@ def test_a_state_file_with_a_page_overwritten_is_refused(tmp_path: Path, good_st
     path = tmp_path / f"page{page}.sqlite"
     path.write_bytes(bytes(data))
     _refused(path)
+
+
+def test_a_clean_stop_leaves_every_write_in_the_state_file_itself(good_state: Path) -> None:
+    """Its write-ahead log checkpointed and gone: the file alone holds the 40 writes (copied or backed
+    up by itself, it is whole)."""
+    assert not good_state.with_name(good_state.name + "-wal").exists()
+    assert len(good_state.read_bytes()) > 4 * 4096
