@@ -80,6 +80,8 @@ class Operation:
     extensions: dict[str, Any] = field(default_factory=dict)
     # the scopes of each security requirement: a token needs all of one of them (OpenAPI's "or")
     scope_sets: tuple[frozenset[str], ...] = ()
+    # how each location's parameters are read, compiled on first use (`validation.read_params`)
+    readers: dict[str, tuple[Any, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def routes(self) -> Iterator[str]:

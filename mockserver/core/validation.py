@@ -4,11 +4,11 @@ answers validated, each problem a `Violation` naming its field."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.specs import LazyValidator, Operation
+from mockserver.core.specs import LazyValidator, Operation, Param
 from mockserver.core.wording import SCHEMA_KEYWORDS, describe
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class Violation:
         if self.spanish or (self.expected is None and self.keyword not in SCHEMA_KEYWORDS):
             return self.spanish if language == "es" and self.spanish else self.message
         return describe(self.keyword, self.expected, self.field, language, full_path=full_path)
+
+
+NO_DEFAULT = object()  # a parameter whose schema gives no default
 
 
 def schema_violation(location: str, field: str, keyword: str, expected: Any) -> Violation:
@@ -118,63 +121,100 @@ def _violations(error: ValidationError, location: str) -> list[Violation]:
     return [schema_violation(location, ".".join(path), keyword, expected)]
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """How one parameter is read, decided once per operation: what makes its string a value, and the
+    type that alone proves the value valid (None: its validator decides)."""
+
+    name: str
+    required: bool
+    default: Any  # NO_DEFAULT for none
+    coerce: Callable[[str], Any]
+    plain: type | tuple[type, ...] | None
+    boolean: bool  # its schema's type is boolean (a bool passes for an int in Python, not in JSON Schema)
+    validator: LazyValidator
+
+    def plainly_valid(self, value: Any) -> bool:
+        """A schema that only names a type, and a value of that type: no validator needed."""
+        plain = self.plain
+        return (
+            plain is not None and isinstance(value, plain) and (self.boolean or not isinstance(value, bool))
+        )
+
+
 def read_params(
     op: Operation, source: Mapping[str, str], location: str
 ) -> tuple[dict[str, Any], list[Violation]]:
     """Coerce the strings of a query or path to their schema types and check them."""
+    readers = op.readers.get(location)
+    if readers is None:
+        readers = op.readers[location] = tuple(_reader(p) for p in op.params if p.location == location)
     values: dict[str, Any] = {}
     problems: list[Violation] = []
-    for param in op.params:
-        if param.location != location:
+    for reader in readers:
+        name = reader.name
+        if name not in source or (location == "query" and source[name] == ""):
+            if reader.required:
+                problems.append(schema_violation(location, name, "required", None))
+            elif reader.default is not NO_DEFAULT:
+                values[name] = reader.default
             continue
-        if param.name not in source or (source[param.name] == "" and location == "query"):
-            if param.required:
-                problems.append(schema_violation(location, param.name, "required", None))
-            elif "default" in param.schema:
-                values[param.name] = param.schema["default"]
+        value = values[name] = reader.coerce(source[name])
+        if reader.plainly_valid(value):
             continue
-        value = _coerce(source[param.name], param.schema)
-        if _plainly_valid(param.schema, value):
-            values[param.name] = value
-            continue
-        for v in violations(param.validator, value, location):
-            problems.append(schema_violation(location, param.name, v.keyword, v.expected))
-        values[param.name] = value
+        for v in violations(reader.validator, value, location):
+            problems.append(schema_violation(location, name, v.keyword, v.expected))
     return values, problems
 
 
-def _coerce(value: str, schema: Mapping[str, Any]) -> Any:
+def _reader(param: Param) -> Reader:
+    schema = param.schema
     kind = schema.get("type")
-    try:
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return float(value)
-    except ValueError:
-        return value
-    if kind == "boolean" and value.lower() in ("true", "false"):
-        return value.lower() == "true"
+    plain = PLAIN_TYPES.get(kind) if isinstance(kind, str) and PLAIN_KEYS.issuperset(schema) else None
+    return Reader(
+        param.name,
+        param.required,
+        schema.get("default", NO_DEFAULT),
+        COERCE.get(kind, _as_text) if isinstance(kind, str) else _as_text,
+        plain,
+        kind == "boolean",
+        param.validator,
+    )
+
+
+def _as_text(value: str) -> str:
     return value
 
 
+def _as_number(kind: type[int] | type[float]) -> Callable[[str], Any]:
+    def coerce(value: str) -> Any:
+        try:
+            return kind(value)
+        except ValueError:
+            return value  # its validator words what is wrong with it
+
+    return coerce
+
+
+def _as_boolean(value: str) -> Any:
+    lowered = value.lower()
+    return lowered == "true" if lowered in ("true", "false") else value
+
+
+COERCE: dict[str, Callable[[str], Any]] = {
+    "integer": _as_number(int),
+    "number": _as_number(float),
+    "boolean": _as_boolean,
+}
+# a query or path parameter's schema that holds only these keys is checked by its value's type alone
+# (most of them; jsonschema costs ~15 µs a call)
+PLAIN_KEYS = frozenset({"type", "description", "example", "examples", "default", "title"})
 PLAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
     "number": (int, float),
     "boolean": bool,
 }
-
-
-PLAIN_KEYS = frozenset({"type", "description", "example", "examples", "default", "title"})
-
-
-def _plainly_valid(schema: Mapping[str, Any], value: Any) -> bool:
-    """A schema that only names a type, and a value of that type: no validator needed (most path and
-    query parameters; jsonschema costs ~15 µs a call)."""
-    kind = PLAIN_TYPES.get(schema.get("type", ""))
-    if kind is None or not PLAIN_KEYS.issuperset(schema):
-        return False
-    return isinstance(value, kind) and not (isinstance(value, bool) and schema["type"] != "boolean")
 
 
 def check_response(

@@ -119,3 +119,16 @@ async def test_limits_off_leave_the_step_out_where_no_answer_shows_a_budget(make
     assert answer.status == 200 and "X-RateLimit-Limit" in answer.headers
     on = await make_mock()
     assert all("rate_limit" in r.steps for r in _routes(on).values() if r.op is not None)
+
+
+async def test_an_operation_s_parameter_readers_are_compiled_once_for_each_place(mock: Mock) -> None:
+    headers = {"access_token": "reader-key"}
+    routes = _routes(mock)
+    op = routes[("GET", "/bsale/v1/documents.json")].op
+    assert op is not None and not op.readers  # nothing compiled before its first request
+    first = await mock.client.get("/bsale/v1/documents.json?limit=2&offset=x", headers=headers)
+    assert first.status == 400  # an offset that is not an integer: its validator words the refusal
+    readers = op.readers["query"]
+    assert {r.name for r in readers} == {p.name for p in op.params if p.location == "query"}
+    assert (await mock.client.get("/bsale/v1/documents.json?limit=2", headers=headers)).status == 200
+    assert op.readers["query"] is readers and op.readers["path"] == ()  # read again, not compiled again
