@@ -21,7 +21,7 @@ def connect(
     """Each service tells the stream what it did: a request journaled, a state entered, an attempt."""
 
     def request(entry: Entry) -> None:
-        stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json, entry.summary)
+        stream.publish("request", entry.provider, entry.tenant, entry.at, entry.as_json, entry.trimmed)
 
     def state(track: Track, entered: str) -> None:
         key = track.key.removeprefix(f"{track.tenant}|")  # some keys carry their sandbox

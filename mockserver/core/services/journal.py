@@ -78,20 +78,24 @@ class Entry:
 
     def summary(self) -> dict[str, Any]:
         """The entry without headers or bodies: what the event stream keeps of an older request."""
-        return {
-            "id": self.id,
-            "at": self.at,
-            "provider": self.provider,
-            "operation": self.operation,
-            "tenant": self.tenant,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "duration_ms": self.duration_ms,
-            "scenario": self.scenario,
-            "query": self.shown_query(),
-            "trimmed": True,
-        }
+        return self.trimmed()()
+
+    def trimmed(self) -> Trimmed:
+        """What the stream's ring keeps of an older request until a reader asks (a quarter of the dict's
+        memory: the ring holds thousands)."""
+        return Trimmed(
+            self.id,
+            self.at,
+            self.provider,
+            self.operation,
+            self.tenant,
+            self.method,
+            self.path,
+            self.status,
+            self.duration_ms,
+            self.scenario,
+            self.query,
+        )
 
     def _kept_response(self) -> bytes | str | None:
         """The answer's body as the journal keeps it: the bytes of a text one (JSON, XML, CSV), the size
@@ -116,6 +120,39 @@ class Entry:
             return mask_value(json.loads(text))
         except ValueError:
             return MASK if mentions_secret(text) else mask_value(text)
+
+
+@dataclass(slots=True)
+class Trimmed:
+    """An entry's fields but its headers and bodies; called, its summary as the stream shows it."""
+
+    id: int
+    at: float
+    provider: str
+    operation: str | None
+    tenant: str | None
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    scenario: str | None
+    query: Mapping[str, str]
+
+    def __call__(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at,
+            "provider": self.provider,
+            "operation": self.operation,
+            "tenant": self.tenant,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "scenario": self.scenario,
+            "query": mask_query(self.query) if self.query else {},
+            "trimmed": True,
+        }
 
 
 def kept_response(body: Any, headers: Mapping[str, str]) -> bytes | str | None:

@@ -47,7 +47,8 @@ class Event:
     at: float
     # the event's fields, or what makes them when a reader first asks (a journal entry's view)
     payload: dict[str, Any] | Callable[[], dict[str, Any]]
-    summary: Callable[[], dict[str, Any]] | None = None  # what it keeps once it is no longer FULL
+    # what it keeps once it is no longer FULL: the fields, or what makes them when a reader asks
+    summary: Callable[[], dict[str, Any] | Callable[[], dict[str, Any]]] | None = None
 
     def data(self) -> dict[str, Any]:
         if callable(self.payload):
@@ -85,7 +86,7 @@ class Stream:
         tenant: str | None,
         at: float,
         payload: dict[str, Any] | Callable[[], dict[str, Any]],
-        summary: Callable[[], dict[str, Any]] | None = None,
+        summary: Callable[[], dict[str, Any] | Callable[[], dict[str, Any]]] | None = None,
     ) -> None:
         """`summary`: what the event keeps once FULL newer ones with bodies follow it."""
         self._seq += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import sys
 from collections import deque
 from dataclasses import fields
 from typing import Any
@@ -117,5 +118,15 @@ def test_an_entry_keeps_its_query_as_received_and_masks_it_when_shown_or_snapsho
     assert again.query == {"limit": "25", "access_token": "***"} and "s3cret" not in repr(vars_of(again))
 
 
-def vars_of(entry: Entry) -> dict[str, Any]:
-    return {f.name: getattr(entry, f.name) for f in fields(entry)}
+def vars_of(record: Any) -> dict[str, Any]:
+    """A slotted record's fields (it has no `__dict__`)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def test_the_stream_keeps_an_older_request_as_a_small_record_that_makes_its_summary_when_read() -> None:
+    journal = Journal()
+    entry = _entry(journal, request_headers={"Authorization": "Bearer s3cret"}, response_body=b"{}")
+    kept = entry.trimmed()
+    assert not any(isinstance(v, bytes) or v is entry.request_headers for v in vars_of(kept).values())
+    assert kept() == entry.summary() and kept()["trimmed"] is True
+    assert sys.getsizeof(kept) * 3 < sys.getsizeof(entry.summary())  # the ring holds thousands of them
