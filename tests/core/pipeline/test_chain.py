@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from mockserver.core import runtime as runtime_module
+from mockserver.core import validation
 from mockserver.core.dispatch import DISPATCH
 from mockserver.core.pipeline import STEPS, Route
 from mockserver.core.routing import build_provider_table
@@ -121,14 +122,19 @@ async def test_limits_off_leave_the_step_out_where_no_answer_shows_a_budget(make
     assert all("rate_limit" in r.steps for r in _routes(on).values() if r.op is not None)
 
 
-async def test_an_operation_s_parameter_readers_are_compiled_once_for_each_place(mock: Mock) -> None:
+async def test_an_operation_s_parameter_readers_are_compiled_once_for_each_place(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     headers = {"access_token": "reader-key"}
-    routes = _routes(mock)
-    op = routes[("GET", "/bsale/v1/documents.json")].op
-    assert op is not None and not op.readers  # nothing compiled before its first request
+    op = _routes(mock)[("GET", "/bsale/v1/documents.json")].op
+    assert op is not None
+    op.readers.clear()  # every app in the process shares the spec's operations (`load_spec`)
+    compiled: list[str] = []
+    reader = validation._reader
+    monkeypatch.setattr(validation, "_reader", lambda param: compiled.append(param.name) or reader(param))
     first = await mock.client.get("/bsale/v1/documents.json?limit=2&offset=x", headers=headers)
     assert first.status == 400  # an offset that is not an integer: its validator words the refusal
     readers = op.readers["query"]
-    assert {r.name for r in readers} == {p.name for p in op.params if p.location == "query"}
     assert (await mock.client.get("/bsale/v1/documents.json?limit=2", headers=headers)).status == 200
-    assert op.readers["query"] is readers and op.readers["path"] == ()  # read again, not compiled again
+    assert op.readers["query"] is readers and op.readers["path"] == ()
+    assert sorted(compiled) == sorted(p.name for p in op.params)  # each parameter's reader made once
