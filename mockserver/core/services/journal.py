@@ -81,7 +81,7 @@ class Entry:
             setattr(self, name, value)
 
     def shown_query(self) -> dict[str, str]:
-        return mask_query(self.query) if self.query else {}
+        return _shown_query(self.query)
 
     def as_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -104,13 +104,7 @@ class Entry:
         """The answer's body as the journal keeps it: the bytes of a text one (JSON, XML, CSV), the size
         and type of a file."""
         body = self.response_body
-        if not isinstance(body, bytes):
-            return body
-        # the header as set (aiohttp's `content_type` parses it again on every read)
-        kind = self.response_headers.get("Content-Type", OCTETS).partition(";")[0].strip().lower()
-        if kind.startswith("text/") or kind.endswith(("json", "xml")):
-            return body
-        return f"{len(body)} bytes of {kind}"
+        return _text_or_file(body, self.response_headers) if isinstance(body, bytes) else body
 
     def _shown_response(self) -> Any:
         """The answer's body as the journal shows it: JSON with its secret fields masked (a token
@@ -134,7 +128,7 @@ class Trimmed:
 
     def __call__(self) -> dict[str, Any]:
         shown = dict(zip(SUMMARY, self.fields, strict=True))
-        return shown | {"query": mask_query(self.query) if self.query else {}, "trimmed": True}
+        return shown | {"query": _shown_query(self.query), "trimmed": True}
 
 
 def kept_response(body: Any, headers: Mapping[str, str]) -> bytes | str | None:
@@ -144,10 +138,20 @@ def kept_response(body: Any, headers: Mapping[str, str]) -> bytes | str | None:
         return None
     if len(body) <= RESPONSE_KEPT:
         return body  # read as text or as a file when shown: most answers are never shown
+    return _text_or_file(body, headers)
+
+
+def _text_or_file(body: bytes, headers: Mapping[str, str]) -> bytes | str:
+    """A text answer (JSON, XML, CSV) as its first RESPONSE_KEPT bytes, a file as its size and type."""
+    # the header as set (aiohttp's `content_type` parses it again on every read)
     kind = headers.get("Content-Type", OCTETS).partition(";")[0].strip().lower()
     if kind.startswith("text/") or kind.endswith(("json", "xml")):
-        return body[:RESPONSE_KEPT]
+        return body[:RESPONSE_KEPT]  # the same object when it is no longer
     return f"{len(body)} bytes of {kind}"
+
+
+def _shown_query(query: Mapping[str, str]) -> dict[str, str]:
+    return mask_query(query) if query else {}
 
 
 class Journal:
